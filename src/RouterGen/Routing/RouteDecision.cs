@@ -1,0 +1,70 @@
+using System;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// The outcome of routing one prompt: the chosen model, the cluster that decided it, and what was expected of the
+    /// choice. A value type that allocates nothing; ranked alternatives are computed on demand into a caller's buffer.
+    /// </summary>
+    public readonly struct RouteDecision
+    {
+        private readonly RouterTables _tables;
+
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options)
+        {
+            _tables = tables;
+            ModelIndex = model;
+            ClusterIndex = cluster;
+            Similarity = similarity;
+            IsFallback = isFallback;
+            Options = options;
+        }
+
+        /// <summary>Index of the chosen model in the profile's model list.</summary>
+        public int ModelIndex { get; }
+
+        /// <summary>Id of the chosen model.</summary>
+        public string ModelId => _tables.ModelIds[ModelIndex];
+
+        /// <summary>Index of the nearest cluster, or -1 when the embedding was zero or not finite.</summary>
+        public int ClusterIndex { get; }
+
+        /// <summary>Human label of the nearest cluster, or null when there is none.</summary>
+        public string? ClusterLabel => ClusterIndex < 0 ? null : _tables.ClusterLabels[ClusterIndex];
+
+        /// <summary>Cosine similarity between the prompt and the nearest centroid.</summary>
+        public float Similarity { get; }
+
+        /// <summary>
+        /// True when the prompt was out of distribution (similarity below the profile's minimum, or no usable embedding) and
+        /// the fallback rule chose the model.
+        /// </summary>
+        public bool IsFallback { get; }
+
+        /// <summary>The options the decision was made with.</summary>
+        public RoutingOptions Options { get; }
+
+        /// <summary>Expected quality (success rate) of the chosen model: per cluster, or its global rate after a fallback.</summary>
+        public double ExpectedQuality => _tables.QualityOf(StatisticsCluster, ModelIndex);
+
+        /// <summary>Expected cost in USD of one request to the chosen model: per cluster, or its global cost after a fallback.</summary>
+        public double ExpectedCostUsd => _tables.CostOf(StatisticsCluster, ModelIndex);
+
+        /// <summary>The routing tables of the router that made this decision (names, labels, statistics).</summary>
+        public RouterTables Tables => _tables;
+
+        // Fallback decisions are explained by global statistics, not by the (too distant) nearest cluster.
+        private int StatisticsCluster => IsFallback ? -1 : ClusterIndex;
+
+        /// <summary>
+        /// Writes the allowed models, best first under this decision's policy and knob, into <paramref name="destination"/>
+        /// and returns how many were written. Index 0 is always the chosen model.
+        /// Use this to try the next model when the chosen one fails.
+        /// </summary>
+        public int CopyRankedModels(Span<int> destination) => _tables.RankModels(StatisticsCluster, Options, ModelIndex, destination);
+
+        /// <inheritdoc />
+        public override string ToString() =>
+            $"{ModelId} (cluster {ClusterIndex}{(ClusterLabel is null ? "" : " \"" + ClusterLabel + "\"")}, similarity {Similarity:0.000}{(IsFallback ? ", fallback" : "")})";
+    }
+}

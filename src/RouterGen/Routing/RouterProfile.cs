@@ -1,0 +1,126 @@
+using System;
+using System.IO;
+using RouterGen.Embedding;
+using RouterGen.Profiles;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// A router loaded from a profile file at run time, for tools and for users who cannot rebuild. It decides exactly as
+    /// the router generated from the same profile: same reader, same breakpoints, same kernel.
+    /// </summary>
+    public sealed class RouterProfile
+    {
+        private readonly float[] _unitCentroids;
+        private readonly KnobBreakpoints[] _costWeighted;
+        private readonly KnobBreakpoints[] _shortfall;
+
+        private RouterProfile(ProfileDefinition definition, string source)
+        {
+            Definition = definition;
+            Source = source;
+            Tables = RouterTables.FromProfile(definition);
+            int dimension = definition.Embedder.Dimension;
+            int clusters = definition.Clusters.Count;
+            int models = definition.Models.Count;
+            _unitCentroids = new float[clusters * dimension];
+            _costWeighted = new KnobBreakpoints[clusters];
+            _shortfall = new KnobBreakpoints[clusters];
+            var quality = new double[models];
+            for (int c = 0; c < clusters; c++)
+            {
+                ClusterDefinition cluster = definition.Clusters[c];
+                RoutingMath.Normalize(cluster.Centroid).CopyTo(_unitCentroids, c * dimension);
+                _costWeighted[c] = RoutingMath.CostWeightedBreakpoints(cluster.Quality, cluster.CostUsd, 0, models, Tables.CostScale);
+                _shortfall[c] = RoutingMath.ShortfallBreakpoints(cluster.Quality, cluster.CostUsd, 0, models);
+            }
+
+            if (definition.Embedder.Kind == EmbedderDefinition.HashedNgramsKind)
+            {
+                BuiltInEmbedder = new HashedNgramEmbedder(dimension, definition.Embedder.HashedNgrams ?? new HashedNgramParameters());
+            }
+        }
+
+        /// <summary>The parsed profile.</summary>
+        public ProfileDefinition Definition { get; }
+
+        /// <summary>Where the profile came from (a path, or a name given to <see cref="Parse"/>).</summary>
+        public string Source { get; }
+
+        /// <summary>Model ids, statistics, presets and fallback rule.</summary>
+        public RouterTables Tables { get; }
+
+        /// <summary>The built-in embedder the profile specifies, or null for an ONNX profile.</summary>
+        public HashedNgramEmbedder? BuiltInEmbedder { get; }
+
+        /// <summary>Unit-length centroids, row-major.</summary>
+        public ReadOnlySpan<float> UnitCentroids => _unitCentroids;
+
+        /// <summary>Loads and validates a profile file.</summary>
+        /// <exception cref="ProfileException">The file is not a valid profile; the message names line, column and field.</exception>
+        public static RouterProfile Load(string path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            return Parse(File.ReadAllText(path), path);
+        }
+
+        /// <summary>Parses and validates profile text; <paramref name="source"/> names it in error messages.</summary>
+        /// <exception cref="ProfileException">The text is not a valid profile.</exception>
+        public static RouterProfile Parse(string json, string source = "(profile)")
+        {
+            ArgumentNullException.ThrowIfNull(json);
+            ProfileReadResult result = ProfileReader.Read(json);
+            if (result.Profile is null)
+            {
+                throw new ProfileException(source, result.Problems);
+            }
+
+            return new RouterProfile(result.Profile, source);
+        }
+
+        /// <summary>Creates a router from a profile already in memory (for example, one just fit). It is not re-validated.</summary>
+        public static RouterProfile FromDefinition(ProfileDefinition definition, string source = "(in memory)")
+        {
+            ArgumentNullException.ThrowIfNull(definition);
+            return new RouterProfile(definition, source);
+        }
+
+        /// <summary>Routes an embedding.</summary>
+        /// <exception cref="EmbedderMismatchException">The embedding's length is not the profile's dimension.</exception>
+        public RouteDecision Route(ReadOnlySpan<float> embedding, in RoutingOptions options = default)
+        {
+            if (embedding.Length != Tables.Dimension)
+            {
+                throw EmbedderMismatchException.Dimension(Tables.Name, Tables.Dimension, embedding.Length);
+            }
+
+            int cluster = CentroidSearch.Nearest(_unitCentroids, Tables.Dimension, embedding, out float similarity);
+            if (Tables.TryDecideOffFastPath(cluster, similarity, options, out RouteDecision decision))
+            {
+                return decision;
+            }
+
+            KnobBreakpoints breakpoints = options.Policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster];
+            return Tables.Decide(cluster, similarity, breakpoints.ModelAt(options.Knob), options);
+        }
+
+        /// <summary>The winner of a cluster at a knob value, from the precomputed breakpoints (no mask, no fallback).</summary>
+        public int WinnerAt(int cluster, RoutingPolicy policy, double knob) =>
+            (policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster]).ModelAt(knob);
+
+        /// <summary>The breakpoints of a cluster under a policy.</summary>
+        public KnobBreakpoints BreakpointsOf(int cluster, RoutingPolicy policy) =>
+            policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster];
+
+        /// <summary>
+        /// A router over prompt text. With no embedder, the profile's built-in embedder is used (an ONNX profile needs one).
+        /// </summary>
+        /// <exception cref="EmbedderMismatchException">The embedder does not match the profile.</exception>
+        public IPromptRouter CreatePromptRouter(IEmbedder? embedder = null)
+        {
+            embedder ??= BuiltInEmbedder ?? throw new InvalidOperationException(
+                $"Profile '{Source}' uses embedder kind '{Definition.Embedder.Kind}'; pass an embedder with identity '{Tables.EmbedderIdentity}'.");
+            return new PromptRouter(Tables, embedder, Route);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+using System;
+using System.Collections.Generic;
+using RouterGen.Profiles;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// The data a router decides with, other than its centroids: model ids, per-cluster quality and cost, presets and the
+    /// fallback rule. Generated routers build one from literals at type initialisation; <see cref="RouterProfile"/> builds
+    /// one from a profile file. Every decision path (mask, fallback, ranking) lives here once, for both.
+    /// </summary>
+    public sealed class RouterTables
+    {
+        private readonly double[] _quality;
+        private readonly double[] _costUsd;
+        private readonly double[] _globalQuality;
+        private readonly double[] _globalCostUsd;
+        private readonly string[] _presetNames;
+        private readonly RoutingOptions[] _presetOptions;
+
+        /// <summary>Creates routing tables. Per-cluster arrays are row-major: cluster × model.</summary>
+        public RouterTables(
+            string name,
+            string embedderIdentity,
+            int dimension,
+            string[] modelIds,
+            string[] clusterLabels,
+            double[] quality,
+            double[] costUsd,
+            double[] globalQuality,
+            double[] globalCostUsd,
+            double costScale,
+            int fallbackModel,
+            double minSimilarity,
+            string[] presetNames,
+            RoutingOptions[] presetOptions)
+        {
+            ArgumentNullException.ThrowIfNull(modelIds);
+            ArgumentNullException.ThrowIfNull(clusterLabels);
+            ArgumentNullException.ThrowIfNull(quality);
+            ArgumentNullException.ThrowIfNull(costUsd);
+            ArgumentNullException.ThrowIfNull(presetNames);
+            ArgumentNullException.ThrowIfNull(presetOptions);
+            if (modelIds.Length is 0 or > 64)
+            {
+                throw new ArgumentException("A router has 1 to 64 models.", nameof(modelIds));
+            }
+
+            if (quality.Length != clusterLabels.Length * modelIds.Length || costUsd.Length != quality.Length)
+            {
+                throw new ArgumentException("quality and costUsd must hold one value per cluster and model.", nameof(quality));
+            }
+
+            if (presetNames.Length != presetOptions.Length)
+            {
+                throw new ArgumentException("presetNames and presetOptions must have the same length.", nameof(presetOptions));
+            }
+
+            Name = name;
+            EmbedderIdentity = embedderIdentity;
+            Dimension = dimension;
+            ModelIds = modelIds;
+            ClusterLabels = clusterLabels;
+            _quality = quality;
+            _costUsd = costUsd;
+            _globalQuality = globalQuality;
+            _globalCostUsd = globalCostUsd;
+            CostScale = costScale;
+            FallbackModel = fallbackModel;
+            MinSimilarity = minSimilarity;
+            _presetNames = presetNames;
+            _presetOptions = presetOptions;
+        }
+
+        /// <summary>Router name (the generated class name).</summary>
+        public string Name { get; }
+
+        /// <summary>Identity of the embedder the profile was fit with.</summary>
+        public string EmbedderIdentity { get; }
+
+        /// <summary>Embedding dimension.</summary>
+        public int Dimension { get; }
+
+        /// <summary>Model ids in profile order.</summary>
+        public IReadOnlyList<string> ModelIds { get; }
+
+        /// <summary>Cluster labels in profile order.</summary>
+        public IReadOnlyList<string> ClusterLabels { get; }
+
+        /// <summary>Number of models.</summary>
+        public int ModelCount => ModelIds.Count;
+
+        /// <summary>Number of clusters.</summary>
+        public int ClusterCount => ClusterLabels.Count;
+
+        /// <summary>The largest per-request cost in the profile; the cost-weighted policy divides costs by it.</summary>
+        public double CostScale { get; }
+
+        /// <summary>Index of the out-of-distribution fallback model.</summary>
+        public int FallbackModel { get; }
+
+        /// <summary>Cosine similarity below which a prompt is out of distribution.</summary>
+        public double MinSimilarity { get; }
+
+        /// <summary>Preset names in profile order.</summary>
+        public IReadOnlyList<string> PresetNames => _presetNames;
+
+        /// <summary>Index of a model id, or -1.</summary>
+        public int IndexOfModel(string modelId) => Array.IndexOf((string[])ModelIds, modelId);
+
+        /// <summary>Looks up a preset by name (ordinal).</summary>
+        public bool TryGetPreset(string name, out RoutingOptions options)
+        {
+            int i = Array.IndexOf(_presetNames, name);
+            options = i < 0 ? default : _presetOptions[i];
+            return i >= 0;
+        }
+
+        /// <summary>Expected quality of a model in a cluster; cluster -1 gives its global (sample-weighted) rate.</summary>
+        public double QualityOf(int cluster, int model) => cluster < 0 ? _globalQuality[model] : _quality[(cluster * ModelCount) + model];
+
+        /// <summary>Expected cost in USD of a model in a cluster; cluster -1 gives its global mean cost.</summary>
+        public double CostOf(int cluster, int model) => cluster < 0 ? _globalCostUsd[model] : _costUsd[(cluster * ModelCount) + model];
+
+        /// <summary>A decision for a model already chosen in a cluster (the generated switch's fast path).</summary>
+        public RouteDecision Decide(int cluster, float similarity, int model, in RoutingOptions options) =>
+            new(this, model, cluster, similarity, isFallback: false, options);
+
+        /// <summary>
+        /// Chooses within <paramref name="cluster"/> by evaluating the policy directly, honouring the allowed-models mask.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        public RouteDecision ChooseInCluster(int cluster, float similarity, in RoutingOptions options)
+        {
+            int model = Choose(cluster, options);
+            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options);
+        }
+
+        /// <summary>
+        /// The out-of-distribution decision: the profile's fallback model when allowed, else the best allowed model by
+        /// global statistics under the request's policy.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        public RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options)
+        {
+            int model = options.AllowedModels.IsAllowed(FallbackModel) ? FallbackModel : Choose(-1, options);
+            return new RouteDecision(this, model, cluster, similarity, isFallback: true, options);
+        }
+
+        /// <summary>
+        /// The checks every router makes after the nearest-centroid search, shared by generated code and
+        /// <see cref="RouterProfile"/>: an out-of-distribution prompt takes the fallback rule, and a request that excludes
+        /// models is decided by evaluating the policy directly. Returns false when neither applies and the precomputed
+        /// breakpoints (the generated switch) should decide.
+        /// </summary>
+        public bool TryDecideOffFastPath(int cluster, float similarity, in RoutingOptions options, out RouteDecision decision)
+        {
+            if (cluster < 0 || similarity < MinSimilarity)
+            {
+                decision = Fallback(cluster, similarity, options);
+                return true;
+            }
+
+            if (!options.AllowedModels.AllowsAll(ModelCount))
+            {
+                decision = ChooseInCluster(cluster, similarity, options);
+                return true;
+            }
+
+            decision = default;
+            return false;
+        }
+
+        internal int RankModels(int cluster, in RoutingOptions options, int chosen, Span<int> destination)
+        {
+            int count = 0;
+            ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
+            for (int m = 0; m < ModelCount && count < destination.Length; m++)
+            {
+                if ((allowed & (1UL << m)) != 0)
+                {
+                    destination[count++] = m;
+                }
+            }
+
+            Span<int> ranked = destination[..count];
+            double best = double.NegativeInfinity;
+            foreach (int m in ranked)
+            {
+                best = Math.Max(best, QualityOf(cluster, m));
+            }
+
+            // Insertion sort: at most 64 models, no allocation, stable for equal keys.
+            for (int i = 1; i < ranked.Length; i++)
+            {
+                int m = ranked[i];
+                int j = i - 1;
+                while (j >= 0 && Precedes(cluster, options, best, m, ranked[j]))
+                {
+                    ranked[j + 1] = ranked[j];
+                    j--;
+                }
+
+                ranked[j + 1] = m;
+            }
+
+            int at = ranked.IndexOf(chosen);
+            if (at > 0)
+            {
+                ranked[..at].CopyTo(ranked[1..(at + 1)]);
+                ranked[0] = chosen;
+            }
+
+            return count;
+        }
+
+        private bool Precedes(int cluster, in RoutingOptions options, double best, int a, int b)
+        {
+            double qa = QualityOf(cluster, a), qb = QualityOf(cluster, b);
+            double ca = CostOf(cluster, a), cb = CostOf(cluster, b);
+            if (options.Policy == RoutingPolicy.Shortfall)
+            {
+                bool ea = !(options.Knob < best - qa), eb = !(options.Knob < best - qb);
+                if (ea != eb)
+                {
+                    return ea;
+                }
+
+                return ea ? ca < cb || (ca == cb && qa > qb) : qa > qb || (qa == qb && ca < cb);
+            }
+
+            double ua = RoutingMath.CostWeightedUtility(qa, ca, CostScale, options.Knob);
+            double ub = RoutingMath.CostWeightedUtility(qb, cb, CostScale, options.Knob);
+            return ua > ub || (ua == ub && ca < cb);
+        }
+
+        private int Choose(int cluster, in RoutingOptions options)
+        {
+            ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
+            double[] quality = cluster < 0 ? _globalQuality : _quality;
+            double[] cost = cluster < 0 ? _globalCostUsd : _costUsd;
+            int start = cluster < 0 ? 0 : cluster * ModelCount;
+            int model = options.Policy == RoutingPolicy.Shortfall
+                ? RoutingMath.ChooseShortfall(quality, cost, start, ModelCount, options.Knob, allowed)
+                : RoutingMath.ChooseCostWeighted(quality, cost, start, ModelCount, CostScale, options.Knob, allowed);
+            if (model < 0)
+            {
+                throw new InvalidOperationException($"Router '{Name}': the request allows none of its {ModelCount} models.");
+            }
+
+            return model;
+        }
+
+        /// <summary>Builds tables from a validated profile.</summary>
+        public static RouterTables FromProfile(ProfileDefinition profile)
+        {
+            ArgumentNullException.ThrowIfNull(profile);
+            int models = profile.Models.Count;
+            int clusters = profile.Clusters.Count;
+            var quality = new double[clusters * models];
+            var cost = new double[clusters * models];
+            var labels = new string[clusters];
+            for (int c = 0; c < clusters; c++)
+            {
+                labels[c] = profile.Clusters[c].Label;
+                Array.Copy(profile.Clusters[c].Quality, 0, quality, c * models, models);
+                Array.Copy(profile.Clusters[c].CostUsd, 0, cost, c * models, models);
+            }
+
+            var presetNames = new string[profile.Presets.Count];
+            var presetOptions = new RoutingOptions[profile.Presets.Count];
+            for (int p = 0; p < presetNames.Length; p++)
+            {
+                presetNames[p] = profile.Presets[p].Name;
+                presetOptions[p] = new RoutingOptions(profile.Presets[p].Policy == PolicyNames.Shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, profile.Presets[p].Value);
+            }
+
+            var ids = new string[models];
+            var globalCost = new double[models];
+            for (int m = 0; m < models; m++)
+            {
+                ids[m] = profile.Models[m].Id;
+                globalCost[m] = profile.Models[m].CostPerRequestUsd;
+            }
+
+            return new RouterTables(
+                profile.Name,
+                profile.Embedder.Identity,
+                profile.Embedder.Dimension,
+                ids,
+                labels,
+                quality,
+                cost,
+                ProfileStatistics.GlobalQuality(profile),
+                globalCost,
+                ProfileStatistics.CostScale(profile),
+                profile.IndexOfModel(profile.Fallback.Model),
+                profile.Fallback.MinSimilarity,
+                presetNames,
+                presetOptions);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using System.Numerics;
+
+namespace RouterGen.Routing
+{
+    /// <summary>Which rule picks a model inside a cluster.</summary>
+    public enum RoutingPolicy
+    {
+        /// <summary>
+        /// Maximise (1 − w)·quality − w·cost/scale, where the knob w in [0, 1] is the cost weight and scale is the profile's
+        /// largest per-request cost. w = 0 is maximum quality; w = 1 is the cheapest model.
+        /// </summary>
+        CostWeighted = 0,
+
+        /// <summary>
+        /// HyDRA's shortfall matching: the cheapest model whose expected quality is within τ (the knob, in quality units:
+        /// 0.03 = 3 points) of the best expected quality in the cluster.
+        /// </summary>
+        Shortfall = 1,
+    }
+
+    /// <summary>
+    /// A per-request set of allowed models (for example, models that are up, or within a tenant's contract), as bits over
+    /// profile model indices. The default value allows every model.
+    /// </summary>
+    public readonly struct ModelMask : IEquatable<ModelMask>
+    {
+        // Stored as the excluded set so that default(ModelMask) allows everything.
+        private readonly ulong _excluded;
+
+        private ModelMask(ulong excluded)
+        {
+            _excluded = excluded;
+        }
+
+        /// <summary>Every model allowed.</summary>
+        public static ModelMask All => default;
+
+        /// <summary>Only the models whose bits are set in <paramref name="allowedBits"/> (bit i = model index i).</summary>
+        public static ModelMask FromAllowedBits(ulong allowedBits) => new(~allowedBits);
+
+        /// <summary>Only the given model indices.</summary>
+        public static ModelMask Only(params ReadOnlySpan<int> models)
+        {
+            ulong bits = 0;
+            foreach (int m in models)
+            {
+                bits |= Bit(m);
+            }
+
+            return FromAllowedBits(bits);
+        }
+
+        /// <summary>This mask with <paramref name="model"/> excluded.</summary>
+        public ModelMask Without(int model) => new(_excluded | Bit(model));
+
+        /// <summary>This mask with <paramref name="model"/> allowed.</summary>
+        public ModelMask With(int model) => new(_excluded & ~Bit(model));
+
+        /// <summary>True when <paramref name="model"/> is allowed.</summary>
+        public bool IsAllowed(int model) => (_excluded & Bit(model)) == 0;
+
+        /// <summary>Allowed bits restricted to the first <paramref name="modelCount"/> models.</summary>
+        public ulong AllowedBits(int modelCount) => ~_excluded & RoutingMath.AllModels(modelCount);
+
+        /// <summary>True when none of the first <paramref name="modelCount"/> models is excluded.</summary>
+        public bool AllowsAll(int modelCount) => (_excluded & RoutingMath.AllModels(modelCount)) == 0;
+
+        /// <summary>Number of allowed models among the first <paramref name="modelCount"/>.</summary>
+        public int CountAllowed(int modelCount) => BitOperations.PopCount(AllowedBits(modelCount));
+
+        /// <inheritdoc />
+        public bool Equals(ModelMask other) => _excluded == other._excluded;
+
+        /// <inheritdoc />
+        public override bool Equals(object? obj) => obj is ModelMask other && Equals(other);
+
+        /// <inheritdoc />
+        public override int GetHashCode() => _excluded.GetHashCode();
+
+        /// <summary>Equality.</summary>
+        public static bool operator ==(ModelMask left, ModelMask right) => left.Equals(right);
+
+        /// <summary>Inequality.</summary>
+        public static bool operator !=(ModelMask left, ModelMask right) => !left.Equals(right);
+
+        private static ulong Bit(int model)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(model);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(model, 64);
+            return 1UL << model;
+        }
+    }
+
+    /// <summary>How to route one request: a policy, its knob, and the models allowed for this request.</summary>
+    public readonly struct RoutingOptions : IEquatable<RoutingOptions>
+    {
+        /// <summary>Creates options.</summary>
+        /// <param name="policy">The in-cluster rule.</param>
+        /// <param name="knob">Cost weight in [0, 1] for <see cref="RoutingPolicy.CostWeighted"/>; shortfall τ in [0, 1] for <see cref="RoutingPolicy.Shortfall"/>.</param>
+        /// <param name="allowedModels">Models this request may use; default allows all.</param>
+        public RoutingOptions(RoutingPolicy policy, double knob, ModelMask allowedModels = default)
+        {
+            if (double.IsNaN(knob))
+            {
+                throw new ArgumentOutOfRangeException(nameof(knob), "The knob must be a number.");
+            }
+
+            Policy = policy;
+            Knob = knob;
+            AllowedModels = allowedModels;
+        }
+
+        /// <summary>Maximum expected quality (cost-weighted, knob 0). This is also the default value.</summary>
+        public static RoutingOptions MaxQuality => default;
+
+        /// <summary>Cost-weighted routing with cost weight <paramref name="costWeight"/>.</summary>
+        public static RoutingOptions CostWeighted(double costWeight) => new(RoutingPolicy.CostWeighted, costWeight);
+
+        /// <summary>Shortfall routing with threshold <paramref name="shortfall"/> (quality units).</summary>
+        public static RoutingOptions Shortfall(double shortfall) => new(RoutingPolicy.Shortfall, shortfall);
+
+        /// <summary>The in-cluster rule.</summary>
+        public RoutingPolicy Policy { get; }
+
+        /// <summary>The knob of <see cref="Policy"/>.</summary>
+        public double Knob { get; }
+
+        /// <summary>Models this request may use.</summary>
+        public ModelMask AllowedModels { get; }
+
+        /// <summary>A copy with another allowed-models mask.</summary>
+        public RoutingOptions WithAllowedModels(ModelMask allowedModels) => new(Policy, Knob, allowedModels);
+
+        /// <inheritdoc />
+        public bool Equals(RoutingOptions other) => Policy == other.Policy && Knob.Equals(other.Knob) && AllowedModels == other.AllowedModels;
+
+        /// <inheritdoc />
+        public override bool Equals(object? obj) => obj is RoutingOptions other && Equals(other);
+
+        /// <inheritdoc />
+        public override int GetHashCode() => HashCode.Combine(Policy, Knob, AllowedModels);
+
+        /// <summary>Equality.</summary>
+        public static bool operator ==(RoutingOptions left, RoutingOptions right) => left.Equals(right);
+
+        /// <summary>Inequality.</summary>
+        public static bool operator !=(RoutingOptions left, RoutingOptions right) => !left.Equals(right);
+
+        /// <inheritdoc />
+        public override string ToString() => Policy == RoutingPolicy.CostWeighted ? $"cost-weighted({Knob:R})" : $"shortfall({Knob:R})";
+    }
+}
