@@ -55,3 +55,16 @@ namespace RouterGen.Embedding
         }
     }
 }
+
+namespace RouterGen.Embedding
+{
+    /// <summary>An embedder that can embed many prompts in one call (for fitting), typically much faster per prompt.</summary>
+    public interface IBatchEmbedder : IEmbedder
+    {
+        /// <summary>
+        /// Embeds <paramref name="texts"/> into <paramref name="destination"/>, row-major: row i (length
+        /// <see cref="IEmbedder.Dimension"/>) is the embedding of texts[i].
+        /// </summary>
+        void EmbedBatch(System.Collections.Generic.IReadOnlyList<string> texts, System.Span<float> destination);
+    }
+}
