@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace RouterGen.Cli.Reporting
+{
+    /// <summary>Culture-invariant number formats shared by every report, so output is the same on every machine.</summary>
+    internal static class Format
+    {
+        /// <summary>A quality (success rate in [0, 1]) as a percentage with one decimal: 0.7443 → "74.4%".</summary>
+        public static string Percent(double quality) => (quality * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+        /// <summary>A signed change in quality, in percentage points: +1.2 pp.</summary>
+        public static string PointsDelta(double delta) => Signed(delta * 100, "0.00") + " pp";
+
+        /// <summary>A quality with three decimals.</summary>
+        public static string Quality(double quality) => quality.ToString("0.000", CultureInfo.InvariantCulture);
+
+        /// <summary>A cost in USD with enough significant digits for cents and fractions of a cent.</summary>
+        public static string Usd(double usd) => "$" + Money(usd);
+
+        /// <summary>A signed cost change in USD.</summary>
+        public static string UsdDelta(double usd) => (usd < 0 ? "-$" : "+$") + Money(System.Math.Abs(usd));
+
+        /// <summary>A plain number in round-trip-short form.</summary>
+        public static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+
+        /// <summary>An integer.</summary>
+        public static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static string Money(double usd)
+        {
+            double magnitude = System.Math.Abs(usd);
+            string format = magnitude == 0 || magnitude >= 1 ? "0.00##" : magnitude >= 0.01 ? "0.0000" : "0.000000";
+            return usd.ToString(format, CultureInfo.InvariantCulture);
+        }
+
+        private static string Signed(double value, string format) =>
+            (value >= 0 ? "+" : "") + value.ToString(format, CultureInfo.InvariantCulture);
+    }
+}
