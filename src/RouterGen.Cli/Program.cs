@@ -42,6 +42,8 @@ namespace RouterGen.Cli
             new("routergen: fit, evaluate, inspect, explain and diff RouterGen router profiles.")
             {
                 InspectCommand.Create(),
+                RouteCommand.Create(),
+                DiffCommand.Create(),
             };
     }
 }

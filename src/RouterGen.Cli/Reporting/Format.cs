@@ -29,7 +29,8 @@ namespace RouterGen.Cli.Reporting
         private static string Money(double usd)
         {
             double magnitude = System.Math.Abs(usd);
-            string format = magnitude == 0 || magnitude >= 1 ? "0.00##" : magnitude >= 0.01 ? "0.0000" : "0.000000";
+            // Cents for ordinary costs, more digits only where they carry information (fractions of a cent).
+            string format = magnitude == 0 || magnitude >= 0.01 ? "0.00##" : magnitude >= 1e-6 ? "0.00####" : "0.##E+0";
             return usd.ToString(format, CultureInfo.InvariantCulture);
         }
 

@@ -1,0 +1,307 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using System.Numerics.Tensors;
+using RouterGen.Cli.Reporting;
+using RouterGen.Embedding;
+using RouterGen.Profiles;
+using RouterGen.Routing;
+
+namespace RouterGen.Cli.Commands
+{
+    /// <summary>
+    /// <c>routergen route --profile X.router.json "&lt;prompt&gt;"</c>: routes one prompt with the runtime-loaded router
+    /// and explains the decision — nearest clusters, every model's expectation in the deciding cluster, and why the
+    /// winner wins under the chosen knob.
+    /// </summary>
+    internal static class RouteCommand
+    {
+        private const int NearbyClusters = 3;
+
+        public static Command Create()
+        {
+            var profileOption = new Option<string>("--profile", "-p") { Description = "The router profile (*.router.json).", Required = true };
+            var promptArgument = new Argument<string>("prompt") { Description = "The prompt to route." };
+            var presetOption = new Option<string?>("--preset") { Description = "Route with a named preset of the profile." };
+            var costWeightOption = new Option<double?>("--cost-weight") { Description = "Cost-weighted policy with this cost weight in [0, 1] (0 = max quality)." };
+            var shortfallOption = new Option<double?>("--shortfall") { Description = "Shortfall policy (HyDRA): cheapest model within this many quality units (0.03 = 3 points) of the cluster's best." };
+            var excludeOption = new Option<string[]>("--exclude")
+            {
+                Description = "Model ids this request may not use (for example, models that are down).",
+                AllowMultipleArgumentsPerToken = true,
+            };
+            var command = new Command("route", "Route one prompt and explain the decision.")
+            {
+                profileOption, promptArgument, presetOption, costWeightOption, shortfallOption, excludeOption,
+            };
+            CommandAction.Set(command, (parseResult, output) =>
+            {
+                RouterProfile profile = RouterProfile.Load(parseResult.GetRequiredValue(profileOption));
+                (RoutingOptions options, string optionsText) = ResolveOptions(
+                    profile,
+                    parseResult.GetValue(presetOption),
+                    parseResult.GetValue(costWeightOption),
+                    parseResult.GetValue(shortfallOption),
+                    parseResult.GetValue(excludeOption) ?? []);
+                IEmbedder embedder = ResolveEmbedder(profile);
+                Explain(profile, embedder, parseResult.GetRequiredValue(promptArgument), options, optionsText, output);
+                return ExitCodes.Success;
+            });
+            return command;
+        }
+
+        /// <summary>
+        /// The embedder a profile routes with. Extension point: the ONNX embedder (<c>--embedder onnx:&lt;dir&gt;</c>)
+        /// plugs in here; until then an ONNX profile is refused with a clear message.
+        /// </summary>
+        internal static IEmbedder ResolveEmbedder(RouterProfile profile) =>
+            profile.BuiltInEmbedder ?? throw new UserInputException(
+                $"{profile.Source}: embedder.kind is '{profile.Definition.Embedder.Kind}'; 'routergen route' embeds prompts only with the built-in '{EmbedderDefinition.HashedNgramsKind}' embedder so far (identity needed: '{profile.Definition.Embedder.Identity}').");
+
+        /// <summary>Turns the knob options into routing options, refusing contradictory or unknown values.</summary>
+        internal static (RoutingOptions Options, string Description) ResolveOptions(RouterProfile profile, string? preset, double? costWeight, double? shortfall, IReadOnlyList<string> excluded)
+        {
+            int given = (preset is null ? 0 : 1) + (costWeight is null ? 0 : 1) + (shortfall is null ? 0 : 1);
+            if (given > 1)
+            {
+                throw new UserInputException("Give at most one of --preset, --cost-weight and --shortfall.");
+            }
+
+            RoutingOptions options;
+            string description;
+            if (preset is not null)
+            {
+                if (!profile.Tables.TryGetPreset(preset, out options))
+                {
+                    string known = profile.Tables.PresetNames.Count == 0 ? "the profile defines none" : "known: " + string.Join(", ", profile.Tables.PresetNames);
+                    throw new UserInputException($"--preset '{preset}' is not a preset of {profile.Source} ({known}).");
+                }
+
+                description = $"preset '{preset}' = {Describe(options)}";
+            }
+            else if (costWeight is double w)
+            {
+                description = Describe(options = RoutingOptions.CostWeighted(CheckKnob("--cost-weight", w)));
+            }
+            else if (shortfall is double t)
+            {
+                description = Describe(options = RoutingOptions.Shortfall(CheckKnob("--shortfall", t)));
+            }
+            else
+            {
+                options = RoutingOptions.MaxQuality;
+                description = Describe(options) + " (default: maximum expected quality)";
+            }
+
+            ModelMask mask = ModelMask.All;
+            foreach (string id in excluded)
+            {
+                int model = profile.Tables.IndexOfModel(id);
+                if (model < 0)
+                {
+                    throw new UserInputException($"--exclude '{id}' is not a model of {profile.Source} (models: {string.Join(", ", profile.Tables.ModelIds)}).");
+                }
+
+                mask = mask.Without(model);
+            }
+
+            if (mask.CountAllowed(profile.Tables.ModelCount) == 0)
+            {
+                throw new UserInputException("--exclude removes every model of the profile; at least one must remain.");
+            }
+
+            if (excluded.Count > 0)
+            {
+                description += "; excluded: " + string.Join(", ", excluded.Distinct(StringComparer.Ordinal));
+            }
+
+            return (options.WithAllowedModels(mask), description);
+        }
+
+        private static double CheckKnob(string option, double value) =>
+            value is >= 0 and <= 1 ? value : throw new UserInputException($"{option} must be in [0, 1], got {Format.Number(value)}.");
+
+        private static string Describe(in RoutingOptions options) =>
+            $"{(options.Policy == RoutingPolicy.Shortfall ? PolicyNames.Shortfall : PolicyNames.CostWeighted)} {Format.Number(options.Knob)}";
+
+        /// <summary>Embeds and routes the prompt, then writes the decision and its explanation as markdown.</summary>
+        internal static void Explain(RouterProfile profile, IEmbedder embedder, string prompt, in RoutingOptions options, string optionsText, TextWriter output)
+        {
+            RouterTables tables = profile.Tables;
+            EmbedderMismatchException.ThrowIfMismatched(tables.Name, tables.EmbedderIdentity, tables.Dimension, embedder);
+            var embedding = new float[tables.Dimension];
+            embedder.Embed(prompt, embedding);
+            RouteDecision decision = profile.Route(embedding, options);
+
+            output.WriteLine($"# Routing decision ({tables.Name})");
+            output.WriteLine();
+            output.WriteLine($"- prompt: \"{Abbreviate(prompt, 100)}\" ({Format.Integer(prompt.Length)} characters)");
+            output.WriteLine($"- options: {optionsText}");
+            WriteNearestClusters(profile, embedding, output);
+            output.WriteLine($"- decision: **{decision.ModelId}**{(decision.IsFallback ? " (fallback)" : "")} — expected quality {Format.Percent(decision.ExpectedQuality)}, expected cost {Format.Usd(decision.ExpectedCostUsd)} per request");
+            output.WriteLine();
+
+            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            Span<int> ranked = stackalloc int[tables.ModelCount];
+            int count = decision.CopyRankedModels(ranked);
+            ranked = ranked[..count];
+            string scope = statisticsCluster < 0 ? "global statistics (fallback)" : $"cluster #{statisticsCluster} \"{tables.ClusterLabels[statisticsCluster]}\"";
+            output.WriteLine($"## Models ranked in {scope} under {Describe(options)}");
+            output.WriteLine();
+            double best = BestQuality(tables, statisticsCluster, ranked);
+            bool shortfall = options.Policy == RoutingPolicy.Shortfall;
+            var table = new MarkdownTable(">rank", "model", ">expected quality", ">expected cost", shortfall ? ">gap to best" : ">utility", "note");
+            for (int r = 0; r < ranked.Length; r++)
+            {
+                int m = ranked[r];
+                double q = tables.QualityOf(statisticsCluster, m), c = tables.CostOf(statisticsCluster, m);
+                string score = shortfall
+                    ? Format.PointsDelta(q - best).Replace("+", "", StringComparison.Ordinal)
+                    : RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob).ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+                string note = r == 0 ? "chosen" : shortfall && options.Knob < best - q ? "outside τ" : "";
+                table.Add(Format.Integer(r + 1), tables.ModelIds[m], Format.Percent(q), Format.Usd(c), score, note);
+            }
+
+            for (int m = 0; m < tables.ModelCount; m++)
+            {
+                if (!options.AllowedModels.IsAllowed(m))
+                {
+                    table.Add("-", tables.ModelIds[m], Format.Percent(tables.QualityOf(statisticsCluster, m)), Format.Usd(tables.CostOf(statisticsCluster, m)), "", "excluded");
+                }
+            }
+
+            table.WriteTo(output);
+            output.WriteLine();
+            output.WriteLine("## Why");
+            output.WriteLine();
+            foreach (string reason in Reasons(profile, decision, options, ranked, best))
+            {
+                output.WriteLine(reason);
+            }
+        }
+
+        private static void WriteNearestClusters(RouterProfile profile, float[] embedding, TextWriter output)
+        {
+            RouterTables tables = profile.Tables;
+            float norm = TensorPrimitives.Norm(embedding);
+            if (!(norm > 0) || !float.IsFinite(norm))
+            {
+                output.WriteLine("- nearest cluster: none — the prompt has no usable embedding (empty, or no features the embedder hashes)");
+                return;
+            }
+
+            var similarities = new (int Cluster, float Similarity)[tables.ClusterCount];
+            for (int c = 0; c < tables.ClusterCount; c++)
+            {
+                similarities[c] = (c, TensorPrimitives.Dot(profile.UnitCentroids.Slice(c * tables.Dimension, tables.Dimension), embedding) / norm);
+            }
+
+            // Same tie rule as the kernel: the lower index wins an exact tie.
+            Array.Sort(similarities, (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Cluster.CompareTo(b.Cluster));
+            ClusterDefinition nearest = profile.Definition.Clusters[similarities[0].Cluster];
+            output.WriteLine($"- nearest cluster: #{similarities[0].Cluster} `{nearest.Id}` \"{nearest.Label}\" ({Format.Integer(nearest.SampleCount)} fit samples), cosine similarity {Similarity(similarities[0].Similarity)} (out-of-distribution below {Format.Number(tables.MinSimilarity)})");
+            if (similarities.Length > 1)
+            {
+                IEnumerable<string> next = similarities.Skip(1).Take(NearbyClusters - 1)
+                    .Select(s => $"#{s.Cluster} \"{tables.ClusterLabels[s.Cluster]}\" {Similarity(s.Similarity)}");
+                output.WriteLine($"- next nearest: {string.Join("; ", next)}");
+            }
+        }
+
+        private static IEnumerable<string> Reasons(RouterProfile profile, RouteDecision decision, RoutingOptions options, ReadOnlySpan<int> ranked, double best)
+        {
+            RouterTables tables = profile.Tables;
+            var reasons = new List<string>();
+            string fallbackModel = tables.ModelIds[tables.FallbackModel];
+            if (decision.IsFallback)
+            {
+                reasons.Add(decision.ClusterIndex < 0
+                    ? "The prompt has no usable embedding, so no cluster can speak for it: the fallback rule decides."
+                    : $"The best cosine similarity, {Similarity(decision.Similarity)}, is below the profile's minimum of {Format.Number(tables.MinSimilarity)}: the prompt is out of distribution, and cluster statistics would not describe it.");
+                reasons.Add(options.AllowedModels.IsAllowed(tables.FallbackModel)
+                    ? $"The profile's fallback model, {fallbackModel}, is used; its expectations above are its sample-weighted averages over all clusters."
+                    : $"The fallback model {fallbackModel} is excluded, so the best allowed model by global (sample-weighted) statistics under {Describe(options)} is used: {decision.ModelId}.");
+                return reasons;
+            }
+
+            int cluster = decision.ClusterIndex;
+            int chosen = decision.ModelIndex;
+            double q = tables.QualityOf(cluster, chosen);
+            double c = tables.CostOf(cluster, chosen);
+            reasons.Add($"The prompt is nearest to cluster #{cluster} \"{tables.ClusterLabels[cluster]}\" (similarity {Similarity(decision.Similarity)} ≥ {Format.Number(tables.MinSimilarity)}), so that cluster's per-model statistics decide.");
+            if (options.Policy == RoutingPolicy.Shortfall)
+            {
+                int leader = ranked.ToArray().First(m => tables.QualityOf(cluster, m) == best);
+                List<string> eligible = ranked.ToArray().Where(m => !(options.Knob < best - tables.QualityOf(cluster, m))).Select(m => tables.ModelIds[m]).ToList();
+                reasons.Add($"Shortfall policy (HyDRA), τ = {Format.Number(options.Knob)}: the best allowed expected quality in the cluster is {Format.Percent(best)} ({tables.ModelIds[leader]}); models within τ of it: {string.Join(", ", eligible)}.");
+                reasons.Add(eligible.Count == 1
+                    ? $"{decision.ModelId} is the only model within τ, at {Format.Usd(c)} per request."
+                    : best == q
+                        ? $"{decision.ModelId} is the cheapest of them at {Format.Usd(c)} per request and has the best expected quality itself."
+                        : $"{decision.ModelId} is the cheapest of them at {Format.Usd(c)} per request, giving up {Format.PointsDelta(best - q).Replace("+", "", StringComparison.Ordinal)} of expected quality.");
+            }
+            else
+            {
+                double u = RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob);
+                reasons.Add($"Cost-weighted policy, w = {Format.Number(options.Knob)}: utility = (1 − w)·quality − w·cost/{Format.Usd(tables.CostScale)} (the profile's largest per-request cost). {decision.ModelId} has the highest utility, {u.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}.");
+                if (ranked.Length > 1)
+                {
+                    int second = ranked[1];
+                    double q2 = tables.QualityOf(cluster, second), c2 = tables.CostOf(cluster, second);
+                    double u2 = RoutingMath.CostWeightedUtility(q2, c2, tables.CostScale, options.Knob);
+                    reasons.Add($"The runner-up, {tables.ModelIds[second]}, scores {u2.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}: {Format.PointsDelta(q2 - q)} quality, {Format.UsdDelta(c2 - c)} per request relative to {decision.ModelId}.");
+                }
+            }
+
+            if (options.AllowedModels.AllowsAll(tables.ModelCount))
+            {
+                reasons.Add(KnobRange(profile.BreakpointsOf(cluster, options.Policy), options, decision.ModelId));
+            }
+            else
+            {
+                reasons.Add("Some models are excluded, so the policy was evaluated over the allowed models only.");
+            }
+
+            return reasons;
+        }
+
+        // The cluster's winner is piecewise constant in the knob; say over which interval this decision holds.
+        private static string KnobRange(KnobBreakpoints breakpoints, in RoutingOptions options, string model)
+        {
+            int i = 0;
+            while (i < breakpoints.UpperBounds.Length && !(options.Knob < breakpoints.UpperBounds[i]))
+            {
+                i++;
+            }
+
+            string knob = options.Policy == RoutingPolicy.Shortfall ? "τ" : "w";
+            string lower = i == 0 ? "0" : Format.Number(breakpoints.UpperBounds[i - 1]);
+            string range = i < breakpoints.UpperBounds.Length
+                ? $"{lower} ≤ {knob} < {Format.Number(breakpoints.UpperBounds[i])}"
+                : $"{knob} ≥ {lower}";
+            int switches = breakpoints.UpperBounds.Length;
+            return $"In this cluster {model} stays the choice for {range}; the cluster's winner changes {Format.Integer(switches)} time{(switches == 1 ? "" : "s")} across the knob's range.";
+        }
+
+        private static double BestQuality(RouterTables tables, int cluster, ReadOnlySpan<int> models)
+        {
+            double best = double.NegativeInfinity;
+            foreach (int m in models)
+            {
+                best = Math.Max(best, tables.QualityOf(cluster, m));
+            }
+
+            return best;
+        }
+
+        private static string Similarity(float value) => value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+
+        private static string Abbreviate(string text, int max)
+        {
+            string flat = text.ReplaceLineEndings(" ");
+            return flat.Length <= max ? flat : flat[..(max - 1)] + "…";
+        }
+    }
+}
