@@ -1,0 +1,97 @@
+using System;
+using RouterGen.Routing;
+using Xunit;
+
+namespace RouterGen.Generator.Tests
+{
+    /// <summary>
+    /// Routing must allocate nothing in steady state: generated and runtime-loaded routers, fast path, mask path, fallback
+    /// path, prompt routing through the built-in embedder, and ranking alternatives into a caller's buffer.
+    /// </summary>
+    public sealed class AllocationTests
+    {
+        private const int Calls = 20_000;
+
+        [Fact]
+        public void RoutingAnEmbeddingAllocatesNothing()
+        {
+            RouterPair pair = GeneratedRouters.Compile("Alloc64", GeneratedRouters.RandomProfileJson("Alloc64", 64, 384, 12, seed: 11));
+            float[] near = Embedding(pair, scale: 1f);
+            float[] zero = new float[pair.Loaded.Tables.Dimension];
+            RoutingOptions[] options =
+            {
+                default,
+                RoutingOptions.CostWeighted(0.4),
+                RoutingOptions.Shortfall(0.05),
+                new(RoutingPolicy.CostWeighted, 0.2, ModelMask.All.Without(3).Without(7)),
+            };
+
+            foreach (RoutingOptions option in options)
+            {
+                Assert.Equal(0, AllocatedBytes(() => pair.Generated(near, option)));
+                Assert.Equal(0, AllocatedBytes(() => pair.Loaded.Route(near, option)));
+                Assert.Equal(0, AllocatedBytes(() => pair.Generated(zero, option)));
+            }
+        }
+
+        [Fact]
+        public void RoutingPromptTextWithTheBuiltInEmbedderAllocatesNothing()
+        {
+            RouterPair pair = GeneratedRouters.Fixture("tiny.router.json");
+            IPromptRouter loaded = pair.Loaded.CreatePromptRouter();
+            const string prompt = "Traceback (most recent call last): File \"app.py\", line 3, in <module> KeyError: 'user_id' — how do I fix this?";
+            Assert.Equal(0, AllocatedBytes(() => pair.GeneratedPrompt!(prompt, default)));
+            Assert.Equal(0, AllocatedBytes(() => loaded.Route(prompt, RoutingOptions.Shortfall(0.03))));
+        }
+
+        [Fact]
+        public void RankingAlternativesAllocatesNothing()
+        {
+            RouterPair pair = GeneratedRouters.Fixture("tiny.router.json");
+            float[] embedding = Embedding(pair, scale: 1f);
+            RouteDecision decision = pair.Generated(embedding, RoutingOptions.CostWeighted(0.3));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int total = 0;
+            Span<int> ranked = stackalloc int[64];
+            for (int i = 0; i < Calls; i++)
+            {
+                total += decision.CopyRankedModels(ranked);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(Calls * 3, total);
+        }
+
+        private static float[] Embedding(RouterPair pair, float scale)
+        {
+            int dimension = pair.Loaded.Tables.Dimension;
+            float[] embedding = pair.Loaded.UnitCentroids[..dimension].ToArray();
+            for (int d = 0; d < dimension; d++)
+            {
+                embedding[d] = (embedding[d] + (0.01f * (d % 7))) * scale;
+            }
+
+            return embedding;
+        }
+
+        private static long AllocatedBytes(Func<RouteDecision> route)
+        {
+            // Warm up: JIT, static constructors, tiered compilation stubs.
+            for (int i = 0; i < 1000; i++)
+            {
+                route();
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int checksum = 0;
+            for (int i = 0; i < Calls; i++)
+            {
+                checksum += route().ModelIndex;
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(checksum >= 0);
+            return allocated;
+        }
+    }
+}

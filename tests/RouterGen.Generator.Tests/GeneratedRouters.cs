@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using RouterGen.Profiles;
+using RouterGen.Routing;
+
+namespace RouterGen.Generator.Tests
+{
+    /// <summary>Routes a prompt's text; the signature of a built-in-embedder router's second Route overload.</summary>
+    internal delegate RouteDecision PromptRoute(ReadOnlySpan<char> prompt, in RoutingOptions options);
+
+    /// <summary>A router generated and compiled in-process, next to the runtime-loaded router of the same profile.</summary>
+    internal sealed class RouterPair
+    {
+        public RouterPair(string name, string json, Type generatedType)
+        {
+            Name = name;
+            Json = json;
+            Loaded = RouterProfile.Parse(json, name);
+            GeneratedType = generatedType;
+            MethodInfo routeEmbedding = generatedType.GetMethod("Route", new[] { typeof(ReadOnlySpan<float>), typeof(RoutingOptions).MakeByRefType() })!;
+            Generated = routeEmbedding.CreateDelegate<EmbeddingRouter>();
+            MethodInfo? routePrompt = generatedType.GetMethod("Route", new[] { typeof(ReadOnlySpan<char>), typeof(RoutingOptions).MakeByRefType() });
+            GeneratedPrompt = routePrompt?.CreateDelegate<PromptRoute>();
+        }
+
+        public string Name { get; }
+
+        public string Json { get; }
+
+        public RouterProfile Loaded { get; }
+
+        public Type GeneratedType { get; }
+
+        public EmbeddingRouter Generated { get; }
+
+        public PromptRoute? GeneratedPrompt { get; }
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>Builds profiles (fixtures, repository profiles and random ones) and compiles their generated routers.</summary>
+    internal static class GeneratedRouters
+    {
+        public static RouterPair Compile(string name, string json)
+        {
+            GeneratorOutcome outcome = GeneratorHarness.Run(new InMemoryAdditionalText($"/project/{name}.router.json", json));
+            if (outcome.GeneratorDiagnostics.Length > 0)
+            {
+                throw new InvalidOperationException(string.Join("\n", outcome.GeneratorDiagnostics));
+            }
+
+            Assembly assembly = outcome.Load();
+            Type type = assembly.GetTypes().Single(t => t.IsClass && t.IsAbstract && t.IsSealed && t.GetMethod("Route", new[] { typeof(ReadOnlySpan<float>), typeof(RoutingOptions).MakeByRefType() }) != null);
+            return new RouterPair(name, json, type);
+        }
+
+        public static RouterPair Fixture(string fileName) => Compile(Path.GetFileNameWithoutExtension(fileName), File.ReadAllText(GeneratorHarness.FixturePath(fileName)));
+
+        public static IEnumerable<string> RepositoryProfiles() =>
+            Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot(), "profiles"), "*.router.json").OrderBy(f => f, StringComparer.Ordinal);
+
+        /// <summary>
+        /// A random profile with realistic structure: a few strong expensive models, cheap weak ones, some exact quality and
+        /// cost ties (to exercise tie-breaking), and a similarity floor that sends some prompts to the fallback.
+        /// </summary>
+        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null)
+        {
+            var random = new Random(seed);
+            var hashed = new HashedNgramParameters { BucketWeights = bucketWeights };
+            var profile = new ProfileDefinition
+            {
+                Name = name,
+                Namespace = "Random",
+                Embedder = new EmbedderDefinition { Kind = EmbedderDefinition.HashedNgramsKind, Dimension = dimension, HashedNgrams = hashed, Identity = EmbedderIdentity.ForHashedNgrams(dimension, hashed) },
+                Fallback = new FallbackDefinition { MinSimilarity = 0.12 },
+            };
+            for (int m = 0; m < models; m++)
+            {
+                profile.Models.Add(new ModelDefinition { Id = $"model-{m:00}", CostPerRequestUsd = Math.Round(Math.Pow(10, -4 + (4.0 * random.NextDouble())), 6) });
+            }
+
+            profile.Fallback.Model = profile.Models[random.Next(models)].Id;
+            for (int c = 0; c < clusters; c++)
+            {
+                var cluster = new ClusterDefinition
+                {
+                    Id = $"c{c:000}",
+                    Label = $"cluster {c}",
+                    SampleCount = random.Next(1, 200),
+                    Centroid = Enumerable.Range(0, dimension).Select(_ => (float)Gaussian(random)).ToArray(),
+                    Quality = new double[models],
+                    CostUsd = new double[models],
+                };
+                for (int m = 0; m < models; m++)
+                {
+                    double strength = (double)m / models;
+                    cluster.Quality[m] = random.Next(10) == 0 && m > 0 ? cluster.Quality[m - 1] : Math.Round(Math.Clamp((0.3 + (0.5 * strength)) + ((random.NextDouble() - 0.5) * 0.4), 0, 1), 3);
+                    cluster.CostUsd[m] = random.Next(10) == 0 && m > 0 ? cluster.CostUsd[m - 1] : Math.Round(profile.Models[m].CostPerRequestUsd * (0.5 + random.NextDouble()), 6);
+                }
+
+                profile.Clusters.Add(cluster);
+            }
+
+            profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = PolicyNames.CostWeighted, Value = 0 });
+            profile.Presets.Add(new PresetDefinition { Name = "frugal", Policy = PolicyNames.Shortfall, Value = 0.05 });
+            return ProfileWriter.ToJson(profile);
+        }
+
+        public static double Gaussian(Random random) =>
+            Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+    }
+}
