@@ -231,7 +231,7 @@ namespace RouterGen.Routing
 
             double ua = RoutingMath.CostWeightedUtility(qa, ca, CostScale, options.Knob);
             double ub = RoutingMath.CostWeightedUtility(qb, cb, CostScale, options.Knob);
-            return ua > ub || (ua == ub && ca < cb);
+            return ua > ub || (ua == ub && (ca < cb || (ca == cb && qa > qb)));
         }
 
         private int Choose(int cluster, in RoutingOptions options)

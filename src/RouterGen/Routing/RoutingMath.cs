@@ -57,7 +57,7 @@ namespace RouterGen.Routing
             ((1 - costWeight) * quality) - (costWeight * (costUsd / costScale));
 
         /// <summary>
-        /// The allowed model with the highest cost-weighted utility; ties go to the cheaper model, then the lower index.
+        /// The allowed model with the highest cost-weighted utility; ties go to the cheaper model, then the higher quality, then the lower index.
         /// Returns -1 when no model in [start, start + count) is allowed.
         /// </summary>
         public static int ChooseCostWeighted(double[] quality, double[] costUsd, int start, int count, double costScale, double costWeight, ulong allowedModels)
@@ -72,7 +72,11 @@ namespace RouterGen.Routing
                 }
 
                 double u = CostWeightedUtility(quality[start + m], costUsd[start + m], costScale, costWeight);
-                if (best < 0 || u > bestUtility || (u == bestUtility && costUsd[start + m] < costUsd[start + best]))
+                // Ties go to the cheaper model, then the better one: the winners just above w = 0 and just below w = 1,
+                // so the knob's end points agree with the breakpoint tables.
+                if (best < 0 || u > bestUtility ||
+                    (u == bestUtility && (costUsd[start + m] < costUsd[start + best] ||
+                                          (costUsd[start + m] == costUsd[start + best] && quality[start + m] > quality[start + best]))))
                 {
                     best = m;
                     bestUtility = u;
