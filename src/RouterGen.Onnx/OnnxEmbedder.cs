@@ -1,0 +1,507 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Threading;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Tokenizers;
+using RouterGen.Embedding;
+using RouterGen.Profiles;
+
+namespace RouterGen.Onnx
+{
+    /// <summary>
+    /// Embeds prompts with a BERT-family sentence-transformer exported to ONNX: WordPiece tokenisation, an ONNX Runtime
+    /// forward pass, mean or [CLS] pooling of <c>last_hidden_state</c>, L2 normalisation.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Embed"/> reuses pinned input and output buffers and the ONNX Runtime tensors wrapping them (one set per
+    /// sequence length, created on first use), so after warm-up a call allocates on the managed heap only what the
+    /// tokenizer allocates. Calls to <see cref="Embed"/> are serialised by a lock; use one embedder per thread for
+    /// parallel single-prompt embedding. <see cref="EmbedBatch"/> pads prompts of similar length together.
+    /// </remarks>
+    public sealed class OnnxEmbedder : IBatchEmbedder, IDisposable
+    {
+        /// <summary>Pooling name: average of the token vectors under the attention mask (sentence-transformers' default).</summary>
+        public const string MeanPooling = "mean";
+
+        /// <summary>Pooling name: the vector of the first ([CLS]) token.</summary>
+        public const string ClsPooling = "cls";
+
+        private const int DefaultMaxTokens = 256;
+
+        private readonly InferenceSession _session;
+        private readonly RunOptions _runOptions = new();
+        private readonly BertTokenizer _tokenizer;
+        private readonly bool _meanPooling;
+        private readonly string _prefix;
+        private readonly int _maxTokens;
+        private readonly int _batchSize;
+        private readonly string _inputIdsName;
+        private readonly string? _attentionMaskName;
+        private readonly string? _tokenTypeIdsName;
+        private readonly string _outputName;
+        private readonly string[] _inputNames;
+        private readonly string[] _outputNames;
+        private readonly Lock _gate = new();
+
+        // Single-prompt path: buffers sized for MaxTokens, wrapped per sequence length on first use.
+        private readonly long[] _ids;
+        private readonly long[] _mask;
+        private readonly long[] _types;
+        private readonly float[] _hidden;
+        private readonly OrtValue[]?[] _inputsByLength;
+        private readonly OrtValue[]?[] _outputsByLength;
+        private readonly OrtIoBinding?[] _bindingsByLength;
+        private char[] _text = new char[256];
+        private bool _disposed;
+
+        private OnnxEmbedder(OnnxModelFolder folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, string pooling, string? prefix, int maxTokens, int batchSize)
+        {
+            Folder = folder;
+            _session = session;
+            _tokenizer = tokenizer;
+            _meanPooling = pooling == MeanPooling;
+            _prefix = prefix ?? "";
+            _maxTokens = maxTokens;
+            _batchSize = batchSize;
+
+            (_inputIdsName, _attentionMaskName, _tokenTypeIdsName) = ReadInputs(folder.ModelPath, session);
+            (_outputName, int? hidden) = ReadOutput(folder.ModelPath, session);
+            _inputNames = new[] { _inputIdsName, _attentionMaskName, _tokenTypeIdsName }.Where(n => n != null).Select(n => n!).ToArray();
+            _outputNames = new[] { _outputName };
+
+            _ids = new long[maxTokens];
+            _mask = new long[maxTokens];
+            _types = new long[maxTokens];
+            _inputsByLength = new OrtValue[]?[maxTokens + 1];
+            _outputsByLength = new OrtValue[]?[maxTokens + 1];
+            _bindingsByLength = new OrtIoBinding?[maxTokens + 1];
+
+            // The hidden size is usually declared; when it is symbolic, one tiny run tells.
+            Dimension = hidden ?? ProbeDimension();
+            _hidden = new float[maxTokens * Dimension];
+            Parameters = new OnnxEmbedderParameters { ModelSha256 = modelSha256, Pooling = pooling, Prefix = prefix, MaxTokens = maxTokens };
+            Identity = EmbedderIdentity.ForOnnx(Dimension, Parameters);
+        }
+
+        /// <summary>The model folder this embedder was loaded from.</summary>
+        public OnnxModelFolder Folder { get; }
+
+        /// <inheritdoc />
+        public int Dimension { get; }
+
+        /// <inheritdoc />
+        public string Identity { get; }
+
+        /// <summary>Model hash, pooling, prefix and token limit: what a profile records about this embedder.</summary>
+        public OnnxEmbedderParameters Parameters { get; }
+
+        /// <summary>The profile's <c>embedder</c> section for a router fit with this embedder.</summary>
+        public EmbedderDefinition Definition => new()
+        {
+            Kind = EmbedderDefinition.OnnxKind,
+            Dimension = Dimension,
+            Identity = Identity,
+            Onnx = new OnnxEmbedderParameters
+            {
+                ModelSha256 = Parameters.ModelSha256,
+                Pooling = Parameters.Pooling,
+                Prefix = Parameters.Prefix,
+                MaxTokens = Parameters.MaxTokens,
+            },
+        };
+
+        /// <summary>Loads the model in <paramref name="directory"/> (see <see cref="OnnxModelFolder"/>).</summary>
+        /// <exception cref="OnnxModelException">The folder, its files or the model's inputs and outputs are unusable.</exception>
+        public static OnnxEmbedder Load(string directory, OnnxEmbedderOptions? options = null)
+        {
+            options ??= new OnnxEmbedderOptions();
+            OnnxModelFolder folder = OnnxModelFolder.Open(directory);
+            string pooling = NormalisePooling(options.Pooling ?? folder.DefaultPooling ?? MeanPooling, folder.ModelPath);
+            int modelLimit = Math.Min(folder.ModelMaxLength ?? int.MaxValue, folder.MaxPositionEmbeddings ?? int.MaxValue);
+            int maxTokens = options.MaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);
+            if (maxTokens > modelLimit)
+            {
+                throw new OnnxModelException($"MaxTokens is {maxTokens}, but the model in '{folder.DirectoryPath}' takes at most {modelLimit} tokens (config.json max_position_embeddings / tokenizer_config.json model_max_length).");
+            }
+
+            if (maxTokens < 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxTokens is {maxTokens}; it must leave room for [CLS] and [SEP] (at least 2).");
+            }
+
+            if (options.BatchSize < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize is {options.BatchSize}; it must be at least 1.");
+            }
+
+            BertTokenizer tokenizer = folder.CreateTokenizer();
+            string sha256 = folder.ComputeModelSha256();
+            InferenceSession session = CreateSession(folder.ModelPath, options.IntraOpThreads);
+            try
+            {
+                return new OnnxEmbedder(folder, session, tokenizer, sha256, pooling, options.Prefix, maxTokens, options.BatchSize);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Loads the model in <paramref name="directory"/> with the pooling, prefix and token limit a profile recorded, and
+        /// checks it is the model the profile was fit with (same file hash and dimension).
+        /// </summary>
+        /// <exception cref="EmbedderMismatchException">The model file or its dimension differs from the profile's.</exception>
+        public static OnnxEmbedder LoadForProfile(string directory, EmbedderDefinition profileEmbedder, int intraOpThreads = 1)
+        {
+            ArgumentNullException.ThrowIfNull(profileEmbedder);
+            if (profileEmbedder.Kind != EmbedderDefinition.OnnxKind || profileEmbedder.Onnx == null)
+            {
+                throw new EmbedderMismatchException($"The profile was fit with embedder kind '{profileEmbedder.Kind}' ('{profileEmbedder.Identity}'), not an ONNX model; cannot use the model in '{directory}'.");
+            }
+
+            OnnxEmbedderParameters p = profileEmbedder.Onnx;
+            OnnxEmbedder embedder = Load(directory, new OnnxEmbedderOptions { Pooling = p.Pooling, Prefix = p.Prefix, MaxTokens = p.MaxTokens, IntraOpThreads = intraOpThreads });
+            try
+            {
+                if (embedder.Dimension != profileEmbedder.Dimension)
+                {
+                    throw new EmbedderMismatchException(
+                        $"{embedder.Folder.ModelPath} produces embeddings of dimension {embedder.Dimension}, but the profile was fit with dimension {profileEmbedder.Dimension} (embedder '{profileEmbedder.Identity}').");
+                }
+
+                if (!string.Equals(embedder.Parameters.ModelSha256, p.ModelSha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new EmbedderMismatchException(
+                        $"{embedder.Folder.ModelPath} has SHA-256 {embedder.Parameters.ModelSha256}, but the profile was fit with the model of SHA-256 {p.ModelSha256} (embedder '{profileEmbedder.Identity}'); refit the profile with this model.");
+                }
+
+                return embedder;
+            }
+            catch
+            {
+                embedder.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Token ids (with [CLS] and [SEP], truncated to the token limit) this embedder feeds the model for <paramref name="text"/>.</summary>
+        public IReadOnlyList<int> Tokenize(string text)
+        {
+            ArgumentNullException.ThrowIfNull(text);
+            lock (_gate)
+            {
+                return Encode(WithPrefix(text));
+            }
+        }
+
+        /// <inheritdoc />
+        public void Embed(ReadOnlySpan<char> text, Span<float> destination)
+        {
+            if (destination.Length != Dimension)
+            {
+                throw new ArgumentException($"destination has length {destination.Length}; this embedder writes {Dimension} values.", nameof(destination));
+            }
+
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                IReadOnlyList<int> tokens = Encode(WithPrefix(text));
+                int length = tokens.Count;
+                for (int i = 0; i < length; i++)
+                {
+                    _ids[i] = tokens[i];
+                    _mask[i] = 1;
+                    _types[i] = 0;
+                }
+
+                _session.RunWithBinding(_runOptions, BindingFor(length));
+                Pool(_hidden.AsSpan(0, length * Dimension), _mask.AsSpan(0, length), destination);
+            }
+        }
+
+        /// <inheritdoc />
+        public void EmbedBatch(IReadOnlyList<string> texts, Span<float> destination)
+        {
+            ArgumentNullException.ThrowIfNull(texts);
+            if (destination.Length != texts.Count * Dimension)
+            {
+                throw new ArgumentException($"destination has length {destination.Length}; {texts.Count} prompts need {texts.Count * Dimension}.", nameof(destination));
+            }
+
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var tokens = new IReadOnlyList<int>[texts.Count];
+            for (int i = 0; i < texts.Count; i++)
+            {
+                tokens[i] = Tokenize(texts[i] ?? throw new ArgumentException($"texts[{i}] is null.", nameof(texts)));
+            }
+
+            // Prompts of similar length share a call, so little compute goes to padding.
+            int[] order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Count).ToArray();
+            for (int start = 0; start < order.Length; start += _batchSize)
+            {
+                int count = Math.Min(_batchSize, order.Length - start);
+                int length = tokens[order[start + count - 1]].Count;
+                var ids = new long[count * length];
+                var mask = new long[count * length];
+                var types = new long[count * length];
+                for (int row = 0; row < count; row++)
+                {
+                    IReadOnlyList<int> rowTokens = tokens[order[start + row]];
+                    for (int t = 0; t < rowTokens.Count; t++)
+                    {
+                        ids[(row * length) + t] = rowTokens[t];
+                        mask[(row * length) + t] = 1;
+                    }
+                }
+
+                long[] shape = { count, length };
+                using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+                using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+                using OrtValue typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+                using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, InputValues(idsValue, maskValue, typesValue), _outputNames);
+                ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>();
+                for (int row = 0; row < count; row++)
+                {
+                    int index = order[start + row];
+                    Pool(hidden.Slice(row * length * Dimension, length * Dimension), mask.AsSpan(row * length, length), destination.Slice(index * Dimension, Dimension));
+                }
+            }
+        }
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                foreach (OrtValue[]? values in _inputsByLength.Concat(_outputsByLength))
+                {
+                    if (values != null)
+                    {
+                        foreach (OrtValue value in values)
+                        {
+                            value.Dispose();
+                        }
+                    }
+                }
+
+                foreach (OrtIoBinding? binding in _bindingsByLength)
+                {
+                    binding?.Dispose();
+                }
+
+                _session.Dispose();
+                _runOptions.Dispose();
+            }
+        }
+
+        private static string NormalisePooling(string pooling, string modelPath) => pooling.ToUpperInvariant() switch
+        {
+            "MEAN" => MeanPooling,
+            "CLS" => ClsPooling,
+            _ => throw new OnnxModelException($"Pooling '{pooling}' for {modelPath} is not supported; use 'mean' or 'cls'."),
+        };
+
+        private static InferenceSession CreateSession(string modelPath, int intraOpThreads)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
+            using var options = new SessionOptions
+            {
+                IntraOpNumThreads = intraOpThreads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            try
+            {
+                return new InferenceSession(modelPath, options);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new OnnxModelException($"{modelPath}: ONNX Runtime cannot load the model: {e.Message}", e);
+            }
+        }
+
+        private static (string InputIds, string? AttentionMask, string? TokenTypeIds) ReadInputs(string modelPath, InferenceSession session)
+        {
+            string declared = string.Join(", ", session.InputMetadata.Select(kv => $"'{kv.Key}'"));
+            string? ids = null, mask = null, types = null;
+            foreach ((string name, NodeMetadata metadata) in session.InputMetadata)
+            {
+                switch (name)
+                {
+                    case "input_ids": ids = name; break;
+                    case "attention_mask": mask = name; break;
+                    case "token_type_ids": types = name; break;
+                    default:
+                        throw new OnnxModelException($"{modelPath}: input '{name}' is not a BERT input; this embedder feeds input_ids, attention_mask and token_type_ids (the model declares {declared}).");
+                }
+
+                if (metadata.ElementDataType != TensorElementType.Int64 || metadata.Dimensions.Length != 2)
+                {
+                    throw new OnnxModelException($"{modelPath}: input '{name}' is {metadata.ElementDataType} of rank {metadata.Dimensions.Length}; expected int64 [batch, sequence].");
+                }
+            }
+
+            if (ids == null)
+            {
+                throw new OnnxModelException($"{modelPath}: no input named 'input_ids' (the model declares {declared}).");
+            }
+
+            return (ids, mask, types);
+        }
+
+        private static (string Name, int? Hidden) ReadOutput(string modelPath, InferenceSession session)
+        {
+            string name = session.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state"
+                : session.OutputMetadata.ContainsKey("token_embeddings") ? "token_embeddings"
+                : session.OutputNames[0];
+            NodeMetadata output = session.OutputMetadata[name];
+            if (output.ElementDataType != TensorElementType.Float)
+            {
+                throw new OnnxModelException($"{modelPath}: output '{name}' is {output.ElementDataType}; expected float.");
+            }
+
+            if (output.Dimensions.Length != 3)
+            {
+                string shape = string.Join(", ", output.Dimensions.Select((d, i) => d > 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : output.SymbolicDimensions[i] is { Length: > 0 } s ? s : "?"));
+                throw new OnnxModelException($"{modelPath}: output '{name}' has rank {output.Dimensions.Length} ([{shape}]); expected token vectors of rank 3 [batch, sequence, hidden].");
+            }
+
+            int hidden = output.Dimensions[2];
+            return (name, hidden > 0 ? hidden : null);
+        }
+
+        private int ProbeDimension()
+        {
+            long[] shape = { 1, 2 };
+            using OrtValue ids = OrtValue.CreateTensorValueFromMemory(new long[] { _tokenizer.ClassificationTokenId, _tokenizer.SeparatorTokenId }, shape);
+            using OrtValue mask = OrtValue.CreateTensorValueFromMemory(new long[] { 1, 1 }, shape);
+            using OrtValue types = OrtValue.CreateTensorValueFromMemory(new long[] { 0, 0 }, shape);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, InputValues(ids, mask, types), _outputNames);
+            long[] dims = outputs[0].GetTensorTypeAndShape().Shape;
+            return (int)dims[2];
+        }
+
+        private OrtValue[] InputValues(OrtValue ids, OrtValue mask, OrtValue types)
+        {
+            var values = new OrtValue[_inputNames.Length];
+            for (int i = 0; i < _inputNames.Length; i++)
+            {
+                values[i] = _inputNames[i] == _inputIdsName ? ids : _inputNames[i] == _attentionMaskName ? mask : types;
+            }
+
+            return values;
+        }
+
+        // An I/O binding per sequence length: running a bound session passes no names or arrays, so nothing is allocated.
+        private OrtIoBinding BindingFor(int length)
+        {
+            OrtIoBinding? binding = _bindingsByLength[length];
+            if (binding == null)
+            {
+                binding = _session.CreateIoBinding();
+                OrtValue[] inputs = InputsFor(length);
+                for (int i = 0; i < _inputNames.Length; i++)
+                {
+                    binding.BindInput(_inputNames[i], inputs[i]);
+                }
+
+                binding.BindOutput(_outputName, OutputsFor(length)[0]);
+                _bindingsByLength[length] = binding;
+            }
+
+            return binding;
+        }
+
+        private OrtValue[] InputsFor(int length)
+        {
+            OrtValue[]? values = _inputsByLength[length];
+            if (values == null)
+            {
+                long[] shape = { 1, length };
+                values = InputValues(
+                    OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ids.AsMemory(0, length), shape),
+                    OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, length), shape),
+                    OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _types.AsMemory(0, length), shape));
+                _inputsByLength[length] = values;
+            }
+
+            return values;
+        }
+
+        private OrtValue[] OutputsFor(int length)
+        {
+            OrtValue[]? values = _outputsByLength[length];
+            if (values == null)
+            {
+                values = new[] { OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hidden.AsMemory(0, length * Dimension), new long[] { 1, length, Dimension }) };
+                _outputsByLength[length] = values;
+            }
+
+            return values;
+        }
+
+        // The prefix and the prompt in one reusable buffer.
+        private ReadOnlySpan<char> WithPrefix(ReadOnlySpan<char> text)
+        {
+            if (_prefix.Length == 0)
+            {
+                return text;
+            }
+
+            int needed = _prefix.Length + text.Length;
+            if (_text.Length < needed)
+            {
+                _text = new char[Math.Max(needed, _text.Length * 2)];
+            }
+
+            _prefix.AsSpan().CopyTo(_text);
+            text.CopyTo(_text.AsSpan(_prefix.Length));
+            return _text.AsSpan(0, needed);
+        }
+
+        private IReadOnlyList<int> Encode(ReadOnlySpan<char> text) =>
+            _tokenizer.EncodeToIds(text, _maxTokens, addSpecialTokens: true, out _, out _);
+
+        private void Pool(ReadOnlySpan<float> hidden, ReadOnlySpan<long> mask, Span<float> destination)
+        {
+            int d = Dimension;
+            if (_meanPooling)
+            {
+                destination.Clear();
+                int counted = 0;
+                for (int t = 0; t < mask.Length; t++)
+                {
+                    if (mask[t] != 0)
+                    {
+                        TensorPrimitives.Add(destination, hidden.Slice(t * d, d), destination);
+                        counted++;
+                    }
+                }
+
+                TensorPrimitives.Divide(destination, Math.Max(counted, 1), destination);
+            }
+            else
+            {
+                hidden[..d].CopyTo(destination);
+            }
+
+            float norm = TensorPrimitives.Norm(destination);
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(destination, norm, destination);
+            }
+        }
+    }
+}
