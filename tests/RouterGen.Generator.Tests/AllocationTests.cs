@@ -82,16 +82,23 @@ namespace RouterGen.Generator.Tests
                 route();
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            int checksum = 0;
-            for (int i = 0; i < Calls; i++)
+            // Steady state is the least of three rounds: tiered-compilation promotions can land inside a round and be
+            // charged to this thread once, while a real per-call allocation would show in every round (Calls x bytes).
+            long least = long.MaxValue;
+            for (int round = 0; round < 3 && least > 0; round++)
             {
-                checksum += route().ModelIndex;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int checksum = 0;
+                for (int i = 0; i < Calls; i++)
+                {
+                    checksum += route().ModelIndex;
+                }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.True(checksum >= 0);
             }
 
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(checksum >= 0);
-            return allocated;
+            return least;
         }
     }
 }
