@@ -1,0 +1,202 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using RouterGen.Profiles;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>Progress of a long evaluation: fits done out of fits planned.</summary>
+    /// <param name="Done">Fits finished.</param>
+    /// <param name="Total">Fits planned.</param>
+    /// <param name="Stage">What is happening ("embedding", "fitting folds").</param>
+    public sealed record EvaluationProgress(int Done, int Total, string Stage);
+
+    /// <summary>
+    /// Held-out evaluation: k-fold cross-validation repeated over several shuffles, or a fixed train/test split. Every
+    /// fold's embedder (when it learns), cluster count, clusters and statistics are fit without that fold's prompts, and
+    /// <see cref="HeldOutEvaluator.EnsureDisjoint"/> refuses any overlap. All policies are scored on the same folds.
+    /// </summary>
+    public static class CrossValidation
+    {
+        /// <summary>Runs the evaluation and analyses the results (frontier, regimes, bootstrap intervals).</summary>
+        public static EvaluationReport Run(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+        {
+            HeldOutRun run = RunHeldOut(dataset, embedderFactory, options, progress, cancellation);
+            return EvaluationAnalysis.Analyse(run, options);
+        }
+
+        /// <summary>Runs the folds and returns per-prompt outcomes of every policy point, before analysis.</summary>
+        public static HeldOutRun RunHeldOut(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(embedderFactory);
+            ArgumentNullException.ThrowIfNull(options);
+            var clock = Stopwatch.StartNew();
+            var tasks = PlanFolds(dataset, options);
+            int evalCount = tasks.EvalRows.Length;
+            PolicyPoint[] points = PolicyPoint.All(options);
+            int seeds = tasks.Seeds;
+            var scores = new double[seeds][];
+            var costs = new double[seeds][];
+            for (int s = 0; s < seeds; s++)
+            {
+                scores[s] = new double[points.Length * evalCount];
+                costs[s] = new double[points.Length * evalCount];
+            }
+
+            // Embeddings: one matrix per distinct embedder identity (a fixed embedder is embedded once for all folds).
+            progress?.Report(new EvaluationProgress(0, tasks.Folds.Count, "embedding"));
+            var cache = new Dictionary<string, EmbeddingMatrix>(StringComparer.Ordinal);
+            var texts = new string[dataset.PromptCount];
+            for (int p = 0; p < texts.Length; p++)
+            {
+                texts[p] = dataset.Prompts[p].Text;
+            }
+
+            var foldEmbeddings = new EmbeddingMatrix[tasks.Folds.Count];
+            var foldEmbedders = new EmbedderDefinition[tasks.Folds.Count];
+            string identity = "";
+            for (int t = 0; t < tasks.Folds.Count; t++)
+            {
+                var fitTexts = new string[tasks.Folds[t].FitRows.Count];
+                for (int i = 0; i < fitTexts.Length; i++)
+                {
+                    fitTexts[i] = texts[tasks.Folds[t].FitRows[i]];
+                }
+
+                EmbedderSetup setup = embedderFactory(fitTexts);
+                identity = setup.Definition.Identity;
+                if (!cache.TryGetValue(identity, out EmbeddingMatrix? matrix))
+                {
+                    matrix = PromptEmbedding.EmbedAll(setup.Embedder, texts, null, cancellation);
+                    cache.Add(identity, matrix);
+                }
+
+                foldEmbeddings[t] = matrix;
+                foldEmbedders[t] = setup.Definition;
+            }
+
+            var clusterCounts = new int[tasks.Folds.Count];
+            var priors = new double[tasks.Folds.Count];
+            int done = 0;
+            Parallel.For(0, tasks.Folds.Count, new ParallelOptions { CancellationToken = cancellation }, t =>
+            {
+                FoldPlan fold = tasks.Folds[t];
+                ulong foldSeed = options.Seed + (ulong)(fold.Seed * 1000) + (ulong)fold.Fold;
+                int k = options.Clusters > 0
+                    ? options.Clusters
+                    : ClusterCountSelection.Choose(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, options, foldSeed).K;
+                var settings = new FitSettings
+                {
+                    PriorStrength = options.Fit.PriorStrength,
+                    MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
+                    KMeans = new KMeansOptions { Seed = foldSeed, Restarts = options.Fit.KMeans.Restarts, MaxIterations = options.Fit.KMeans.MaxIterations },
+                };
+                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed]);
+                clusterCounts[t] = fitted.Profile.Clusters.Count;
+                priors[t] = fitted.Statistics.PriorStrength;
+                progress?.Report(new EvaluationProgress(Interlocked.Increment(ref done), tasks.Folds.Count, "fitting folds"));
+            });
+
+            // Average over repetitions in a fixed order (deterministic sums).
+            var meanScores = new double[points.Length * evalCount];
+            var meanCosts = new double[points.Length * evalCount];
+            for (int s = 0; s < seeds; s++)
+            {
+                for (int i = 0; i < meanScores.Length; i++)
+                {
+                    meanScores[i] += scores[s][i] / seeds;
+                    meanCosts[i] += costs[s][i] / seeds;
+                }
+            }
+
+            return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds);
+        }
+
+        private static FoldSchedule PlanFolds(RoutingDataset dataset, EvaluationOptions options)
+        {
+            var folds = new List<FoldPlan>();
+            if (options.EvalSplit is not null)
+            {
+                int[] fit = dataset.IndicesOfSplit(options.FitSplit);
+                int[] eval = dataset.IndicesOfSplit(options.EvalSplit);
+                if (fit.Length == 0 || eval.Length == 0)
+                {
+                    throw new ArgumentException($"Data set '{dataset.Name}' has {fit.Length} prompts with split \"{options.FitSplit}\" and {eval.Length} with split \"{options.EvalSplit}\"; both must be non-empty.", nameof(options));
+                }
+
+                var positions = new int[eval.Length];
+                for (int i = 0; i < positions.Length; i++)
+                {
+                    positions[i] = i;
+                }
+
+                int seeds = Math.Max(1, options.Seeds);
+                for (int s = 0; s < seeds; s++)
+                {
+                    folds.Add(new FoldPlan(s, 0, fit, eval, positions));
+                }
+
+                return new FoldSchedule(folds, eval, seeds, "split", 1, fit.Length);
+            }
+
+            int n = dataset.PromptCount;
+            int foldCount = Math.Clamp(options.Folds, 2, n);
+            var all = new int[n];
+            for (int p = 0; p < n; p++)
+            {
+                all[p] = p;
+            }
+
+            int repeats = Math.Max(1, options.Seeds);
+            for (int s = 0; s < repeats; s++)
+            {
+                var shuffled = (int[])all.Clone();
+                new SeededRandom(options.Seed, 1000 + (ulong)s).Shuffle(shuffled);
+                for (int f = 0; f < foldCount; f++)
+                {
+                    ClusterCountSelection.Split(shuffled, foldCount, f, out List<int> fit, out List<int> eval, out List<int> _);
+                    // Positions index the evaluation set, which for cross-validation is every prompt in data order.
+                    folds.Add(new FoldPlan(s, f, fit, eval, eval));
+                }
+            }
+
+            return new FoldSchedule(folds, all, repeats, "cross-validation", foldCount, n - ((n + foldCount - 1) / foldCount));
+        }
+
+        private sealed record FoldPlan(int Seed, int Fold, IReadOnlyList<int> FitRows, IReadOnlyList<int> EvalRows, IReadOnlyList<int> EvalPositions);
+
+        private sealed record FoldSchedule(List<FoldPlan> Folds, int[] EvalRows, int Seeds, string Mode, int FoldCount, int FitCount);
+    }
+
+    /// <summary>Per-prompt held-out outcomes of every policy point, averaged over repetitions.</summary>
+    /// <param name="Dataset">The data.</param>
+    /// <param name="EvalRows">Evaluation prompts (dataset indices); position i of the matrices is EvalRows[i].</param>
+    /// <param name="Points">Policy points; row p of the matrices.</param>
+    /// <param name="Scores">Row-major point × evaluation prompt score of the chosen model.</param>
+    /// <param name="Costs">Row-major point × evaluation prompt cost of the chosen model.</param>
+    /// <param name="ClusterCounts">Cluster count of every fit.</param>
+    /// <param name="PriorStrengths">Prior strength of every fit.</param>
+    /// <param name="Mode">"cross-validation" or "split".</param>
+    /// <param name="Folds">Folds.</param>
+    /// <param name="Seeds">Repetitions.</param>
+    /// <param name="FitCount">Prompts per fit.</param>
+    /// <param name="EmbedderIdentity">Embedder identity (of the last fold when it learns).</param>
+    /// <param name="ElapsedSeconds">Wall-clock time.</param>
+    public sealed record HeldOutRun(
+        RoutingDataset Dataset,
+        int[] EvalRows,
+        PolicyPoint[] Points,
+        double[] Scores,
+        double[] Costs,
+        int[] ClusterCounts,
+        double[] PriorStrengths,
+        string Mode,
+        int Folds,
+        int Seeds,
+        int FitCount,
+        string EmbedderIdentity,
+        double ElapsedSeconds);
+}

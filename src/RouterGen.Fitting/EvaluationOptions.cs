@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>How held-out evaluation splits the data, which policies it sweeps, and how it fits each fold.</summary>
+    public sealed class EvaluationOptions
+    {
+        /// <summary>Folds of k-fold cross-validation (ignored when <see cref="EvalSplit"/> is set).</summary>
+        public int Folds { get; set; } = 10;
+
+        /// <summary>Repetitions with different shuffles (and k-means seeds); results are averaged over them.</summary>
+        public int Seeds { get; set; } = 5;
+
+        /// <summary>Base seed of shuffles, k-means and bootstrap.</summary>
+        public ulong Seed { get; set; } = 42;
+
+        /// <summary>
+        /// When set (for example "test"), evaluate on the prompts of this split after fitting on <see cref="FitSplit"/>,
+        /// instead of cross-validating.
+        /// </summary>
+        public string? EvalSplit { get; set; }
+
+        /// <summary>Split fitted on when <see cref="EvalSplit"/> is set.</summary>
+        public string FitSplit { get; set; } = "train";
+
+        /// <summary>Number of clusters; 0 chooses it per fit by nested cross-validation (see <see cref="ClusterCountSelection"/>).</summary>
+        public int Clusters { get; set; }
+
+        /// <summary>Candidate cluster counts for automatic selection (1 = no routing, always the best global model).</summary>
+        public IReadOnlyList<int> ClusterCandidates { get; set; } = new[] { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64 };
+
+        /// <summary>Inner folds used to choose the cluster count inside each fit.</summary>
+        public int InnerFolds { get; set; } = 5;
+
+        /// <summary>Clustering, prior and naming of each fold's fit.</summary>
+        public FitSettings Fit { get; set; } = new FitSettings();
+
+        /// <summary>Cost weights swept for the cost-weighted policy (0 is maximum quality).</summary>
+        public IReadOnlyList<double> CostWeights { get; set; } = DefaultCostWeights();
+
+        /// <summary>Shortfall thresholds τ swept for the HyDRA policy.</summary>
+        public IReadOnlyList<double> Shortfalls { get; set; } = DefaultShortfalls();
+
+        /// <summary>Clusters blended by the Avengers-Pro style soft policy (top-n nearest, similarity-weighted).</summary>
+        public int SoftClusters { get; set; } = 3;
+
+        /// <summary>Bootstrap resamples for the 95% intervals.</summary>
+        public int BootstrapSamples { get; set; } = 1000;
+
+        /// <summary>0, then 40 log-spaced weights from 0.001 to 1.</summary>
+        public static double[] DefaultCostWeights()
+        {
+            var weights = new double[41];
+            for (int i = 1; i < weights.Length; i++)
+            {
+                weights[i] = Math.Pow(10, -3 + (3.0 * (i - 1) / 39));
+            }
+
+            weights[^1] = 1;
+            return weights;
+        }
+
+        /// <summary>0 to 0.3 in steps of 0.005, then 0.35 to 1 in steps of 0.05.</summary>
+        public static double[] DefaultShortfalls()
+        {
+            var values = new List<double>();
+            for (int i = 0; i <= 60; i++)
+            {
+                values.Add(i * 0.005);
+            }
+
+            for (int i = 7; i <= 20; i++)
+            {
+                values.Add(i * 0.05);
+            }
+
+            return values.ToArray();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>Held-out quality and total cost of one policy point (averaged over repetitions).</summary>
+    /// <param name="Point">The policy and knob.</param>
+    /// <param name="Quality">Mean score over the evaluation prompts.</param>
+    /// <param name="TotalCostUsd">Total cost of answering every evaluation prompt once.</param>
+    /// <param name="OnFrontier">True when no other point of a deployable policy is at least as good and cheaper.</param>
+    public sealed record PointResult(PolicyPoint Point, double Quality, double TotalCostUsd, bool OnFrontier);
+
+    /// <summary>A single model answering every evaluation prompt.</summary>
+    /// <param name="ModelId">Model id.</param>
+    /// <param name="Quality">Mean score.</param>
+    /// <param name="TotalCostUsd">Total cost.</param>
+    /// <param name="OnFrontier">True when no other single model is at least as good and cheaper.</param>
+    public sealed record SingleModelResult(string ModelId, double Quality, double TotalCostUsd, bool OnFrontier);
+
+    /// <summary>An estimate with a bootstrap 95% percentile interval.</summary>
+    /// <param name="Estimate">Value on the evaluation prompts as they are.</param>
+    /// <param name="Lower">2.5th percentile over resamples.</param>
+    /// <param name="Upper">97.5th percentile over resamples.</param>
+    /// <param name="Defined">Resamples in which the quantity exists (a regime may have no qualifying point).</param>
+    /// <param name="Samples">Resamples drawn.</param>
+    public sealed record Interval(double Estimate, double Lower, double Upper, int Defined, int Samples);
+
+    /// <summary>One of HyDRA's three operating regimes.</summary>
+    /// <param name="Name">"peak-quality", "match-best-single" or "within-3-points".</param>
+    /// <param name="Description">What the regime measures.</param>
+    /// <param name="Point">The router point read off (null when none qualifies).</param>
+    /// <param name="Quality">Its quality.</param>
+    /// <param name="TotalCostUsd">Its total cost.</param>
+    /// <param name="QualityDelta">Quality minus the best single model's, with interval.</param>
+    /// <param name="CostSaving">1 − cost / best single model's cost, with interval.</param>
+    public sealed record RegimeResult(string Name, string Description, PolicyPoint? Point, double Quality, double TotalCostUsd, Interval QualityDelta, Interval CostSaving);
+
+    /// <summary>The router against one single model.</summary>
+    /// <param name="ModelId">The single model.</param>
+    /// <param name="Quality">Its quality.</param>
+    /// <param name="TotalCostUsd">Its total cost.</param>
+    /// <param name="RouterQualityAtCost">Best router quality at no more than its cost (NaN when every router point costs more).</param>
+    /// <param name="CheapestPointReachingQuality">The cheapest router point with at least its quality, or null.</param>
+    /// <param name="CostOfCheapestPoint">That point's total cost (NaN when none).</param>
+    public sealed record SingleModelComparison(string ModelId, double Quality, double TotalCostUsd, double RouterQualityAtCost, PolicyPoint? CheapestPointReachingQuality, double CostOfCheapestPoint);
+
+    /// <summary>Everything held-out evaluation found.</summary>
+    public sealed class EvaluationReport
+    {
+        /// <summary>Data set name.</summary>
+        public string Dataset { get; init; } = "";
+
+        /// <summary>"cross-validation" or "split".</summary>
+        public string Mode { get; init; } = "";
+
+        /// <summary>Folds (1 for a split).</summary>
+        public int Folds { get; init; }
+
+        /// <summary>Repetitions averaged.</summary>
+        public int Seeds { get; init; }
+
+        /// <summary>Base seed.</summary>
+        public ulong Seed { get; init; }
+
+        /// <summary>Number of evaluation prompts.</summary>
+        public int PromptCount { get; init; }
+
+        /// <summary>Prompts the routers were fit on, per fit (for a split, the size of the fit split).</summary>
+        public int FitPromptCount { get; init; }
+
+        /// <summary>Model ids, in data order.</summary>
+        public IReadOnlyList<string> ModelIds { get; init; } = Array.Empty<string>();
+
+        /// <summary>Embedder identity used.</summary>
+        public string EmbedderIdentity { get; init; } = "";
+
+        /// <summary>Cluster count of every fit (chosen per fit when automatic).</summary>
+        public IReadOnlyList<int> ClusterCounts { get; init; } = Array.Empty<int>();
+
+        /// <summary>Prior strength α of every fit.</summary>
+        public IReadOnlyList<double> PriorStrengths { get; init; } = Array.Empty<double>();
+
+        /// <summary>Every policy point.</summary>
+        public IReadOnlyList<PointResult> Points { get; init; } = Array.Empty<PointResult>();
+
+        /// <summary>Every single model.</summary>
+        public IReadOnlyList<SingleModelResult> Singles { get; init; } = Array.Empty<SingleModelResult>();
+
+        /// <summary>The single model with the best quality on the evaluation prompts (ties to the cheaper).</summary>
+        public SingleModelResult BestSingle { get; init; } = new("", 0, 0, false);
+
+        /// <summary>Per-prompt oracle: a best-scoring model for every prompt, the cheapest among ties.</summary>
+        public SingleModelResult Oracle { get; init; } = new("oracle", 0, 0, false);
+
+        /// <summary>HyDRA's three regimes over the deployable policies (cost-weighted and shortfall).</summary>
+        public IReadOnlyList<RegimeResult> Regimes { get; init; } = Array.Empty<RegimeResult>();
+
+        /// <summary>The deployable router frontier against every single model.</summary>
+        public IReadOnlyList<SingleModelComparison> Comparisons { get; init; } = Array.Empty<SingleModelComparison>();
+
+        /// <summary>
+        /// True when, at the cost of every single model, some deployable router point costs no more and is at least as good:
+        /// the router frontier is nowhere below the single-model frontier.
+        /// </summary>
+        public bool FrontierNowhereBelowSingles { get; init; }
+
+        /// <summary>Wall-clock seconds the evaluation took.</summary>
+        public double ElapsedSeconds { get; init; }
+
+        /// <summary>The point result of a family at a knob, or null.</summary>
+        public PointResult? Find(string family, double knob)
+        {
+            foreach (PointResult p in Points)
+            {
+                if (p.Point.Family == family && p.Point.Knob == knob)
+                {
+                    return p;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Numerics.Tensors;
+using RouterGen.Routing;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>Policy families compared by held-out evaluation.</summary>
+    public static class PolicyFamilies
+    {
+        /// <summary>Nearest cluster, cost-weighted utility (knob = cost weight; 0 is the argmax of quality).</summary>
+        public const string CostWeighted = "cost-weighted";
+
+        /// <summary>Nearest cluster, HyDRA shortfall matching (knob = τ).</summary>
+        public const string Shortfall = "shortfall";
+
+        /// <summary>Avengers-Pro style: statistics blended over the top-n nearest clusters by similarity, then cost-weighted (knob = cost weight).</summary>
+        public const string SoftClusters = "top-n-clusters";
+
+        /// <summary>Always the fit prompts' best global model (no routing).</summary>
+        public const string GlobalBest = "global-best";
+
+        /// <summary>A uniformly random model per prompt (its expectation, not a draw).</summary>
+        public const string Random = "random";
+    }
+
+    /// <summary>One policy at one knob value.</summary>
+    /// <param name="Family">One of <see cref="PolicyFamilies"/>.</param>
+    /// <param name="Knob">The knob value (0 for families without one).</param>
+    public sealed record PolicyPoint(string Family, double Knob)
+    {
+        /// <summary>True for families a deployed router can run (and presets can name).</summary>
+        public bool IsRuntimePolicy => Family is PolicyFamilies.CostWeighted or PolicyFamilies.Shortfall;
+
+        /// <summary>True for routing families (not the global-best or random baselines).</summary>
+        public bool IsRouter => Family is PolicyFamilies.CostWeighted or PolicyFamilies.Shortfall or PolicyFamilies.SoftClusters;
+
+        /// <inheritdoc />
+        public override string ToString() => IsRouter ? $"{Family}({Knob.ToString("0.#####", CultureInfo.InvariantCulture)})" : Family;
+
+        /// <summary>Every point evaluated under <paramref name="options"/>, in a fixed order.</summary>
+        public static PolicyPoint[] All(EvaluationOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            var points = new List<PolicyPoint>();
+            foreach (double w in options.CostWeights)
+            {
+                points.Add(new PolicyPoint(PolicyFamilies.CostWeighted, w));
+            }
+
+            foreach (double t in options.Shortfalls)
+            {
+                points.Add(new PolicyPoint(PolicyFamilies.Shortfall, t));
+            }
+
+            if (options.SoftClusters > 1)
+            {
+                foreach (double w in options.CostWeights)
+                {
+                    points.Add(new PolicyPoint(PolicyFamilies.SoftClusters, w));
+                }
+            }
+
+            points.Add(new PolicyPoint(PolicyFamilies.GlobalBest, 0));
+            points.Add(new PolicyPoint(PolicyFamilies.Random, 0));
+            return points.ToArray();
+        }
+    }
+
+    /// <summary>Thrown when evaluation would score a router on prompts it was fit on.</summary>
+    public sealed class LeakageException : InvalidOperationException
+    {
+        /// <summary>Creates the exception.</summary>
+        public LeakageException(string message)
+            : base(message)
+        {
+        }
+
+        /// <summary>Creates the exception.</summary>
+        public LeakageException()
+        {
+        }
+
+        /// <summary>Creates the exception.</summary>
+        public LeakageException(string message, Exception innerException)
+            : base(message, innerException)
+        {
+        }
+    }
+
+    /// <summary>Fits a router on some prompts and scores every policy point on other prompts.</summary>
+    public static class HeldOutEvaluator
+    {
+        /// <summary>Refuses evaluation rows whose prompt id is also a fit row's id.</summary>
+        /// <exception cref="LeakageException">Some ids are in both sets; the message lists up to five.</exception>
+        public static void EnsureDisjoint(RoutingDataset dataset, IReadOnlyList<int> fitRows, IReadOnlyList<int> evalRows)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(fitRows);
+            ArgumentNullException.ThrowIfNull(evalRows);
+            var fitIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (int row in fitRows)
+            {
+                fitIds.Add(dataset.Prompts[row].Id);
+            }
+
+            var overlap = new List<string>();
+            int count = 0;
+            foreach (int row in evalRows)
+            {
+                if (fitIds.Contains(dataset.Prompts[row].Id))
+                {
+                    count++;
+                    if (overlap.Count < 5)
+                    {
+                        overlap.Add(dataset.Prompts[row].Id);
+                    }
+                }
+            }
+
+            if (count > 0)
+            {
+                throw new LeakageException(
+                    $"Refusing to evaluate: {count} evaluation prompt(s) were also fit on (ids {string.Join(", ", overlap)}{(count > overlap.Count ? ", ..." : "")}). Held-out numbers must come from prompts the router never saw.");
+            }
+        }
+
+        /// <summary>
+        /// Fits on <paramref name="fitRows"/> and, for each evaluation row and policy point, writes the score and cost of
+        /// the chosen model into <paramref name="scores"/> / <paramref name="costs"/> at [point × evalCount + position],
+        /// where position is the row's index in <paramref name="evalPositions"/>.
+        /// </summary>
+        /// <returns>The fitted router (its cluster count and prior are reported).</returns>
+        /// <exception cref="LeakageException">A prompt id is in both sets.</exception>
+        public static FittedRouter EvaluateFold(
+            RoutingDataset dataset,
+            EmbeddingMatrix embeddings,
+            Profiles.EmbedderDefinition embedder,
+            IReadOnlyList<int> fitRows,
+            IReadOnlyList<int> evalRows,
+            IReadOnlyList<int> evalPositions,
+            int evalCount,
+            int k,
+            FitSettings settings,
+            EvaluationOptions options,
+            PolicyPoint[] points,
+            double[] scores,
+            double[] costs)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(embeddings);
+            ArgumentNullException.ThrowIfNull(evalRows);
+            ArgumentNullException.ThrowIfNull(evalPositions);
+            ArgumentNullException.ThrowIfNull(points);
+            ArgumentNullException.ThrowIfNull(scores);
+            ArgumentNullException.ThrowIfNull(costs);
+            ArgumentNullException.ThrowIfNull(options);
+            EnsureDisjoint(dataset, fitRows, evalRows);
+            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, fitRows, embedder, k, settings, withLabels: false);
+            RouterProfile router = fitted.Router;
+            RouterTables tables = router.Tables;
+            int models = dataset.ModelCount;
+            int clusters = tables.ClusterCount;
+            int dimension = embeddings.Dimension;
+            var similarities = new float[clusters];
+            var blendedQuality = new double[models];
+            var blendedCost = new double[models];
+            var order = new int[clusters];
+            ulong all = RoutingMath.AllModels(models);
+            for (int i = 0; i < evalRows.Count; i++)
+            {
+                int row = evalRows[i];
+                int position = evalPositions[i];
+                ReadOnlySpan<float> embedding = embeddings.Row(row);
+                ReadOnlySpan<double> rowScores = dataset.ScoresOf(row);
+                ReadOnlySpan<double> rowCosts = dataset.CostsOf(row);
+                int nearest = CentroidSearch.Nearest(router.UnitCentroids, dimension, embedding, out float similarity);
+                bool softReady = false;
+                for (int p = 0; p < points.Length; p++)
+                {
+                    PolicyPoint point = points[p];
+                    int at = (p * evalCount) + position;
+                    int model;
+                    switch (point.Family)
+                    {
+                        case PolicyFamilies.Random:
+                            scores[at] = Mean(rowScores);
+                            costs[at] = Mean(rowCosts);
+                            continue;
+                        case PolicyFamilies.GlobalBest:
+                            model = tables.FallbackModel;
+                            break;
+                        case PolicyFamilies.SoftClusters:
+                            if (nearest < 0 || similarity < tables.MinSimilarity)
+                            {
+                                model = tables.FallbackModel;
+                                break;
+                            }
+
+                            if (!softReady)
+                            {
+                                Blend(router, embedding, options.SoftClusters, similarities, order, blendedQuality, blendedCost);
+                                softReady = true;
+                            }
+
+                            model = RoutingMath.ChooseCostWeighted(blendedQuality, blendedCost, 0, models, tables.CostScale, point.Knob, all);
+                            break;
+                        default:
+                            // Exactly what RouterProfile.Route does after its centroid search, without repeating the search per knob.
+                            var routing = new RoutingOptions(point.Family == PolicyFamilies.Shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, point.Knob);
+                            model = tables.TryDecideOffFastPath(nearest, similarity, routing, out RouteDecision decision)
+                                ? decision.ModelIndex
+                                : router.WinnerAt(nearest, routing.Policy, routing.Knob);
+                            break;
+                    }
+
+                    scores[at] = rowScores[model];
+                    costs[at] = rowCosts[model];
+                }
+            }
+
+            return fitted;
+        }
+
+        private static void Blend(RouterProfile router, ReadOnlySpan<float> embedding, int top, float[] similarities, int[] order, double[] quality, double[] cost)
+        {
+            RouterTables tables = router.Tables;
+            int clusters = tables.ClusterCount;
+            int dimension = tables.Dimension;
+            ReadOnlySpan<float> centroids = router.UnitCentroids;
+            for (int c = 0; c < clusters; c++)
+            {
+                similarities[c] = TensorPrimitives.Dot(centroids.Slice(c * dimension, dimension), embedding);
+                order[c] = c;
+            }
+
+            Array.Sort(order, (a, b) => similarities[a] != similarities[b] ? similarities[b].CompareTo(similarities[a]) : a.CompareTo(b));
+            int n = Math.Min(top, clusters);
+            double total = 0;
+            for (int r = 0; r < n; r++)
+            {
+                total += Math.Max(0, similarities[order[r]]);
+            }
+
+            Array.Clear(quality);
+            Array.Clear(cost);
+            for (int r = 0; r < n; r++)
+            {
+                int c = order[r];
+                double weight = total > 0 ? Math.Max(0, similarities[c]) / total : 1.0 / n;
+                for (int m = 0; m < quality.Length; m++)
+                {
+                    quality[m] += weight * tables.QualityOf(c, m);
+                    cost[m] += weight * tables.CostOf(c, m);
+                }
+            }
+        }
+
+        private static double Mean(ReadOnlySpan<double> values)
+        {
+            double sum = 0;
+            foreach (double v in values)
+            {
+                sum += v;
+            }
+
+            return sum / values.Length;
+        }
+    }
+}

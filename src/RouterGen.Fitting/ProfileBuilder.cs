@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using RouterGen.Profiles;
+using RouterGen.Routing;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>Settings of one clustering + statistics fit.</summary>
+    public sealed class FitSettings
+    {
+        /// <summary>Router name (a C# identifier: the generated class name).</summary>
+        public string RouterName { get; set; } = "Router";
+
+        /// <summary>Optional namespace of the generated class.</summary>
+        public string? Namespace { get; set; }
+
+        /// <summary>Optional description copied into the profile.</summary>
+        public string? Description { get; set; }
+
+        /// <summary>k-means settings (seed, restarts, iterations).</summary>
+        public KMeansOptions KMeans { get; set; } = new KMeansOptions();
+
+        /// <summary>Beta prior strength α in pseudo-prompts; null chooses it by leave-one-out likelihood.</summary>
+        public double? PriorStrength { get; set; }
+
+        /// <summary>
+        /// minSimilarity is this quantile of the fit prompts' similarity to their own centroid: a new prompt less similar
+        /// to every centroid than all but this share of the fit prompts goes to the fallback model.
+        /// </summary>
+        public double MinSimilarityQuantile { get; set; } = 0.01;
+
+        /// <summary>Distinctive terms per cluster label.</summary>
+        public int LabelTerms { get; set; } = 3;
+    }
+
+    /// <summary>A profile fit on some prompts, ready to route.</summary>
+    /// <param name="Profile">The profile (no presets yet; see <see cref="FitPipeline"/>).</param>
+    /// <param name="Router">The runtime router over the profile: the same decisions a generated router makes.</param>
+    /// <param name="Statistics">The shrunk statistics.</param>
+    /// <param name="Clustering">The k-means result over the fit rows.</param>
+    public sealed record FittedRouter(ProfileDefinition Profile, RouterProfile Router, ClusterStatistics Statistics, KMeansResult Clustering);
+
+    /// <summary>Builds a profile from embeddings and outcomes: clusters, shrunk statistics, labels, fallback rule.</summary>
+    public static class ProfileBuilder
+    {
+        /// <summary>Fits k clusters and their statistics on <paramref name="rows"/> only.</summary>
+        /// <param name="dataset">Outcomes.</param>
+        /// <param name="embeddings">Embeddings of every dataset prompt (rows outside <paramref name="rows"/> are not read).</param>
+        /// <param name="rows">Fit prompts.</param>
+        /// <param name="embedder">The embedder definition stored in the profile.</param>
+        /// <param name="k">Number of clusters.</param>
+        /// <param name="settings">Seed, prior and naming.</param>
+        /// <param name="withLabels">False skips labelling (cross-validation folds never show labels).</param>
+        public static FittedRouter Build(RoutingDataset dataset, EmbeddingMatrix embeddings, IReadOnlyList<int> rows, EmbedderDefinition embedder, int k, FitSettings settings, bool withLabels = true)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(embeddings);
+            ArgumentNullException.ThrowIfNull(rows);
+            ArgumentNullException.ThrowIfNull(embedder);
+            ArgumentNullException.ThrowIfNull(settings);
+            KMeansResult clustering = KMeans.Fit(embeddings, rows, k, settings.KMeans);
+            ClusterStatistics statistics = ClusterStatistics.Compute(dataset, rows, clustering.Assignment, clustering.K, settings.PriorStrength);
+            string[] labels;
+            if (withLabels)
+            {
+                var texts = new string[rows.Count];
+                for (int i = 0; i < rows.Count; i++)
+                {
+                    texts[i] = dataset.Prompts[rows[i]].Text;
+                }
+
+                labels = ClusterLabeler.Label(texts, clustering.Assignment, clustering.K, settings.LabelTerms);
+            }
+            else
+            {
+                labels = new string[clustering.K];
+                for (int c = 0; c < labels.Length; c++)
+                {
+                    labels[c] = "cluster " + c.ToString(CultureInfo.InvariantCulture);
+                }
+            }
+
+            ProfileDefinition profile = Assemble(dataset, embedder, clustering, statistics, labels, settings);
+            return new FittedRouter(profile, RouterProfile.FromDefinition(profile), statistics, clustering);
+        }
+
+        /// <summary>The model a router falls back to: the best global quality, ties to the cheaper.</summary>
+        public static int FallbackModel(double[] globalQuality, double[] globalCost)
+        {
+            ArgumentNullException.ThrowIfNull(globalQuality);
+            ArgumentNullException.ThrowIfNull(globalCost);
+            int best = 0;
+            for (int m = 1; m < globalQuality.Length; m++)
+            {
+                if (globalQuality[m] > globalQuality[best] || (globalQuality[m] == globalQuality[best] && globalCost[m] < globalCost[best]))
+                {
+                    best = m;
+                }
+            }
+
+            return best;
+        }
+
+        /// <summary>The <paramref name="quantile"/> of <paramref name="values"/> (lower empirical quantile; 0 for none).</summary>
+        public static double LowerQuantile(IReadOnlyList<float> values, double quantile)
+        {
+            ArgumentNullException.ThrowIfNull(values);
+            if (values.Count == 0)
+            {
+                return 0;
+            }
+
+            var sorted = new float[values.Count];
+            for (int i = 0; i < sorted.Length; i++)
+            {
+                sorted[i] = values[i];
+            }
+
+            Array.Sort(sorted);
+            int at = (int)Math.Floor(Math.Clamp(quantile, 0, 1) * (sorted.Length - 1));
+            return sorted[at];
+        }
+
+        private static ProfileDefinition Assemble(RoutingDataset dataset, EmbedderDefinition embedder, KMeansResult clustering, ClusterStatistics statistics, string[] labels, FitSettings settings)
+        {
+            int models = dataset.ModelCount;
+            int d = embedder.Dimension;
+            var profile = new ProfileDefinition
+            {
+                Name = settings.RouterName,
+                Namespace = settings.Namespace,
+                Description = settings.Description,
+                Embedder = embedder,
+            };
+            for (int m = 0; m < models; m++)
+            {
+                DatasetModel model = dataset.Models[m];
+                profile.Models.Add(new ModelDefinition
+                {
+                    Id = model.Id,
+                    DisplayName = model.DisplayName,
+                    CostPerRequestUsd = statistics.GlobalCostUsd[m],
+                    InputPricePerMTok = model.InputPricePerMTok,
+                    OutputPricePerMTok = model.OutputPricePerMTok,
+                    CostIsEstimate = dataset.CostIsEstimate[m],
+                });
+            }
+
+            for (int c = 0; c < clustering.K; c++)
+            {
+                var centroid = new float[d];
+                Array.Copy(clustering.Centroids, c * d, centroid, 0, d);
+                if (clustering.Sizes[c] == 0 || IsZero(centroid))
+                {
+                    // A cluster with no prompts (or only empty prompts) has nothing to say; prompts near it take the next one.
+                    continue;
+                }
+
+                var quality = new double[models];
+                var cost = new double[models];
+                Array.Copy(statistics.Quality, c * models, quality, 0, models);
+                Array.Copy(statistics.CostUsd, c * models, cost, 0, models);
+                profile.Clusters.Add(new ClusterDefinition
+                {
+                    Id = "c" + profile.Clusters.Count.ToString("D2", CultureInfo.InvariantCulture),
+                    Label = labels[c],
+                    SampleCount = clustering.Sizes[c],
+                    Centroid = centroid,
+                    Quality = quality,
+                    CostUsd = cost,
+                });
+            }
+
+            int fallback = FallbackModel(statistics.GlobalQuality, statistics.GlobalCostUsd);
+            profile.Fallback = new FallbackDefinition
+            {
+                Model = dataset.Models[fallback].Id,
+                MinSimilarity = Math.Clamp(LowerQuantile(clustering.Similarity, settings.MinSimilarityQuantile), -1, 1),
+            };
+            return profile;
+        }
+
+        private static bool IsZero(float[] values)
+        {
+            foreach (float v in values)
+            {
+                if (v != 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,488 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>How routing data is read and how missing costs are estimated.</summary>
+    public sealed class DatasetReadOptions
+    {
+        /// <summary>Default <see cref="MaxPromptChars"/>: 256 Ki characters, ten times the longest SWE-bench Verified issue.</summary>
+        public const int DefaultMaxPromptChars = 256 * 1024;
+
+        /// <summary>
+        /// Longest prompt accepted, in UTF-16 characters. A longer prompt is refused with its line number rather than
+        /// silently truncated: it is almost always a data-preparation error (a whole file pasted into the prompt).
+        /// </summary>
+        public int MaxPromptChars { get; set; } = DefaultMaxPromptChars;
+
+        /// <summary>Characters per token for estimating input tokens from prompt length (English and code average about 4).</summary>
+        public double CharsPerToken { get; set; } = 4;
+
+        /// <summary>Output tokens assumed per request when a cost is estimated from list prices.</summary>
+        public int AssumedOutputTokens { get; set; } = 256;
+
+        /// <summary>Only these model ids (in this order) are read; null reads every model in models.json.</summary>
+        public IReadOnlyList<string>? ModelPool { get; set; }
+
+        /// <summary>Data set name; null uses the name of the folder holding routing.jsonl.</summary>
+        public string? Name { get; set; }
+    }
+
+    /// <summary>
+    /// Reads the canonical layout (docs/data-format.md): <c>routing.jsonl</c> (one JSON object per prompt) and
+    /// <c>models.json</c> (an array of models). Every problem is reported as a <see cref="DatasetException"/> naming the
+    /// file, line and field.
+    /// </summary>
+    public static class RoutingDatasetReader
+    {
+        /// <summary>Reads <c>routing.jsonl</c> and <c>models.json</c> from a folder.</summary>
+        public static RoutingDataset ReadFolder(string folder, DatasetReadOptions? options = null) =>
+            Read(Path.Combine(folder, "routing.jsonl"), Path.Combine(folder, "models.json"), options);
+
+        /// <summary>Reads a routing file and its models file.</summary>
+        /// <exception cref="DatasetException">The data is malformed; the message names file, line and field.</exception>
+        public static RoutingDataset Read(string routingPath, string modelsPath, DatasetReadOptions? options = null)
+        {
+            ArgumentNullException.ThrowIfNull(routingPath);
+            ArgumentNullException.ThrowIfNull(modelsPath);
+            options ??= new DatasetReadOptions();
+            if (!File.Exists(modelsPath))
+            {
+                throw new DatasetException(modelsPath, 0, null, "file not found.");
+            }
+
+            if (!File.Exists(routingPath))
+            {
+                throw new DatasetException(routingPath, 0, null, "file not found.");
+            }
+
+            List<DatasetModel> listed = ReadModels(modelsPath, File.ReadAllText(modelsPath));
+            List<DatasetModel> models = SelectPool(modelsPath, listed, options.ModelPool);
+            var listedIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (DatasetModel model in listed)
+            {
+                listedIds.Add(model.Id);
+            }
+
+            string name = options.Name ?? new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(routingPath)) ?? ".").Name;
+            using var reader = new StreamReader(routingPath, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return ReadRouting(routingPath, reader, models, listedIds, name, options);
+        }
+
+        /// <summary>Reads models.json text. Unknown fields are ignored.</summary>
+        public static List<DatasetModel> ReadModels(string file, string json)
+        {
+            ArgumentNullException.ThrowIfNull(json);
+            byte[] utf8 = Encoding.UTF8.GetBytes(json);
+            List<long> starts = ElementStarts(file, utf8);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(utf8);
+            }
+            catch (JsonException e)
+            {
+                throw new DatasetException(file, (int)(e.LineNumber ?? 0) + 1, null, "malformed JSON: " + FirstSentence(e.Message));
+            }
+
+            var all = new List<DatasetModel>();
+            var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+            using (document)
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                {
+                    throw new DatasetException(file, 1, null, $"expected a JSON array of models, found {Describe(document.RootElement.ValueKind)}.");
+                }
+
+                int index = 0;
+                foreach (JsonElement item in document.RootElement.EnumerateArray())
+                {
+                    int line = LineOf(utf8, starts[index]);
+                    string path = $"[{index}]";
+                    index++;
+                    if (item.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new DatasetException(file, line, path, $"expected an object, found {Describe(item.ValueKind)}.");
+                    }
+
+                    if (!item.TryGetProperty("id", out JsonElement idElement) || idElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(idElement.GetString()))
+                    {
+                        throw new DatasetException(file, line, path + ".id", "every model needs a non-empty string id.");
+                    }
+
+                    string id = idElement.GetString()!;
+                    if (lines.TryGetValue(id, out int firstLine))
+                    {
+                        throw new DatasetException(file, line, path + ".id", $"duplicate model id \"{id}\" (first listed on line {firstLine}).");
+                    }
+
+                    lines.Add(id, line);
+                    string? display = item.TryGetProperty("displayName", out JsonElement d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                    double? input = OptionalPrice(file, line, path, item, "inputPricePerMTok");
+                    double? output = OptionalPrice(file, line, path, item, "outputPricePerMTok");
+                    all.Add(new DatasetModel(id, display, input, output));
+                }
+            }
+
+            if (all.Count == 0)
+            {
+                throw new DatasetException(file, 1, null, "lists no models.");
+            }
+
+            return all;
+        }
+
+        /// <summary>The models of <paramref name="pool"/>, in pool order; every model when the pool is null.</summary>
+        public static List<DatasetModel> SelectPool(string file, List<DatasetModel> all, IReadOnlyList<string>? pool)
+        {
+            ArgumentNullException.ThrowIfNull(all);
+            if (pool is null)
+            {
+                return all;
+            }
+
+            var selected = new List<DatasetModel>();
+            foreach (string id in pool)
+            {
+                DatasetModel? model = all.Find(m => m.Id == id);
+                if (model is null)
+                {
+                    throw new DatasetException(file, 0, null, $"the model pool names \"{id}\", which is not listed here.");
+                }
+
+                if (selected.Contains(model))
+                {
+                    throw new DatasetException(file, 0, null, $"the model pool names \"{id}\" twice.");
+                }
+
+                selected.Add(model);
+            }
+
+            return selected;
+        }
+
+        /// <summary>
+        /// Reads routing.jsonl rows for <paramref name="models"/>. Scores of models in <paramref name="listedModelIds"/> but
+        /// outside <paramref name="models"/> (a pool) are skipped; any other unknown id is an error.
+        /// </summary>
+        public static RoutingDataset ReadRouting(string file, TextReader reader, IReadOnlyList<DatasetModel> models, IReadOnlySet<string> listedModelIds, string name, DatasetReadOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(reader);
+            ArgumentNullException.ThrowIfNull(models);
+            ArgumentNullException.ThrowIfNull(options);
+            int modelCount = models.Count;
+            var modelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int m = 0; m < modelCount; m++)
+            {
+                modelIndex.Add(models[m].Id, m);
+            }
+
+            var prompts = new List<DatasetPrompt>();
+            var scores = new List<double>();
+            var costs = new List<double>();
+            var idLines = new Dictionary<string, int>(StringComparer.Ordinal);
+            var costCount = new int[modelCount];
+            var firstLineWithoutCost = new int[modelCount];
+            var firstLineWithCost = new int[modelCount];
+            var rowScores = new double[modelCount];
+            var rowCosts = new double[modelCount];
+            int lineNumber = 0;
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                JsonDocument document;
+                try
+                {
+                    document = JsonDocument.Parse(line);
+                }
+                catch (JsonException e)
+                {
+                    string hint = line.Contains("NaN", StringComparison.Ordinal) || line.Contains("Infinity", StringComparison.Ordinal)
+                        ? " (NaN and Infinity are not JSON numbers; every score must be a number in [0, 1])"
+                        : "";
+                    throw new DatasetException(file, lineNumber, null, "malformed JSON: " + FirstSentence(e.Message) + hint);
+                }
+
+                using (document)
+                {
+                    JsonElement row = document.RootElement;
+                    if (row.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new DatasetException(file, lineNumber, null, $"expected one JSON object per line, found {Describe(row.ValueKind)}.");
+                    }
+
+                    string id = RequiredString(file, lineNumber, row, "id");
+                    if (id.Length == 0)
+                    {
+                        throw new DatasetException(file, lineNumber, "id", "is empty.");
+                    }
+
+                    if (idLines.TryGetValue(id, out int first))
+                    {
+                        throw new DatasetException(file, lineNumber, "id", $"duplicate prompt id \"{id}\" (first on line {first}).");
+                    }
+
+                    idLines.Add(id, lineNumber);
+                    string text = RequiredString(file, lineNumber, row, "prompt");
+                    if (text.Length > options.MaxPromptChars)
+                    {
+                        throw new DatasetException(
+                            file,
+                            lineNumber,
+                            "prompt",
+                            $"is {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; the limit is {options.MaxPromptChars.ToString("N0", CultureInfo.InvariantCulture)} (raise it with --max-prompt-chars if this is intended).");
+                    }
+
+                    string? group = OptionalString(file, lineNumber, row, "group");
+                    string? split = OptionalString(file, lineNumber, row, "split");
+                    ReadScores(file, lineNumber, row, modelIndex, listedModelIds, models, rowScores);
+                    bool hasCosts = ReadCosts(file, lineNumber, row, modelIndex, listedModelIds, rowCosts);
+                    for (int m = 0; m < modelCount; m++)
+                    {
+                        scores.Add(rowScores[m]);
+                        bool known = hasCosts && !double.IsNaN(rowCosts[m]);
+                        if (known)
+                        {
+                            costCount[m]++;
+                            if (firstLineWithCost[m] == 0)
+                            {
+                                firstLineWithCost[m] = lineNumber;
+                            }
+                        }
+                        else if (firstLineWithoutCost[m] == 0)
+                        {
+                            firstLineWithoutCost[m] = lineNumber;
+                        }
+
+                        costs.Add(known ? rowCosts[m] : EstimateCost(models[m], text.Length, options));
+                    }
+
+                    prompts.Add(new DatasetPrompt(id, text, group, split, lineNumber));
+                }
+            }
+
+            if (prompts.Count == 0)
+            {
+                throw new DatasetException(file, 0, null, "contains no prompts (the file is empty).");
+            }
+
+            var estimate = new bool[modelCount];
+            for (int m = 0; m < modelCount; m++)
+            {
+                if (costCount[m] > 0 && costCount[m] < prompts.Count)
+                {
+                    throw new DatasetException(
+                        file,
+                        firstLineWithoutCost[m],
+                        "costs." + models[m].Id,
+                        $"missing, but line {firstLineWithCost[m]} gives a cost for this model: give a model's cost on every line or on none (then it is estimated from prices).");
+                }
+
+                estimate[m] = costCount[m] == 0;
+            }
+
+            return new RoutingDataset(name, models, prompts, scores.ToArray(), costs.ToArray(), estimate);
+        }
+
+        /// <summary>
+        /// The documented estimate for a request without a measured cost: input tokens = prompt characters ÷
+        /// <see cref="DatasetReadOptions.CharsPerToken"/> (rounded up), output tokens =
+        /// <see cref="DatasetReadOptions.AssumedOutputTokens"/>, priced at the model's list prices (0 when it has none).
+        /// </summary>
+        public static double EstimateCost(DatasetModel model, int promptChars, DatasetReadOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(options);
+            double inputTokens = Math.Ceiling(promptChars / options.CharsPerToken);
+            return ((inputTokens * (model.InputPricePerMTok ?? 0)) + (options.AssumedOutputTokens * (model.OutputPricePerMTok ?? 0))) / 1e6;
+        }
+
+        private static void ReadScores(string file, int line, JsonElement row, Dictionary<string, int> modelIndex, IReadOnlySet<string> listedModelIds, IReadOnlyList<DatasetModel> models, double[] destination)
+        {
+            if (!row.TryGetProperty("scores", out JsonElement scores))
+            {
+                throw new DatasetException(file, line, "scores", "missing: every prompt needs an object of model id → score.");
+            }
+
+            if (scores.ValueKind != JsonValueKind.Object)
+            {
+                throw new DatasetException(file, line, "scores", $"expected an object of model id → score, found {Describe(scores.ValueKind)}.");
+            }
+
+            Array.Fill(destination, double.NaN);
+            foreach (JsonProperty score in scores.EnumerateObject())
+            {
+                if (!modelIndex.TryGetValue(score.Name, out int m))
+                {
+                    if (listedModelIds.Contains(score.Name))
+                    {
+                        continue;
+                    }
+
+                    throw new DatasetException(file, line, "scores." + score.Name, $"unknown model id \"{score.Name}\" (not in models.json).");
+                }
+
+                destination[m] = UnitNumber(file, line, "scores." + score.Name, score.Value, upperBound: 1);
+            }
+
+            for (int m = 0; m < destination.Length; m++)
+            {
+                if (double.IsNaN(destination[m]))
+                {
+                    throw new DatasetException(file, line, "scores." + models[m].Id, "missing score: every prompt needs a score for every model.");
+                }
+            }
+        }
+
+        private static bool ReadCosts(string file, int line, JsonElement row, Dictionary<string, int> modelIndex, IReadOnlySet<string> listedModelIds, double[] destination)
+        {
+            Array.Fill(destination, double.NaN);
+            if (!row.TryGetProperty("costs", out JsonElement costs) || costs.ValueKind == JsonValueKind.Null)
+            {
+                return false;
+            }
+
+            if (costs.ValueKind != JsonValueKind.Object)
+            {
+                throw new DatasetException(file, line, "costs", $"expected an object of model id → USD, found {Describe(costs.ValueKind)}.");
+            }
+
+            foreach (JsonProperty cost in costs.EnumerateObject())
+            {
+                if (!modelIndex.TryGetValue(cost.Name, out int m))
+                {
+                    if (listedModelIds.Contains(cost.Name))
+                    {
+                        continue;
+                    }
+
+                    throw new DatasetException(file, line, "costs." + cost.Name, $"unknown model id \"{cost.Name}\" (not in models.json).");
+                }
+
+                destination[m] = UnitNumber(file, line, "costs." + cost.Name, cost.Value, upperBound: double.PositiveInfinity);
+            }
+
+            return true;
+        }
+
+        private static double UnitNumber(string file, int line, string field, JsonElement value, double upperBound)
+        {
+            if (value.ValueKind != JsonValueKind.Number)
+            {
+                throw new DatasetException(file, line, field, $"expected a number, found {Describe(value.ValueKind)}{(value.ValueKind == JsonValueKind.String ? $" \"{value.GetString()}\"" : "")}.");
+            }
+
+            double v = value.GetDouble();
+            if (!double.IsFinite(v) || v < 0 || v > upperBound)
+            {
+                throw new DatasetException(file, line, field, $"is {value.GetRawText()}; expected {(double.IsPositiveInfinity(upperBound) ? "a finite number ≥ 0" : "a number in [0, 1]")}.");
+            }
+
+            return v;
+        }
+
+        private static string RequiredString(string file, int line, JsonElement row, string name)
+        {
+            if (!row.TryGetProperty(name, out JsonElement value))
+            {
+                throw new DatasetException(file, line, name, "missing.");
+            }
+
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                throw new DatasetException(file, line, name, $"expected a string, found {Describe(value.ValueKind)}.");
+            }
+
+            return value.GetString()!;
+        }
+
+        private static string? OptionalString(string file, int line, JsonElement row, string name)
+        {
+            if (!row.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                throw new DatasetException(file, line, name, $"expected a string, found {Describe(value.ValueKind)}.");
+            }
+
+            return value.GetString();
+        }
+
+        private static double? OptionalPrice(string file, int line, string path, JsonElement item, string name)
+        {
+            if (!item.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            return UnitNumber(file, line, path + "." + name, value, double.PositiveInfinity);
+        }
+
+        private static List<long> ElementStarts(string file, byte[] utf8)
+        {
+            var starts = new List<long>();
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            try
+            {
+                while (reader.Read())
+                {
+                    if (reader.CurrentDepth == 1 && reader.TokenType is not (JsonTokenType.EndArray or JsonTokenType.EndObject or JsonTokenType.PropertyName))
+                    {
+                        starts.Add(reader.TokenStartIndex);
+                    }
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new DatasetException(file, (int)(e.LineNumber ?? 0) + 1, null, "malformed JSON: " + FirstSentence(e.Message));
+            }
+
+            return starts;
+        }
+
+        private static int LineOf(byte[] utf8, long offset)
+        {
+            int line = 1;
+            for (long i = 0; i < offset && i < utf8.Length; i++)
+            {
+                if (utf8[i] == (byte)'\n')
+                {
+                    line++;
+                }
+            }
+
+            return line;
+        }
+
+        private static string Describe(JsonValueKind kind) => kind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            JsonValueKind.Null => "null",
+            _ => "nothing",
+        };
+
+        // System.Text.Json appends "LineNumber: 0 | BytePositionInLine: n." — the line is already in our prefix.
+        private static string FirstSentence(string message)
+        {
+            int at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            return at > 0 ? message[..at].TrimEnd() : message;
+        }
+    }
+}
