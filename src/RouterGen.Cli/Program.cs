@@ -44,6 +44,8 @@ namespace RouterGen.Cli
                 InspectCommand.Create(),
                 RouteCommand.Create(),
                 DiffCommand.Create(),
+                FitCommand.Create(),
+                EvalCommand.Create(),
             };
     }
 }

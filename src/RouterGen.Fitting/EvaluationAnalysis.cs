@@ -144,7 +144,7 @@ namespace RouterGen.Fitting
 
         /// <summary>
         /// Marks the Pareto frontier among the included items: an item is on it when no other included item has
-        /// quality ≥ and cost ≤ with one strictly better.
+        /// quality ≥ and cost ≤ with one strictly better (of identical items, the first).
         /// </summary>
         public static bool[] Frontier(double[] quality, double[] cost, bool[]? include)
         {
@@ -166,7 +166,8 @@ namespace RouterGen.Fitting
                         continue;
                     }
 
-                    dominated = quality[b] >= quality[a] && cost[b] <= cost[a] && (quality[b] > quality[a] || cost[b] < cost[a]);
+                    // Identical points: only the first stays on the frontier, so it lists each operating point once.
+                    dominated = quality[b] >= quality[a] && cost[b] <= cost[a] && (quality[b] > quality[a] || cost[b] < cost[a] || b < a);
                 }
 
                 result[a] = !dominated;

@@ -28,10 +28,10 @@ namespace RouterGen.Fitting
         public int Clusters { get; set; }
 
         /// <summary>Candidate cluster counts for automatic selection (1 = no routing, always the best global model).</summary>
-        public IReadOnlyList<int> ClusterCandidates { get; set; } = new[] { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64 };
+        public IReadOnlyList<int> ClusterCandidates { get; set; } = new[] { 1, 2, 4, 8, 16, 32, 64 };
 
         /// <summary>Inner folds used to choose the cluster count inside each fit.</summary>
-        public int InnerFolds { get; set; } = 5;
+        public int InnerFolds { get; set; } = 3;
 
         /// <summary>Clustering, prior and naming of each fold's fit.</summary>
         public FitSettings Fit { get; set; } = new FitSettings();

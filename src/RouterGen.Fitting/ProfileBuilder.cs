@@ -25,10 +25,11 @@ namespace RouterGen.Fitting
         public double? PriorStrength { get; set; }
 
         /// <summary>
-        /// minSimilarity is this quantile of the fit prompts' similarity to their own centroid: a new prompt less similar
-        /// to every centroid than all but this share of the fit prompts goes to the fallback model.
+        /// minSimilarity is this quantile of the fit prompts' similarity to their own centroid. The default, 0, takes the
+        /// least similar fit prompt: no prompt like the ones the router was fit on falls back, only prompts further from
+        /// every centroid than anything seen (the fallback model ignores the cost knob, so false alarms are expensive).
         /// </summary>
-        public double MinSimilarityQuantile { get; set; } = 0.01;
+        public double MinSimilarityQuantile { get; set; }
 
         /// <summary>Distinctive terms per cluster label.</summary>
         public int LabelTerms { get; set; } = 3;

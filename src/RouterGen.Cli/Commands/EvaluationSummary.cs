@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using RouterGen.Cli.Reporting;
+using RouterGen.Fitting;
+
+namespace RouterGen.Cli.Commands
+{
+    /// <summary>The terminal tables of a held-out evaluation (eval prints all of them, fit the headline).</summary>
+    internal static class EvaluationSummary
+    {
+        public static void WriteHeadline(EvaluationReport report, TextWriter output)
+        {
+            string mode = report.Mode == "split"
+                ? $"fit on {report.FitPromptCount} train prompts, evaluated on {report.PromptCount} test prompts"
+                + (report.Seeds > 1 ? $", averaged over {report.Seeds} k-means seeds" : "")
+                : $"{report.Folds}-fold cross-validation x {report.Seeds} shuffle(s) over {report.PromptCount} prompts";
+            output.WriteLine($"# Held-out evaluation: {report.Dataset}");
+            output.WriteLine();
+            output.WriteLine($"- {mode}; {report.ModelIds.Count} models");
+            output.WriteLine($"- clusters per fit: {Range(report.ClusterCounts.Select(k => (double)k))}; prior strength per fit: {Range(report.PriorStrengths)}");
+            output.WriteLine($"- embedder: `{report.EmbedderIdentity}`");
+            output.WriteLine();
+            var table = new MarkdownTable("policy", ">quality", ">total cost", ">vs best single");
+            void Row(string name, double quality, double cost) =>
+                table.Add(name, Format.Percent(quality), Format.Usd(cost), Format.PointsDelta(quality - report.BestSingle.Quality));
+            Row($"best single ({report.BestSingle.ModelId})", report.BestSingle.Quality, report.BestSingle.TotalCostUsd);
+            Row("per-prompt oracle", report.Oracle.Quality, report.Oracle.TotalCostUsd);
+            foreach (string family in new[] { PolicyFamilies.GlobalBest, PolicyFamilies.Random })
+            {
+                PointResult? p = report.Find(family, 0);
+                if (p is not null)
+                {
+                    Row(family, p.Quality, p.TotalCostUsd);
+                }
+            }
+
+            foreach (string family in new[] { PolicyFamilies.CostWeighted, PolicyFamilies.SoftClusters })
+            {
+                PointResult? p = report.Find(family, 0);
+                if (p is not null)
+                {
+                    Row(family == PolicyFamilies.CostWeighted ? "router, max quality (nearest-cluster argmax)" : "top-n clusters, max quality", p.Quality, p.TotalCostUsd);
+                }
+            }
+
+            table.WriteTo(output);
+            output.WriteLine();
+            output.WriteLine("## HyDRA regimes (deployable policies; bootstrap 95% intervals over prompts)");
+            output.WriteLine();
+            var regimes = new MarkdownTable("regime", "point", ">quality", ">total cost", "quality vs best single [95% CI]", "cost saving [95% CI]");
+            foreach (RegimeResult r in report.Regimes)
+            {
+                regimes.Add(
+                    r.Name,
+                    r.Point?.ToString() ?? "none reaches it",
+                    double.IsNaN(r.Quality) ? "-" : Format.Percent(r.Quality),
+                    double.IsNaN(r.TotalCostUsd) ? "-" : Format.Usd(r.TotalCostUsd),
+                    IntervalText(r.QualityDelta, d => Format.PointsDelta(d)),
+                    IntervalText(r.CostSaving, s => Format.Percent(s)));
+            }
+
+            regimes.WriteTo(output);
+            output.WriteLine();
+            output.WriteLine(report.FrontierNowhereBelowSingles
+                ? "The router frontier is nowhere below the single-model frontier."
+                : "The router frontier falls below the single-model frontier somewhere (see the comparison table).");
+        }
+
+        public static void WriteDetails(EvaluationReport report, TextWriter output)
+        {
+            output.WriteLine();
+            output.WriteLine("## Single models against the router frontier");
+            output.WriteLine();
+            var singles = new MarkdownTable("model", ">quality", ">total cost", ">router quality at ≤ this cost", "cheapest router point reaching its quality", ">its cost");
+            foreach (SingleModelComparison c in report.Comparisons.OrderByDescending(c => c.Quality))
+            {
+                singles.Add(
+                    c.ModelId,
+                    Format.Percent(c.Quality),
+                    Format.Usd(c.TotalCostUsd),
+                    double.IsNaN(c.RouterQualityAtCost) ? "-" : Format.Percent(c.RouterQualityAtCost),
+                    c.CheapestPointReachingQuality?.ToString() ?? "none",
+                    double.IsNaN(c.CostOfCheapestPoint) ? "-" : Format.Usd(c.CostOfCheapestPoint));
+            }
+
+            singles.WriteTo(output);
+            output.WriteLine();
+            output.WriteLine("## Router frontier (deployable policies)");
+            output.WriteLine();
+            var frontier = new MarkdownTable("point", ">quality", ">total cost");
+            foreach (PointResult p in report.Points.Where(p => p.OnFrontier).OrderBy(p => p.TotalCostUsd))
+            {
+                frontier.Add(p.Point.ToString(), Format.Percent(p.Quality), Format.Usd(p.TotalCostUsd));
+            }
+
+            frontier.WriteTo(output);
+        }
+
+        private static string IntervalText(Interval interval, Func<double, string> format) =>
+            double.IsNaN(interval.Estimate)
+                ? $"- ({interval.Defined}/{interval.Samples} resamples defined)"
+                : $"{format(interval.Estimate)} [{(double.IsNaN(interval.Lower) ? "-" : format(interval.Lower))}, {(double.IsNaN(interval.Upper) ? "-" : format(interval.Upper))}]"
+                  + (interval.Defined < interval.Samples ? $" ({interval.Defined}/{interval.Samples} resamples defined)" : "");
+
+        private static string Range(IEnumerable<double> values)
+        {
+            double[] v = values.ToArray();
+            if (v.Length == 0)
+            {
+                return "-";
+            }
+
+            double min = v.Min(), max = v.Max();
+            return min == max ? Format.Number(min) : $"{Format.Number(min)}–{Format.Number(max)} (median {Format.Number(v.OrderBy(x => x).ElementAt(v.Length / 2))})";
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using RouterGen.Fitting;
+using RouterGen.Profiles;
+
+namespace RouterGen.Cli.Commands
+{
+    /// <summary><c>routergen fit --data routing.jsonl --models models.json --out X.router.json</c>: fits a router profile.</summary>
+    internal static class FitCommand
+    {
+        public static Command Create()
+        {
+            var data = new DatasetOptions();
+            Option<string> embedder = EmbedderOption.Create();
+            var clusters = new Option<string>("--clusters") { Description = "Number of clusters, or auto (chosen by cross-validated routing accuracy).", DefaultValueFactory = _ => "auto" };
+            var output = new Option<string>("--out") { Description = "The profile to write (atomically).", Required = true };
+            var name = new Option<string>("--name") { Description = "Router name: the generated class name.", DefaultValueFactory = _ => "Router" };
+            var ns = new Option<string?>("--namespace") { Description = "Namespace of the generated class." };
+            var description = new Option<string?>("--description") { Description = "Description stored in the profile." };
+            var seed = new Option<ulong>("--seed") { Description = "Seed of k-means and cross-validation shuffles.", DefaultValueFactory = _ => 42 };
+            var restarts = new Option<int>("--restarts") { Description = "k-means++ restarts.", DefaultValueFactory = _ => 4 };
+            var prior = new Option<double?>("--prior-strength") { Description = "Beta prior strength in pseudo-prompts (default: chosen by leave-one-out likelihood)." };
+            var attribution = new Option<string?>("--attribution") { Description = "Attribution and license of the data, stored in provenance." };
+            var created = new Option<string?>("--created-utc") { Description = "Creation time stored in provenance (default: none, so refits are byte-identical)." };
+            var cvFolds = new Option<int>("--cv-folds") { Description = "Folds of the held-out pass that sets presets and provenance metrics.", DefaultValueFactory = _ => 5 };
+            var cvSeeds = new Option<int>("--cv-seeds") { Description = "Shuffles of that held-out pass.", DefaultValueFactory = _ => 1 };
+            var report = new Option<string?>("--report") { Description = "Also write the held-out evaluation as JSON here." };
+            var command = new Command("fit", "Fit a router profile from per-prompt model results: embed, cluster, estimate shrunk per-cluster quality and cost, label clusters, set presets from a held-out pass.");
+            data.AddTo(command);
+            foreach (Option option in new Option[] { embedder, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report })
+            {
+                command.Options.Add(option);
+            }
+
+            CommandAction.Set(command, (parseResult, writer) =>
+            {
+                RoutingDataset dataset = data.Load(parseResult);
+                EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
+                string routerName = parseResult.GetRequiredValue(name);
+                var settings = new FitSettings
+                {
+                    RouterName = routerName,
+                    Namespace = parseResult.GetValue(ns),
+                    Description = parseResult.GetValue(description),
+                    PriorStrength = parseResult.GetValue(prior),
+                    KMeans = new KMeansOptions { Seed = parseResult.GetValue(seed), Restarts = Math.Max(1, parseResult.GetValue(restarts)) },
+                };
+                var options = new FitPipelineOptions
+                {
+                    Fit = settings,
+                    Clusters = DatasetOptions.ParseClusters(parseResult.GetRequiredValue(clusters)),
+                    Attribution = parseResult.GetValue(attribution),
+                    CreatedUtc = parseResult.GetValue(created),
+                    HeldOut = new EvaluationOptions { Folds = parseResult.GetValue(cvFolds), Seeds = parseResult.GetValue(cvSeeds), BootstrapSamples = 200 },
+                };
+                var progress = new ConsoleProgress(parseResult.InvocationConfiguration.Error);
+                FitResult result = FitPipeline.Fit(dataset, factory, options, progress);
+                progress.Finish();
+
+                // Validate through the reader the generator and runtime use, so fit never writes a profile they would refuse.
+                string json = ProfileWriter.ToJson(result.Profile);
+                ProfileReadResult check = ProfileReader.Read(json);
+                if (check.Profile is null)
+                {
+                    throw new InvalidOperationException("The fitted profile does not validate: " + string.Join("; ", check.Problems));
+                }
+
+                string path = parseResult.GetRequiredValue(output);
+                AtomicFile.WriteAllText(path, json);
+                string? reportPath = parseResult.GetValue(report);
+                if (reportPath is not null)
+                {
+                    AtomicFile.WriteAllText(reportPath, EvaluationReportJson.ToJson(result.HeldOut));
+                }
+
+                writer.WriteLine($"Wrote {path}: {result.Profile.Models.Count} models, {result.Profile.Clusters.Count} clusters, embedder {result.Profile.Embedder.Identity}.");
+                if (result.ClusterChoice is not null)
+                {
+                    writer.Write("Cluster count chosen by cross-validated max-quality accuracy:");
+                    foreach (ClusterCountCandidate c in result.ClusterChoice.Candidates)
+                    {
+                        writer.Write(string.Create(CultureInfo.InvariantCulture, $" k={c.K}: {c.Utility * 100:0.0}%"));
+                    }
+
+                    writer.WriteLine($" → k={result.ClusterChoice.K}.");
+                }
+
+                foreach (PresetDefinition preset in result.Profile.Presets)
+                {
+                    writer.WriteLine($"Preset {preset.Name}: {preset.Policy} {preset.Value.ToString("0.#####", CultureInfo.InvariantCulture)} — {preset.Description}");
+                }
+
+                writer.WriteLine();
+                EvaluationSummary.WriteHeadline(result.HeldOut, writer);
+                return ExitCodes.Success;
+            });
+            return command;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using RouterGen.Fitting;
+using RouterGen.Profiles;
+
+namespace RouterGen.Cli
+{
+    /// <summary>
+    /// The <c>--embedder</c> option of fit, eval and calibrate: <c>builtin</c> (the hashed n-gram embedder, default
+    /// dimension 512), <c>builtin:&lt;dimension&gt;</c>, or <c>onnx:&lt;dir&gt;</c> (a sentence-transformer export).
+    /// </summary>
+    internal static class EmbedderOption
+    {
+        /// <summary>The option, defaulting to <c>builtin</c>.</summary>
+        public static Option<string> Create() => new("--embedder")
+        {
+            Description = "builtin | builtin:<dimension> | onnx:<dir> — how prompts are embedded (stored in the profile).",
+            DefaultValueFactory = _ => "builtin",
+        };
+
+        /// <summary>Parses the option into a factory of embedders (fit-time embedders that learn see only fit prompts).</summary>
+        /// <exception cref="UserInputException">The value is not understood.</exception>
+        public static EmbedderFactory Parse(string value)
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value == "builtin")
+            {
+                EmbedderSetup setup = EmbedderSetup.BuiltIn();
+                return _ => setup;
+            }
+
+            if (value.StartsWith("builtin:", StringComparison.Ordinal))
+            {
+                if (!int.TryParse(value.AsSpan("builtin:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out int dimension) || dimension < 1 || dimension > 8192)
+                {
+                    throw new UserInputException($"--embedder {value}: expected builtin:<dimension> with a dimension from 1 to 8192.");
+                }
+
+                EmbedderSetup setup = EmbedderSetup.BuiltIn(dimension);
+                return _ => setup;
+            }
+
+            if (value.StartsWith("onnx:", StringComparison.Ordinal))
+            {
+                throw new UserInputException($"--embedder {value}: ONNX embedders are not available in this build yet; use --embedder builtin.");
+            }
+
+            throw new UserInputException($"--embedder {value}: expected builtin, builtin:<dimension> or onnx:<dir>.");
+        }
+
+        /// <summary>The embedder a profile was fit with, rebuilt from its definition (built-in only), else from the option.</summary>
+        public static EmbedderSetup ForProfile(EmbedderDefinition definition, string? option)
+        {
+            ArgumentNullException.ThrowIfNull(definition);
+            if (option is null && definition.Kind == EmbedderDefinition.HashedNgramsKind)
+            {
+                return EmbedderSetup.BuiltIn(definition.Dimension, definition.HashedNgrams ?? new HashedNgramParameters());
+            }
+
+            if (option is null)
+            {
+                throw new UserInputException($"The profile was fit with a '{definition.Kind}' embedder; pass --embedder onnx:<dir> with the same model.");
+            }
+
+            return Parse(option)(Array.Empty<string>());
+        }
+    }
+}

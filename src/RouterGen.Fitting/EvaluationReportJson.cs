@@ -1,0 +1,150 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>Writes an <see cref="EvaluationReport"/> as JSON (no reflection: safe under NativeAOT and trimming).</summary>
+    public static class EvaluationReportJson
+    {
+        /// <summary>The report as indented JSON; values that do not exist (NaN) are written as null.</summary>
+        public static string ToJson(EvaluationReport report)
+        {
+            ArgumentNullException.ThrowIfNull(report);
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("dataset", report.Dataset);
+                w.WriteString("mode", report.Mode);
+                w.WriteNumber("folds", report.Folds);
+                w.WriteNumber("seeds", report.Seeds);
+                w.WriteNumber("seed", report.Seed);
+                w.WriteNumber("prompts", report.PromptCount);
+                w.WriteNumber("fitPromptsPerFit", report.FitPromptCount);
+                w.WriteString("embedder", report.EmbedderIdentity);
+                w.WriteStartArray("models");
+                foreach (string id in report.ModelIds)
+                {
+                    w.WriteStringValue(id);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("clusterCounts");
+                foreach (int k in report.ClusterCounts)
+                {
+                    w.WriteNumberValue(k);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("priorStrengths");
+                foreach (double a in report.PriorStrengths)
+                {
+                    Number(w, a);
+                }
+
+                w.WriteEndArray();
+                w.WritePropertyName("bestSingle");
+                Single(w, report.BestSingle);
+                w.WritePropertyName("oracle");
+                Single(w, report.Oracle);
+                w.WriteBoolean("frontierNowhereBelowSingles", report.FrontierNowhereBelowSingles);
+                w.WriteStartArray("regimes");
+                foreach (RegimeResult r in report.Regimes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", r.Name);
+                    w.WriteString("description", r.Description);
+                    w.WriteString("point", r.Point?.ToString());
+                    Number(w, "quality", r.Quality);
+                    Number(w, "totalCostUsd", r.TotalCostUsd);
+                    w.WritePropertyName("qualityDelta");
+                    Interval(w, r.QualityDelta);
+                    w.WritePropertyName("costSaving");
+                    Interval(w, r.CostSaving);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("singles");
+                foreach (SingleModelResult s in report.Singles)
+                {
+                    Single(w, s);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("comparisons");
+                foreach (SingleModelComparison c in report.Comparisons)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("model", c.ModelId);
+                    Number(w, "quality", c.Quality);
+                    Number(w, "totalCostUsd", c.TotalCostUsd);
+                    Number(w, "routerQualityAtCost", c.RouterQualityAtCost);
+                    w.WriteString("cheapestPointReachingQuality", c.CheapestPointReachingQuality?.ToString());
+                    Number(w, "costOfCheapestPoint", c.CostOfCheapestPoint);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("points");
+                foreach (PointResult p in report.Points)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("policy", p.Point.Family);
+                    Number(w, "knob", p.Point.Knob);
+                    Number(w, "quality", p.Quality);
+                    Number(w, "totalCostUsd", p.TotalCostUsd);
+                    w.WriteBoolean("onFrontier", p.OnFrontier);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                Number(w, "elapsedSeconds", report.ElapsedSeconds);
+                w.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        }
+
+        private static void Single(Utf8JsonWriter w, SingleModelResult s)
+        {
+            w.WriteStartObject();
+            w.WriteString("model", s.ModelId);
+            Number(w, "quality", s.Quality);
+            Number(w, "totalCostUsd", s.TotalCostUsd);
+            w.WriteBoolean("onFrontier", s.OnFrontier);
+            w.WriteEndObject();
+        }
+
+        private static void Interval(Utf8JsonWriter w, Interval i)
+        {
+            w.WriteStartObject();
+            Number(w, "estimate", i.Estimate);
+            Number(w, "lower95", i.Lower);
+            Number(w, "upper95", i.Upper);
+            w.WriteNumber("definedSamples", i.Defined);
+            w.WriteNumber("samples", i.Samples);
+            w.WriteEndObject();
+        }
+
+        private static void Number(Utf8JsonWriter w, string name, double value)
+        {
+            w.WritePropertyName(name);
+            Number(w, value);
+        }
+
+        private static void Number(Utf8JsonWriter w, double value)
+        {
+            if (double.IsFinite(value))
+            {
+                w.WriteNumberValue(value);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+        }
+    }
+}
