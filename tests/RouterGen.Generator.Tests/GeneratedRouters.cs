@@ -44,7 +44,7 @@ namespace RouterGen.Generator.Tests
     /// <summary>Builds profiles (fixtures, repository profiles and random ones) and compiles their generated routers.</summary>
     internal static class GeneratedRouters
     {
-        public static RouterPair Compile(string name, string json)
+        public static RouterPair Compile(string name, string json, bool collectible = true)
         {
             GeneratorOutcome outcome = GeneratorHarness.Run(new InMemoryAdditionalText($"/project/{name}.router.json", json));
             if (outcome.GeneratorDiagnostics.Length > 0)
@@ -52,7 +52,7 @@ namespace RouterGen.Generator.Tests
                 throw new InvalidOperationException(string.Join("\n", outcome.GeneratorDiagnostics));
             }
 
-            Assembly assembly = outcome.Load();
+            Assembly assembly = outcome.Load(collectible);
             Type type = assembly.GetTypes().Single(t => t.IsClass && t.IsAbstract && t.IsSealed && t.GetMethod("Route", new[] { typeof(ReadOnlySpan<float>), typeof(RoutingOptions).MakeByRefType() }) != null);
             return new RouterPair(name, json, type);
         }

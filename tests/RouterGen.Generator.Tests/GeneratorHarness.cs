@@ -95,8 +95,8 @@ namespace RouterGen.Generator.Tests
         public IReadOnlyList<Diagnostic> CompileProblems() =>
             Compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
-        /// <summary>Emits the compilation and loads it into a collectible context that shares RouterGen.dll with the tests.</summary>
-        public Assembly Load()
+        /// <summary>Emits the compilation and loads it into its own context (collectible for tests) sharing RouterGen.dll with the caller.</summary>
+        public Assembly Load(bool collectible = true)
         {
             using var stream = new MemoryStream();
             Microsoft.CodeAnalysis.Emit.EmitResult emit = Compilation.Emit(stream);
@@ -106,7 +106,7 @@ namespace RouterGen.Generator.Tests
             }
 
             stream.Position = 0;
-            return new AssemblyLoadContext("generated-routers", isCollectible: true).LoadFromStream(stream);
+            return new AssemblyLoadContext("generated-routers", isCollectible: collectible).LoadFromStream(stream);
         }
     }
 

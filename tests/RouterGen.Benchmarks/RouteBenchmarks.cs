@@ -1,0 +1,55 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using RouterGen.Generator.Tests;
+using RouterGen.Routing;
+
+namespace RouterGen.Benchmarks
+{
+    /// <summary>
+    /// One Route call on an embedding, generated router vs runtime-loaded router of the same profile, in the same run.
+    /// The generated router is produced by the real generator and compiled with Roslyn (Release) at setup.
+    /// </summary>
+    [MemoryDiagnoser]
+    [MedianColumn]
+    [Config(typeof(PercentileConfig))]
+    public class RouteBenchmarks
+    {
+        private const int EmbeddingCount = 256;
+
+        private RouterPair _pair = null!;
+        private float[][] _embeddings = null!;
+        private int _next;
+
+        /// <summary>Clusters x dimension.</summary>
+        [Params("16x384", "64x384", "100x512", "256x768")]
+        public string Shape { get; set; } = "";
+
+        [GlobalSetup]
+        public void Setup()
+        {
+            string[] parts = Shape.Split('x');
+            int clusters = int.Parse(parts[0]);
+            int dimension = int.Parse(parts[1]);
+            string name = $"Bench{clusters}x{dimension}";
+            _pair = GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, clusters, dimension, models: 12, seed: clusters + dimension), collectible: false);
+            var random = new Random(1);
+            ReadOnlySpan<float> centroids = _pair.Loaded.UnitCentroids;
+            _embeddings = new float[EmbeddingCount][];
+            for (int i = 0; i < EmbeddingCount; i++)
+            {
+                int anchor = random.Next(clusters);
+                _embeddings[i] = new float[dimension];
+                for (int d = 0; d < dimension; d++)
+                {
+                    _embeddings[i][d] = centroids[(anchor * dimension) + d] + (float)(0.5 * GeneratedRouters.Gaussian(random) / Math.Sqrt(dimension));
+                }
+            }
+        }
+
+        [Benchmark(Baseline = true, Description = "runtime-loaded")]
+        public int RuntimeLoaded() => _pair.Loaded.Route(_embeddings[_next++ & (EmbeddingCount - 1)], default).ModelIndex;
+
+        [Benchmark(Description = "generated")]
+        public int Generated() => _pair.Generated(_embeddings[_next++ & (EmbeddingCount - 1)], default).ModelIndex;
+    }
+}
