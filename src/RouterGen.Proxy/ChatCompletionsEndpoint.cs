@@ -1,0 +1,537 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using RouterGen.Routing;
+
+namespace RouterGen.Proxy
+{
+    /// <summary>
+    /// <c>POST /v1/chat/completions</c>: validates the request, routes <c>auto</c> requests, and forwards the body with the
+    /// upstream model name to the chosen upstream, falling back to the next-ranked model on 5xx, 429, timeouts and
+    /// connection failures as long as nothing has been sent to the client yet.
+    /// </summary>
+    internal sealed class ChatCompletionsEndpoint
+    {
+        public const string ModelHeader = "x-routergen-model";
+        public const string ClusterHeader = "x-routergen-cluster";
+        public const string ClusterLabelHeader = "x-routergen-cluster-label";
+        public const string PresetHeader = "x-routergen-preset";
+        public const string FallbacksHeader = "x-routergen-fallbacks";
+        public const string MaxCostHeader = "x-routergen-max-cost-usd";
+
+        private const string Auto = "auto";
+        private const string AutoPrefix = "auto:";
+        private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+        private readonly ProxySettings _settings;
+        private readonly IPromptRouter _router;
+        private readonly RouterTables _tables;
+        private readonly ProxyMetrics _metrics;
+        private readonly HttpClient _http;
+        private readonly ILogger _logger;
+        private readonly UpstreamModel?[] _upstreamOfModel;
+        private readonly ModelMask _served;
+
+        public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, HttpClient http, ILogger logger)
+        {
+            _settings = settings;
+            _router = router;
+            _tables = router.Tables;
+            _metrics = metrics;
+            _http = http;
+            _logger = logger;
+            _upstreamOfModel = new UpstreamModel?[_tables.ModelCount];
+            ulong served = 0;
+            for (int m = 0; m < _tables.ModelCount; m++)
+            {
+                if (settings.TryGetUpstream(_tables.ModelIds[m], out UpstreamModel upstream))
+                {
+                    _upstreamOfModel[m] = upstream;
+                    served |= 1UL << m;
+                }
+            }
+
+            if (served == 0)
+            {
+                throw new ProxyConfigException(
+                    $"None of router '{_tables.Name}''s models ({string.Join(", ", _tables.ModelIds)}) has an upstream in the proxy configuration's \"models\".");
+            }
+
+            _served = ModelMask.FromAllowedBits(served);
+            if (settings.Config.DefaultPreset is { } preset && !_tables.TryGetPreset(preset, out _))
+            {
+                throw new ProxyConfigException($"defaultPreset: router '{_tables.Name}' has no preset '{preset}'; its presets are: {string.Join(", ", _tables.PresetNames)}.");
+            }
+        }
+
+        public bool Authorize(HttpContext context)
+        {
+            if (!_settings.RequiresClientKey)
+            {
+                return true;
+            }
+
+            string? header = context.Request.Headers.Authorization;
+            if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(Encoding.UTF8.GetBytes(header.AsSpan(7).Trim().ToString()), presented);
+            bool accepted = false;
+            foreach (byte[] key in _settings.ClientKeyHashes)
+            {
+                // No early exit: the time taken does not depend on which key (if any) matched.
+                accepted |= CryptographicOperations.FixedTimeEquals(key, presented);
+            }
+
+            return accepted;
+        }
+
+        public Task RejectUnauthorizedAsync(HttpContext context)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return OpenAIError.WriteAsync(context, StatusCodes.Status401Unauthorized, "Invalid or missing API key. Send 'Authorization: Bearer <key>' with a key this proxy accepts.", "invalid_api_key");
+        }
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            long started = Stopwatch.GetTimestamp();
+            string route = "rejected";
+            try
+            {
+                route = await HandleCoreAsync(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _metrics.RequestFinished(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            }
+        }
+
+        private async Task<string> HandleCoreAsync(HttpContext context)
+        {
+            if (!Authorize(context))
+            {
+                await RejectUnauthorizedAsync(context).ConfigureAwait(false);
+                return "rejected";
+            }
+
+            long limit = _settings.Config.MaxRequestBodyBytes;
+            (byte[]? body, int length) = await ReadBodyAsync(context, limit).ConfigureAwait(false);
+            if (body is null)
+            {
+                await OpenAIError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than this proxy's limit of {limit} bytes.", "request_too_large").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            JsonNode? parsed;
+            try
+            {
+                // Parsing copies what it keeps, so the rented buffer can go back at once.
+                parsed = JsonNode.Parse(body.AsSpan(0, length));
+            }
+            catch (JsonException e)
+            {
+                await OpenAIError.WriteAsync(context, 400, $"The request body is not valid JSON: {e.Message}", "invalid_json").ConfigureAwait(false);
+                return "rejected";
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+
+            if (parsed is not JsonObject request)
+            {
+                await OpenAIError.WriteAsync(context, 400, "The request body must be a JSON object.", "invalid_json").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            if (request["model"] is not JsonValue modelValue || !modelValue.TryGetValue(out string? model) || string.IsNullOrEmpty(model))
+            {
+                await OpenAIError.WriteAsync(context, 400, "'model' is required: \"auto\", \"auto:<preset>\" or an upstream model id.", "missing_required_parameter", "model").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            if (request["messages"] is not JsonArray messages || messages.Count == 0)
+            {
+                await OpenAIError.WriteAsync(context, 400, "'messages' is required and must be a non-empty array.", "missing_required_parameter", "messages").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            bool stream = request["stream"] is JsonValue streamValue && streamValue.TryGetValue(out bool s) && s;
+            if (!TryGetCostCap(context, out double? cap))
+            {
+                await OpenAIError.WriteAsync(context, 400, $"Header '{MaxCostHeader}' must be a positive number of USD.", "invalid_header").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            if (model == Auto || model.StartsWith(AutoPrefix, StringComparison.Ordinal))
+            {
+                string? preset = model == Auto ? _settings.Config.DefaultPreset : model[AutoPrefix.Length..];
+                RoutingOptions routing = RoutingOptions.MaxQuality;
+                if (preset is not null && !_tables.TryGetPreset(preset, out routing))
+                {
+                    await OpenAIError.WriteAsync(context, 400, $"Unknown preset '{preset}'. Presets: {string.Join(", ", _tables.PresetNames)}.", "unknown_preset", "model").ConfigureAwait(false);
+                    return "rejected";
+                }
+
+                long routingStarted = Stopwatch.GetTimestamp();
+                RouteDecision decision = _router.Route(RoutingText(messages), routing.WithAllowedModels(_served));
+                if (cap is double budget && !ApplyCostCap(ref decision, budget))
+                {
+                    await OpenAIError.WriteAsync(context, 400, $"No model's expected cost for this request is within the cost cap of ${budget.ToString("R", CultureInfo.InvariantCulture)}.", "cost_cap_exceeded").ConfigureAwait(false);
+                    return "rejected";
+                }
+
+                _metrics.Routed(decision.ModelId, Stopwatch.GetElapsedTime(routingStarted));
+                Span<int> ranked = stackalloc int[64];
+                int count = Math.Min(decision.CopyRankedModels(ranked), _settings.Config.MaxAttempts);
+                var candidates = new UpstreamModel[count];
+                for (int i = 0; i < count; i++)
+                {
+                    candidates[i] = _upstreamOfModel[ranked[i]]!;
+                }
+
+                var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, preset ?? "max-quality");
+                await ForwardAsync(context, request, stream, candidates, routed).ConfigureAwait(false);
+                return Auto;
+            }
+
+            if (!_settings.TryGetUpstream(model, out UpstreamModel upstream))
+            {
+                await OpenAIError.WriteAsync(context, 404, $"The model '{model}' does not exist on this proxy. Use \"auto\", \"auto:<preset>\" or one of the models listed at /v1/models.", "model_not_found", "model").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            int profileIndex = _tables.IndexOfModel(model);
+            if (cap is double limitUsd && profileIndex >= 0 && _tables.CostOf(-1, profileIndex) > limitUsd)
+            {
+                await OpenAIError.WriteAsync(context, 400, $"The expected cost of '{model}' exceeds the cost cap of ${limitUsd.ToString("R", CultureInfo.InvariantCulture)}.", "cost_cap_exceeded", "model").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            await ForwardAsync(context, request, stream, [upstream], null).ConfigureAwait(false);
+            return "passthrough";
+        }
+
+        // Excludes every model whose expected cost for this request's cluster exceeds the budget, then decides again in the
+        // same cluster: the mask applies before the choice, so fallbacks stay within the budget too.
+        private bool ApplyCostCap(ref RouteDecision decision, double budget)
+        {
+            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            ModelMask allowed = decision.Options.AllowedModels;
+            ModelMask capped = allowed;
+            for (int m = 0; m < _tables.ModelCount; m++)
+            {
+                if (allowed.IsAllowed(m) && _tables.CostOf(statisticsCluster, m) > budget)
+                {
+                    capped = capped.Without(m);
+                }
+            }
+
+            if (capped == allowed)
+            {
+                return true;
+            }
+
+            if (capped.CountAllowed(_tables.ModelCount) == 0)
+            {
+                return false;
+            }
+
+            RoutingOptions options = decision.Options.WithAllowedModels(capped);
+            decision = decision.IsFallback
+                ? _tables.Fallback(decision.ClusterIndex, decision.Similarity, options)
+                : _tables.ChooseInCluster(decision.ClusterIndex, decision.Similarity, options);
+            return true;
+        }
+
+        private bool TryGetCostCap(HttpContext context, out double? cap)
+        {
+            cap = _settings.Config.MaxCostPerRequestUsd;
+            string? header = context.Request.Headers[MaxCostHeader];
+            if (header is null)
+            {
+                return true;
+            }
+
+            if (!double.TryParse(header, NumberStyles.Float, CultureInfo.InvariantCulture, out double requested) || !(requested > 0) || double.IsInfinity(requested))
+            {
+                return false;
+            }
+
+            // A client may only tighten the operator's budget.
+            cap = cap is double configured ? Math.Min(configured, requested) : requested;
+            return true;
+        }
+
+        private async Task ForwardAsync(HttpContext context, JsonObject request, bool stream, UpstreamModel[] candidates, RoutedHeaders? routed)
+        {
+            var failures = new List<string>(1);
+            CancellationToken aborted = context.RequestAborted;
+            for (int attempt = 0; attempt < candidates.Length; attempt++)
+            {
+                UpstreamModel upstream = candidates[attempt];
+                request["model"] = upstream.UpstreamModelName;
+                using var message = new HttpRequestMessage(HttpMethod.Post, upstream.Endpoint);
+                var content = new ByteArrayContent(Serialize(request));
+                content.Headers.ContentType = JsonContentType;
+                message.Content = content;
+                if (upstream.ApiKey is not null)
+                {
+                    message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", upstream.ApiKey);
+                }
+
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                timeout.CancelAfter(upstream.Timeout);
+                long sent = Stopwatch.GetTimestamp();
+                HttpResponseMessage? response = null;
+                byte[]? buffered = null;
+                string? failure = null;
+                try
+                {
+                    response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                    int status = (int)response.StatusCode;
+                    if (status >= 500 || status == StatusCodes.Status429TooManyRequests)
+                    {
+                        failure = status >= 500 ? "status_5xx" : "status_429";
+                        failures.Add(FormattableString.Invariant($"{upstream.ModelId} (HTTP {status})"));
+                    }
+                    else if (!stream || !response.IsSuccessStatusCode)
+                    {
+                        // Read the whole answer before sending anything: until then a timeout can still fall back.
+                        buffered = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    failure = "timeout";
+                    failures.Add(FormattableString.Invariant($"{upstream.ModelId} (no answer within {upstream.Timeout.TotalSeconds:0.###} s)"));
+                }
+                catch (HttpRequestException e)
+                {
+                    failure = "connection";
+                    failures.Add($"{upstream.ModelId} ({e.HttpRequestError})");
+                }
+
+                if (failure is not null)
+                {
+                    response?.Dispose();
+                    _metrics.UpstreamFailed(upstream.ModelId, failure);
+                    _logger.LogWarning("Upstream {Model} failed: {Reason}", upstream.ModelId, failure);
+                    if (attempt + 1 < candidates.Length)
+                    {
+                        _metrics.FellBack(upstream.ModelId);
+                    }
+
+                    continue;
+                }
+
+                using (response)
+                {
+                    _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
+                    timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                    WriteRoutingHeaders(context, upstream.ModelId, routed, attempt);
+                    context.Response.StatusCode = (int)response!.StatusCode;
+                    context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+                    if (buffered is not null)
+                    {
+                        context.Response.ContentLength = buffered.Length;
+                        await context.Response.Body.WriteAsync(buffered, aborted).ConfigureAwait(false);
+                        return;
+                    }
+
+                    await RelayStreamAsync(context, response, upstream, aborted).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            await OpenAIError.WriteAsync(
+                context,
+                StatusCodes.Status502BadGateway,
+                $"Every upstream tried for this request failed: {string.Join(", ", failures)}.",
+                "upstream_unavailable",
+                type: "upstream_error").ConfigureAwait(false);
+        }
+
+        private async Task RelayStreamAsync(HttpContext context, HttpResponseMessage response, UpstreamModel upstream, CancellationToken aborted)
+        {
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            context.Response.Headers.CacheControl = "no-cache";
+            byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                await using Stream source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
+                int read;
+                while ((read = await source.ReadAsync(chunk, aborted).ConfigureAwait(false)) > 0)
+                {
+                    await context.Response.Body.WriteAsync(chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+            {
+                // Tokens were already relayed: restarting on another model would repeat or contradict them. Abort the
+                // connection so the client sees a broken stream rather than a truncated answer that looks complete.
+                _metrics.UpstreamFailed(upstream.ModelId, "stream_broken");
+                _logger.LogWarning("Upstream {Model} broke the stream after it started.", upstream.ModelId);
+                context.Abort();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+
+        private static void WriteRoutingHeaders(HttpContext context, string model, RoutedHeaders? routed, int fallbacks)
+        {
+            IHeaderDictionary headers = context.Response.Headers;
+            headers[ModelHeader] = model;
+            headers[FallbacksHeader] = fallbacks.ToString(CultureInfo.InvariantCulture);
+            if (routed is { } r)
+            {
+                headers[ClusterHeader] = r.Cluster < 0 ? "none" : r.Cluster.ToString(CultureInfo.InvariantCulture);
+                if (r.ClusterLabel is not null)
+                {
+                    headers[ClusterLabelHeader] = HeaderSafe(r.ClusterLabel);
+                }
+
+                headers[PresetHeader] = HeaderSafe(r.Preset);
+            }
+            else
+            {
+                headers[PresetHeader] = "none";
+            }
+        }
+
+        // Header values must be visible ASCII; labels are free text from the profile.
+        private static string HeaderSafe(string value)
+        {
+            var safe = new StringBuilder(value.Length);
+            foreach (char c in value)
+            {
+                safe.Append(c is >= ' ' and <= '~' ? c : '?');
+            }
+
+            return safe.ToString();
+        }
+
+        private static byte[] Serialize(JsonObject request)
+        {
+            var buffer = new ArrayBufferWriter<byte>(1024);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                request.WriteTo(json);
+            }
+
+            return buffer.WrittenSpan.ToArray();
+        }
+
+        /// <summary>
+        /// The text the router sees: the last user message (the turn to answer now; system prompts are shared by every
+        /// request and would pull all prompts toward one centroid). Text parts of multi-part content are joined.
+        /// </summary>
+        internal static string RoutingText(JsonArray messages)
+        {
+            for (int i = messages.Count - 1; i >= 0; i--)
+            {
+                if (messages[i] is JsonObject message && message["role"] is JsonValue role && role.TryGetValue(out string? name) && name == "user")
+                {
+                    return ContentText(message["content"]);
+                }
+            }
+
+            return messages[^1] is JsonObject last ? ContentText(last["content"]) : "";
+        }
+
+        private static string ContentText(JsonNode? content)
+        {
+            if (content is JsonValue value && value.TryGetValue(out string? text))
+            {
+                return text;
+            }
+
+            if (content is not JsonArray parts)
+            {
+                return "";
+            }
+
+            var joined = new StringBuilder();
+            foreach (JsonNode? part in parts)
+            {
+                if (part is JsonObject p && p["type"] is JsonValue type && type.TryGetValue(out string? kind) && kind == "text" &&
+                    p["text"] is JsonValue partText && partText.TryGetValue(out string? t))
+                {
+                    if (joined.Length > 0)
+                    {
+                        joined.Append('\n');
+                    }
+
+                    joined.Append(t);
+                }
+            }
+
+            return joined.ToString();
+        }
+
+        // Returns null when the body exceeds the limit. The buffer is rented; the caller returns it.
+        private static async Task<(byte[]? Body, int Length)> ReadBodyAsync(HttpContext context, long limit)
+        {
+            if (context.Request.ContentLength > limit)
+            {
+                return (null, 0);
+            }
+
+            byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, context.Request.ContentLength ?? 4096) + 1);
+            int length = 0;
+            try
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, (long)buffer.Length * 2));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return (buffer, length);
+                    }
+
+                    length += read;
+                    if (length > limit)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, 0);
+                    }
+                }
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (null, 0);
+            }
+        }
+
+        private readonly record struct RoutedHeaders(int Cluster, string? ClusterLabel, string Preset);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Generic;
+using System.Text.Json.Serialization;
+
+namespace RouterGen.Proxy
+{
+    /// <summary>
+    /// The proxy's JSON configuration (see docs/serving.md). Secrets are never written here: API keys are read from the
+    /// environment variables the configuration names.
+    /// </summary>
+    public sealed class ProxyConfig
+    {
+        /// <summary>Path of the router profile (<c>*.router.json</c>), relative to the configuration file.</summary>
+        public string? Profile { get; set; }
+
+        /// <summary>Preset used for <c>model: "auto"</c>; maximum quality when absent.</summary>
+        public string? DefaultPreset { get; set; }
+
+        /// <summary>Addresses to listen on when the command line gives none, e.g. <c>http://127.0.0.1:8080</c>.</summary>
+        public string? Urls { get; set; }
+
+        /// <summary>Largest accepted request body in bytes (1 MiB by default); larger requests get 413.</summary>
+        public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+        /// <summary>
+        /// Largest expected cost in USD of one routed request. Models whose expected cost for the request's cluster exceeds
+        /// it are excluded before routing, so no prompt can push a request onto a model past the budget. Clients may lower
+        /// it per request with the <c>x-routergen-max-cost-usd</c> header, never raise it.
+        /// </summary>
+        public double? MaxCostPerRequestUsd { get; set; }
+
+        /// <summary>Most upstream calls per request, the first included (fallback on 5xx, 429, timeouts, connection errors).</summary>
+        public int MaxAttempts { get; set; } = 3;
+
+        /// <summary>Default upstream timeout in seconds: the whole response when not streaming, the response headers when streaming.</summary>
+        public double UpstreamTimeoutSeconds { get; set; } = 120;
+
+        /// <summary>
+        /// Name of an environment variable holding the accepted client API keys, comma-separated. When set, every
+        /// <c>/v1/*</c> request needs <c>Authorization: Bearer &lt;key&gt;</c>; <c>/healthz</c> and <c>/metrics</c> stay open.
+        /// </summary>
+        public string? ClientApiKeysEnv { get; set; }
+
+        /// <summary>Upstream models by model id: profile models are routed to, other ids pass through by name.</summary>
+        public Dictionary<string, UpstreamConfig> Models { get; set; } = new();
+    }
+
+    /// <summary>One upstream OpenAI-compatible endpoint serving one model.</summary>
+    public sealed class UpstreamConfig
+    {
+        /// <summary>Base URL up to and including the version segment, e.g. <c>https://api.openai.com/v1</c>.</summary>
+        public string? BaseUrl { get; set; }
+
+        /// <summary>The model name the upstream expects; the model id when absent.</summary>
+        public string? UpstreamModel { get; set; }
+
+        /// <summary>Name of the environment variable holding the upstream API key; no Authorization header when absent.</summary>
+        public string? ApiKeyEnv { get; set; }
+
+        /// <summary>Timeout in seconds for this upstream; the proxy-wide default when absent.</summary>
+        public double? TimeoutSeconds { get; set; }
+    }
+
+    /// <summary>Source-generated (reflection-free, NativeAOT-safe) serialization of the configuration.</summary>
+    [JsonSourceGenerationOptions(
+        PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+        ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    [JsonSerializable(typeof(ProxyConfig))]
+    internal sealed partial class ProxyConfigJsonContext : JsonSerializerContext
+    {
+    }
+}

@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RouterGen.Routing;
+
+namespace RouterGen.Proxy
+{
+    /// <summary>
+    /// A validated proxy configuration with its secrets resolved from the environment. Errors name the file, the line and
+    /// the field; they never contain a secret's value.
+    /// </summary>
+    public sealed class ProxySettings
+    {
+        private readonly Dictionary<string, UpstreamModel> _upstreams;
+
+        private ProxySettings(ProxyConfig config, string? profilePath, Dictionary<string, UpstreamModel> upstreams, byte[][] clientKeyHashes)
+        {
+            Config = config;
+            ProfilePath = profilePath;
+            _upstreams = upstreams;
+            ClientKeyHashes = clientKeyHashes;
+        }
+
+        /// <summary>The configuration as read.</summary>
+        public ProxyConfig Config { get; }
+
+        /// <summary>Absolute path of the router profile, or null when the router is supplied in code.</summary>
+        public string? ProfilePath { get; }
+
+        /// <summary>Upstreams by model id.</summary>
+        public IReadOnlyDictionary<string, UpstreamModel> Upstreams => _upstreams;
+
+        /// <summary>True when clients must present an API key.</summary>
+        public bool RequiresClientKey => ClientKeyHashes.Length > 0;
+
+        // SHA-256 of each accepted key: comparing fixed-length digests in constant time hides the keys' lengths too.
+        internal byte[][] ClientKeyHashes { get; }
+
+        /// <summary>Reads, validates and resolves a configuration file.</summary>
+        /// <param name="path">The JSON file.</param>
+        /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when null.</param>
+        /// <exception cref="ProxyConfigException">The file is missing, malformed or invalid.</exception>
+        public static ProxySettings Load(string path, Func<string, string?>? environment = null)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ProxyConfigException($"{path}: cannot read the proxy configuration: {e.Message}");
+            }
+
+            ProxyConfig? config;
+            try
+            {
+                config = JsonSerializer.Deserialize(bytes, ProxyConfigJsonContext.Default.ProxyConfig);
+            }
+            catch (JsonException e)
+            {
+                string line = e.LineNumber is long l ? (l + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+                throw new ProxyConfigException($"{path}:{line}: {e.Path ?? "$"}: {FirstSentence(e.Message)}");
+            }
+
+            if (config is null)
+            {
+                throw new ProxyConfigException($"{path}:1: $: the configuration must be a JSON object.");
+            }
+
+            string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            return Validate(config, path, directory, JsonLineMap.Build(bytes), environment);
+        }
+
+        /// <summary>Validates a configuration built in code; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
+        /// <exception cref="ProxyConfigException">The configuration is invalid.</exception>
+        public static ProxySettings FromConfig(ProxyConfig config, string baseDirectory, Func<string, string?>? environment = null)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            ArgumentNullException.ThrowIfNull(baseDirectory);
+            return Validate(config, "(proxy configuration)", baseDirectory, new Dictionary<string, int>(), environment);
+        }
+
+        /// <summary>Loads the profile named by the configuration into a prompt router with its built-in embedder.</summary>
+        /// <exception cref="ProxyConfigException">The configuration names no profile.</exception>
+        public IPromptRouter LoadRouter()
+        {
+            if (ProfilePath is null)
+            {
+                throw new ProxyConfigException("The proxy configuration names no \"profile\"; give a profile path or plug in a router in code.");
+            }
+
+            return RouterProfile.Load(ProfilePath).CreatePromptRouter();
+        }
+
+        internal bool TryGetUpstream(string modelId, out UpstreamModel upstream) => _upstreams.TryGetValue(modelId, out upstream!);
+
+        private static ProxySettings Validate(ProxyConfig config, string source, string directory, Dictionary<string, int> lines, Func<string, string?>? environment)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            string At(string field) => $"{source}:{(lines.TryGetValue(field, out int line) ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}: {field}";
+
+            if (config.MaxRequestBodyBytes < 1024)
+            {
+                throw new ProxyConfigException($"{At("maxRequestBodyBytes")}: must be at least 1024, not {config.MaxRequestBodyBytes}.");
+            }
+
+            if (config.MaxAttempts < 1)
+            {
+                throw new ProxyConfigException($"{At("maxAttempts")}: must be at least 1, not {config.MaxAttempts}.");
+            }
+
+            if (!(config.UpstreamTimeoutSeconds > 0))
+            {
+                throw new ProxyConfigException($"{At("upstreamTimeoutSeconds")}: must be a positive number of seconds.");
+            }
+
+            if (config.MaxCostPerRequestUsd is double cap && !(cap > 0))
+            {
+                throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive number of USD.");
+            }
+
+            if (config.Models.Count == 0)
+            {
+                throw new ProxyConfigException($"{At("models")}: at least one upstream model is required.");
+            }
+
+            var upstreams = new Dictionary<string, UpstreamModel>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, UpstreamConfig> entry in config.Models)
+            {
+                string field = "models." + entry.Key;
+                if (entry.Key.Length == 0 || entry.Key == "auto" || entry.Key.StartsWith("auto:", StringComparison.Ordinal))
+                {
+                    throw new ProxyConfigException($"{At(field)}: '{entry.Key}' is reserved for routing and cannot name an upstream model.");
+                }
+
+                UpstreamConfig upstream = entry.Value ?? throw new ProxyConfigException($"{At(field)}: must be an object.");
+                if (!Uri.TryCreate(upstream.BaseUrl, UriKind.Absolute, out Uri? baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw new ProxyConfigException($"{At(field + ".baseUrl")}: must be an absolute http(s) URL such as https://api.openai.com/v1.");
+                }
+
+                string? apiKey = null;
+                if (upstream.ApiKeyEnv is { } keyVariable)
+                {
+                    apiKey = environment(keyVariable);
+                    if (string.IsNullOrEmpty(apiKey))
+                    {
+                        throw new ProxyConfigException($"{At(field + ".apiKeyEnv")}: environment variable '{keyVariable}' is not set.");
+                    }
+                }
+
+                double timeout = upstream.TimeoutSeconds ?? config.UpstreamTimeoutSeconds;
+                if (!(timeout > 0))
+                {
+                    throw new ProxyConfigException($"{At(field + ".timeoutSeconds")}: must be a positive number of seconds.");
+                }
+
+                string endpoint = baseUrl.AbsoluteUri.TrimEnd('/') + "/chat/completions";
+                upstreams[entry.Key] = new UpstreamModel(entry.Key, new Uri(endpoint), upstream.UpstreamModel ?? entry.Key, apiKey, TimeSpan.FromSeconds(timeout));
+            }
+
+            var keyHashes = new List<byte[]>();
+            if (config.ClientApiKeysEnv is { } clientVariable)
+            {
+                string? keys = environment(clientVariable);
+                if (string.IsNullOrWhiteSpace(keys))
+                {
+                    throw new ProxyConfigException($"{At("clientApiKeysEnv")}: environment variable '{clientVariable}' is not set; it must hold the accepted client keys, comma-separated.");
+                }
+
+                foreach (string key in keys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    keyHashes.Add(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+                }
+            }
+
+            string? profile = config.Profile is null ? null : Path.GetFullPath(Path.Combine(directory, config.Profile));
+            return new ProxySettings(config, profile, upstreams, keyHashes.ToArray());
+        }
+
+        // System.Text.Json appends "Path: ... | LineNumber: ..." which the message already says in front.
+        private static string FirstSentence(string message)
+        {
+            int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+            return cut > 0 ? message[..cut] : message;
+        }
+    }
+
+    /// <summary>One upstream model, resolved: endpoint, upstream model name, key and timeout.</summary>
+    public sealed class UpstreamModel
+    {
+        internal UpstreamModel(string modelId, Uri endpoint, string upstreamModel, string? apiKey, TimeSpan timeout)
+        {
+            ModelId = modelId;
+            Endpoint = endpoint;
+            UpstreamModelName = upstreamModel;
+            ApiKey = apiKey;
+            Timeout = timeout;
+        }
+
+        /// <summary>The model id clients and the router use.</summary>
+        public string ModelId { get; }
+
+        /// <summary>The upstream's chat completions URL.</summary>
+        public Uri Endpoint { get; }
+
+        /// <summary>The model name sent upstream.</summary>
+        public string UpstreamModelName { get; }
+
+        /// <summary>Per-attempt timeout.</summary>
+        public TimeSpan Timeout { get; }
+
+        // Never logged, never echoed, never part of ToString.
+        internal string? ApiKey { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => $"{ModelId} -> {UpstreamModelName} at {Endpoint}";
+    }
+
+    /// <summary>The proxy configuration is invalid; the message names the file, line and field.</summary>
+    public sealed class ProxyConfigException : Exception
+    {
+        /// <summary>Creates the exception.</summary>
+        public ProxyConfigException(string message)
+            : base(message)
+        {
+        }
+
+        /// <summary>Creates the exception.</summary>
+        public ProxyConfigException()
+        {
+        }
+
+        /// <summary>Creates the exception.</summary>
+        public ProxyConfigException(string message, Exception innerException)
+            : base(message, innerException)
+        {
+        }
+    }
+
+    /// <summary>Maps each property's dotted path (e.g. <c>models.cheap.baseUrl</c>) to its 1-based line, for error messages.</summary>
+    internal static class JsonLineMap
+    {
+        public static Dictionary<string, int> Build(byte[] json)
+        {
+            var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var path = new List<string>();
+            string? pending = null;
+            int line = 1;
+            long counted = 0;
+            try
+            {
+                while (reader.Read())
+                {
+                    for (; counted < reader.TokenStartIndex; counted++)
+                    {
+                        if (json[counted] == (byte)'\n')
+                        {
+                            line++;
+                        }
+                    }
+
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.PropertyName:
+                            pending = reader.GetString();
+                            string full = path.Count == 0 ? pending! : string.Join('.', path) + "." + pending;
+                            lines.TryAdd(full, line);
+                            break;
+                        case JsonTokenType.StartObject:
+                        case JsonTokenType.StartArray:
+                            if (pending is not null)
+                            {
+                                path.Add(pending);
+                            }
+                            else if (reader.CurrentDepth > 0)
+                            {
+                                path.Add("[]");
+                            }
+
+                            pending = null;
+                            break;
+                        case JsonTokenType.EndObject:
+                        case JsonTokenType.EndArray:
+                            if (path.Count > 0 && reader.CurrentDepth > 0)
+                            {
+                                path.RemoveAt(path.Count - 1);
+                            }
+
+                            break;
+                        default:
+                            pending = null;
+                            break;
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Already deserialized successfully, so this cannot happen; lines are a courtesy either way.
+            }
+
+            return lines;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using RouterGen.Routing;
+
+namespace RouterGen.Proxy
+{
+    /// <summary>How to host the proxy, beyond its configuration file.</summary>
+    public sealed class RoutingProxyOptions
+    {
+        /// <summary>Addresses to listen on (e.g. <c>http://127.0.0.1:0</c> for any free port); the configuration's <c>urls</c>, else http://127.0.0.1:8080, when null.</summary>
+        public string? Urls { get; set; }
+
+        /// <summary>Adjusts logging (the slim builder logs to the console by default).</summary>
+        public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
+        /// <summary>Handler for upstream calls; a pooled <see cref="SocketsHttpHandler"/> when null.</summary>
+        public HttpMessageHandler? UpstreamHandler { get; set; }
+    }
+
+    /// <summary>
+    /// Builds the OpenAI-compatible routing proxy: <c>POST /v1/chat/completions</c> (model <c>auto</c> or
+    /// <c>auto:&lt;preset&gt;</c> is routed; other names pass through to their upstream), <c>GET /v1/models</c>,
+    /// <c>GET /healthz</c> and <c>GET /metrics</c>. Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
+    /// delegates and hand-written JSON only, so it publishes with NativeAOT without warnings.
+    /// </summary>
+    public static class RoutingProxy
+    {
+        /// <summary>The default listen address.</summary>
+        public const string DefaultUrls = "http://127.0.0.1:8080";
+
+        /// <summary>Creates the proxy application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</summary>
+        /// <param name="settings">Validated configuration.</param>
+        /// <param name="router">The router: <see cref="ProxySettings.LoadRouter"/> for the configured profile, or a generated router's <c>CreatePromptRouter()</c>.</param>
+        /// <param name="options">Hosting options.</param>
+        /// <exception cref="ProxyConfigException">No model of the router has an upstream.</exception>
+        public static WebApplication Create(ProxySettings settings, IPromptRouter router, RoutingProxyOptions? options = null)
+        {
+            ArgumentNullException.ThrowIfNull(settings);
+            ArgumentNullException.ThrowIfNull(router);
+            options ??= new RoutingProxyOptions();
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "RouterGen.Proxy" });
+            builder.WebHost.UseUrls((options.Urls ?? settings.Config.Urls ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+
+                // The endpoint enforces the configured limit itself (with an OpenAI-shaped 413); this is the backstop.
+                kestrel.Limits.MaxRequestBodySize = settings.Config.MaxRequestBodyBytes + 1;
+            });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+            options.ConfigureLogging?.Invoke(builder.Logging);
+
+            WebApplication app = builder.Build();
+            var metrics = new ProxyMetrics();
+            HttpMessageHandler handler = options.UpstreamHandler ?? new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                UseCookies = false,
+            };
+            var http = new HttpClient(handler, disposeHandler: options.UpstreamHandler is null) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            app.Lifetime.ApplicationStopped.Register(http.Dispose);
+            var completions = new ChatCompletionsEndpoint(settings, router, metrics, http, app.Logger);
+
+            app.MapPost("/v1/chat/completions", completions.HandleAsync);
+            app.MapGet("/v1/models", context => completions.Authorize(context) ? WriteModelsAsync(context, settings, router) : completions.RejectUnauthorizedAsync(context));
+            app.MapGet("/healthz", context => WriteJsonAsync(context, json =>
+            {
+                json.WriteStartObject();
+                json.WriteString("status", "ok");
+                json.WriteString("router", router.Tables.Name);
+                json.WriteEndObject();
+            }));
+            app.MapGet("/metrics", context =>
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                return context.Response.WriteAsync(metrics.Render());
+            });
+            return app;
+        }
+
+        private static Task WriteModelsAsync(HttpContext context, ProxySettings settings, IPromptRouter router) => WriteJsonAsync(context, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            var ids = new List<string> { "auto" };
+            foreach (string preset in router.Tables.PresetNames)
+            {
+                ids.Add("auto:" + preset);
+            }
+
+            var configured = new List<string>(settings.Upstreams.Keys);
+            configured.Sort(StringComparer.Ordinal);
+            ids.AddRange(configured);
+            foreach (string id in ids)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", id);
+                json.WriteString("object", "model");
+                json.WriteNumber("created", 0);
+                json.WriteString("owned_by", "routergen");
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
+
+        private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+        {
+            var buffer = new ArrayBufferWriter<byte>(512);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                write(json);
+            }
+
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = buffer.WrittenCount;
+            return context.Response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+        }
+    }
+}

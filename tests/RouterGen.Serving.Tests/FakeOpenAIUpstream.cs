@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace RouterGen.Serving.Tests
+{
+    /// <summary>
+    /// A small OpenAI-compatible chat completions server on loopback (a random port): answers
+    /// "answer from &lt;model&gt;", streams it as three SSE chunks when asked, and records what it received. Per upstream
+    /// model name it can be told to fail with a status or to answer late.
+    /// </summary>
+    public sealed class FakeOpenAIUpstream : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly ConcurrentDictionary<string, int> _failWithStatus = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
+
+        private FakeOpenAIUpstream(WebApplication app)
+        {
+            _app = app;
+        }
+
+        /// <summary>Base URL including /v1, as an upstream entry of the proxy configuration wants it.</summary>
+        public Uri BaseUrl { get; private set; } = null!;
+
+        /// <summary>Every request received, in order of arrival (when <see cref="Record"/> is on).</summary>
+        public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+
+        /// <summary>Record requests (off for load tests).</summary>
+        public bool Record { get; set; } = true;
+
+        public static async Task<FakeOpenAIUpstream> StartAsync()
+        {
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            WebApplication app = builder.Build();
+            var upstream = new FakeOpenAIUpstream(app);
+            app.MapPost("/v1/chat/completions", upstream.HandleAsync);
+            await app.StartAsync();
+            upstream.BaseUrl = new Uri(app.Urls.First() + "/v1");
+            return upstream;
+        }
+
+        /// <summary>Requests for <paramref name="upstreamModel"/> get this status with an error body (0 = answer normally).</summary>
+        public void FailWith(string upstreamModel, int status) => _failWithStatus[upstreamModel] = status;
+
+        /// <summary>Requests for <paramref name="upstreamModel"/> wait this long before answering.</summary>
+        public void Delay(string upstreamModel, TimeSpan delay) => _delay[upstreamModel] = delay;
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        private async Task HandleAsync(HttpContext context)
+        {
+            string body;
+            using (var reader = new System.IO.StreamReader(context.Request.Body, Encoding.UTF8))
+            {
+                body = await reader.ReadToEndAsync(context.RequestAborted);
+            }
+
+            JsonObject request = JsonNode.Parse(body)!.AsObject();
+            string model = request["model"]!.GetValue<string>();
+            bool stream = request["stream"]?.GetValue<bool>() == true;
+            if (Record)
+            {
+                Received.Enqueue(new ReceivedRequest(model, body, context.Request.Headers.Authorization.ToString()));
+            }
+
+            if (_delay.TryGetValue(model, out TimeSpan delay))
+            {
+                try
+                {
+                    await Task.Delay(delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            if (_failWithStatus.TryGetValue(model, out int status) && status != 0)
+            {
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"error\":{\"message\":\"fake upstream failure\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+                return;
+            }
+
+            string created = "1700000000";
+            if (!stream)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(
+                    "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion\",\"created\":" + created + ",\"model\":" + JsonSerializer.Serialize(model) +
+                    ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + JsonSerializer.Serialize("answer from " + model) +
+                    "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}");
+                return;
+            }
+
+            context.Response.ContentType = "text/event-stream";
+            string[] parts = ["answer ", "from ", model];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string delta = i == 0 ? "{\"role\":\"assistant\",\"content\":" + JsonSerializer.Serialize(parts[i]) + "}" : "{\"content\":" + JsonSerializer.Serialize(parts[i]) + "}";
+                await context.Response.WriteAsync(
+                    "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":" + created + ",\"model\":" + JsonSerializer.Serialize(model) +
+                    ",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}\n\n");
+                await context.Response.Body.FlushAsync();
+            }
+
+            await context.Response.WriteAsync(
+                "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":" + created + ",\"model\":" + JsonSerializer.Serialize(model) +
+                ",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        }
+
+        public sealed record ReceivedRequest(string Model, string Body, string Authorization);
+    }
+
+    internal static class InvariantText
+    {
+        public static string Of(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        public static CancellationToken Timeout(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using RouterGen.Proxy;
+
+namespace RouterGen.Serving.Tests
+{
+    /// <summary>
+    /// The proxy running for real on loopback (Kestrel, random port) in front of a <see cref="FakeOpenAIUpstream"/>, with
+    /// the serving test profile. Profile models map to upstream names "&lt;id&gt;-v1" with per-model keys; "other" is a
+    /// pass-through model that is not in the profile.
+    /// </summary>
+    public sealed class ProxyUnderTest : IAsyncDisposable
+    {
+        public const string ClientKey = "client-key-0123456789";
+
+        private readonly WebApplication _app;
+        private readonly string _directory;
+
+        private ProxyUnderTest(WebApplication app, FakeOpenAIUpstream upstream, string directory)
+        {
+            _app = app;
+            Upstream = upstream;
+            _directory = directory;
+            BaseUrl = new Uri(app.Urls.First());
+            Http = new HttpClient { BaseAddress = BaseUrl };
+        }
+
+        public FakeOpenAIUpstream Upstream { get; }
+
+        public Uri BaseUrl { get; }
+
+        /// <summary>A client without credentials; add them per request.</summary>
+        public HttpClient Http { get; }
+
+        public static string UpstreamKeyOf(string model) => "upstream-secret-" + model;
+
+        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false)
+        {
+            FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
+            string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(directory);
+            ServingProfile.Save(directory);
+            var config = new ProxyConfig
+            {
+                Profile = "serving-test.router.json",
+                UpstreamTimeoutSeconds = 10,
+                Models = new Dictionary<string, UpstreamConfig>
+                {
+                    ["cheap"] = new() { BaseUrl = upstream.BaseUrl.ToString(), UpstreamModel = "cheap-v1", ApiKeyEnv = "KEY_CHEAP" },
+                    ["mid"] = new() { BaseUrl = upstream.BaseUrl.ToString(), UpstreamModel = "mid-v1", ApiKeyEnv = "KEY_MID" },
+                    ["premium"] = new() { BaseUrl = upstream.BaseUrl.ToString(), UpstreamModel = "premium-v1", ApiKeyEnv = "KEY_PREMIUM" },
+                    ["other"] = new() { BaseUrl = upstream.BaseUrl.ToString(), UpstreamModel = "other-v7" },
+                },
+                ClientApiKeysEnv = requireClientKey ? "CLIENT_KEYS" : null,
+            };
+            configure?.Invoke(config);
+            var environment = new Dictionary<string, string>
+            {
+                ["KEY_CHEAP"] = UpstreamKeyOf("cheap"),
+                ["KEY_MID"] = UpstreamKeyOf("mid"),
+                ["KEY_PREMIUM"] = UpstreamKeyOf("premium"),
+                ["CLIENT_KEYS"] = "another-key, " + ClientKey,
+            };
+            ProxySettings settings = ProxySettings.FromConfig(config, directory, name => environment.GetValueOrDefault(name));
+            WebApplication app = RoutingProxy.Create(settings, settings.LoadRouter(), new RoutingProxyOptions
+            {
+                Urls = "http://127.0.0.1:0",
+                ConfigureLogging = logging => logging.ClearProviders(),
+            });
+            await app.StartAsync();
+            return new ProxyUnderTest(app, upstream, directory);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            await Upstream.DisposeAsync();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
