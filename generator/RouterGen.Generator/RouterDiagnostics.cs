@@ -51,6 +51,6 @@ namespace RouterGen.Generator
         }
 
         private static DiagnosticDescriptor Create(string id, string title) =>
-            new DiagnosticDescriptor(id, title, "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: "https://github.com/routergen/routergen/blob/main/docs/diagnostics.md#" + id.ToLowerInvariant());
+            new DiagnosticDescriptor(id, title, "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: "See docs/profile-format.md, section Diagnostics.");
     }
 }
