@@ -1,0 +1,171 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Xml.Linq;
+using RouterGen.Routing;
+using Xunit;
+
+namespace RouterGen.Package.Tests
+{
+    /// <summary>
+    /// The user's path, end to end: pack RouterGen into a local folder feed, create a fresh console project outside the
+    /// repository that references the package, drop a profile into it, build, run, and check the routed output against
+    /// the runtime-loaded router of the same profile.
+    /// </summary>
+    public sealed class PackageConsumerTests : IDisposable
+    {
+        private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
+
+        private readonly string _root = Path.Combine(Path.GetTempPath(), "routergen-package-test-" + Guid.NewGuid().ToString("N"));
+
+        private static readonly string[] Prompts =
+        [
+            "Fix the off-by-one error in this Python function and add a unit test.",
+            "Prove that the sum of two even numbers is even.",
+            "Summarize this email in two friendly sentences.",
+        ];
+
+        public PackageConsumerTests()
+        {
+            Directory.CreateDirectory(_root);
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a leftover temp folder must not fail the test.
+            }
+        }
+
+        [Fact]
+        public void Packed_package_routes_in_a_fresh_project()
+        {
+            string feed = Path.Combine(_root, "feed");
+            string app = Path.Combine(_root, "app");
+            Directory.CreateDirectory(app);
+
+            // Build servers are disabled so that no MSBuild node or compiler server outlives the test.
+            Run(RepositoryPaths.Root, "pack", RepositoryPaths.Combine("src", "RouterGen", "RouterGen.csproj"), "-c", "Release", "-o", feed, "--disable-build-servers", "-p:UseSharedCompilation=false");
+            string package = Directory.GetFiles(feed, "RouterGen.*.nupkg").Single();
+            string version = Path.GetFileNameWithoutExtension(package)["RouterGen.".Length..];
+            AssertPackageLayout(package);
+
+            WriteConsumerProject(app, feed, version);
+            Run(app, "build", "-c", "Release", "--disable-build-servers", "-p:UseSharedCompilation=false");
+            string output = Run(app, ["bin/Release/net10.0/PackageUser.dll", .. Prompts]);
+
+            // The expected decisions come from the runtime-loaded router, which decides exactly as the generated one must.
+            IPromptRouter loaded = RouterProfile.Load(Path.Combine(app, "routers", "example.router.json")).CreatePromptRouter();
+            string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal("router ExampleRouter: 3 clusters, 3 models, presets " + string.Join(",", loaded.Tables.PresetNames), lines[0]);
+            for (int i = 0; i < Prompts.Length; i++)
+            {
+                RouteDecision expected = loaded.Route(Prompts[i], RoutingOptions.MaxQuality);
+                Assert.Equal($"{expected.ModelId}|{expected.ClusterIndex}|{expected.IsFallback}", lines[i + 1]);
+            }
+        }
+
+        private static void AssertPackageLayout(string package)
+        {
+            using ZipArchive zip = ZipFile.OpenRead(package);
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("lib/net10.0/RouterGen.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/RouterGen.Generator.dll", entries);
+            Assert.Contains("buildTransitive/RouterGen.targets", entries);
+
+            // The generator must not leak into lib/ (users would reference Roslyn), nor the runtime into analyzers/.
+            Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generator", StringComparison.Ordinal));
+            Assert.DoesNotContain(entries, e => e.StartsWith("analyzers/", StringComparison.Ordinal) && e.EndsWith("/RouterGen.dll", StringComparison.Ordinal));
+
+            ZipArchiveEntry nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+            using Stream stream = nuspec.Open();
+            XDocument spec = XDocument.Load(stream);
+            var dependencies = spec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string?)e.Attribute("id")).ToList();
+            Assert.Contains("System.Numerics.Tensors", dependencies);
+            Assert.DoesNotContain(dependencies, d => d is not null && d.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+        }
+
+        private void WriteConsumerProject(string app, string feed, string version)
+        {
+            // Empty props/targets/CPM files stop MSBuild from picking up anything above the temp folder.
+            File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
+            File.WriteAllText(Path.Combine(_root, "Directory.Build.targets"), "<Project />");
+            File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
+
+            // RouterGen comes only from the fresh feed (source mapping), and restores into a private packages folder, so a
+            // RouterGen of the same version cached on this machine is never used. Everything else comes from the normal feed.
+            string globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string cacheSource = Directory.Exists(globalPackages)
+                ? $"<add key=\"machine-cache\" value=\"{globalPackages}\" />"
+                : "";
+            string cacheMapping = Directory.Exists(globalPackages)
+                ? "<packageSource key=\"machine-cache\"><package pattern=\"*\" /></packageSource>"
+                : "";
+            File.WriteAllText(Path.Combine(_root, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="routergen-local" value="{feed}" />
+                    {cacheSource}
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                  </packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="routergen-local"><package pattern="RouterGen" /></packageSource>
+                    {cacheMapping}
+                    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+                  </packageSourceMapping>
+                </configuration>
+                """);
+
+            File.WriteAllText(Path.Combine(app, "PackageUser.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <RootNamespace>PackageUser</RootNamespace>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="RouterGen" Version="{version}" />
+                  </ItemGroup>
+                  <ItemGroup>
+                    <None Include="routers/*.router.json" CopyToOutputDirectory="PreserveNewest" />
+                  </ItemGroup>
+                </Project>
+                """);
+
+            // A profile in a subfolder, added by nothing but the package's buildTransitive glob.
+            Directory.CreateDirectory(Path.Combine(app, "routers"));
+            File.Copy(RepositoryPaths.Combine("profiles", "example.router.json"), Path.Combine(app, "routers", "example.router.json"));
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using RouterGen.Routing;
+                using PackageUser;
+
+                Console.WriteLine($"router {ExampleRouter.Tables.Name}: {ExampleRouter.ClusterCount} clusters, {ExampleRouter.ModelCount} models, presets {string.Join(",", ExampleRouter.Tables.PresetNames)}");
+                foreach (string prompt in args)
+                {
+                    RouteDecision decision = ExampleRouter.Route(prompt);
+                    Console.WriteLine($"{decision.ModelId}|{decision.ClusterIndex}|{decision.IsFallback}");
+                }
+                """);
+        }
+
+        private static string Run(string workingDirectory, params string[] arguments)
+        {
+            (int exitCode, string output) = DotnetProcess.Run(workingDirectory, StepTimeout, arguments);
+            Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} failed with exit code {exitCode}:\n{output}");
+            return output;
+        }
+    }
+}
