@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 using RouterGen.Routing;
-using Router = RouterGen.Sample.ExampleRouter;
+using Router = RouterGen.Sample.SweBenchRouter;
 
 namespace RouterGen.Sample
 {
