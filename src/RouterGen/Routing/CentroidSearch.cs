@@ -1,5 +1,8 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RouterGen.Routing
 {
@@ -16,7 +19,11 @@ namespace RouterGen.Routing
         /// <returns>The cluster index, or -1 when the embedding is zero or not finite (the caller falls back).</returns>
         public static int Nearest(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, out float similarity)
         {
-            // TensorPrimitives vectorises with Vector512 where the CPU has AVX-512, else Vector256/128.
+            if (embedding.Length != dimension || dimension <= 0 || unitCentroids.Length % dimension != 0)
+            {
+                throw new ArgumentException($"Expected an embedding of length {dimension} and whole centroid rows.", nameof(embedding));
+            }
+
             float norm = TensorPrimitives.Norm(embedding);
             if (!(norm > 0) || !float.IsFinite(norm))
             {
@@ -24,11 +31,35 @@ namespace RouterGen.Routing
                 return -1;
             }
 
+            int clusters = unitCentroids.Length / dimension;
+            ref float centroids = ref MemoryMarshal.GetReference(unitCentroids);
+            ref float e = ref MemoryMarshal.GetReference(embedding);
             int best = -1;
             float bestDot = float.NegativeInfinity;
-            for (int offset = 0, cluster = 0; offset < unitCentroids.Length; offset += dimension, cluster++)
+            int cluster = 0;
+
+            // Four centroids per pass share each load of the embedding: the search is bound by reading centroids,
+            // so this keeps the loads for the data that must be read anyway.
+            if (Vector512.IsHardwareAccelerated && dimension >= Vector512<float>.Count)
             {
-                float dot = TensorPrimitives.Dot(unitCentroids.Slice(offset, dimension), embedding);
+                for (; cluster + 4 <= clusters; cluster += 4)
+                {
+                    Vector128<float> dots = Dot4Vector512(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Take(dots, cluster, ref best, ref bestDot);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
+            {
+                for (; cluster + 4 <= clusters; cluster += 4)
+                {
+                    Vector128<float> dots = Dot4Vector256(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Take(dots, cluster, ref best, ref bestDot);
+                }
+            }
+
+            for (; cluster < clusters; cluster++)
+            {
+                float dot = TensorPrimitives.Dot(unitCentroids.Slice(cluster * dimension, dimension), embedding);
                 if (dot > bestDot)
                 {
                     bestDot = dot;
@@ -38,6 +69,80 @@ namespace RouterGen.Routing
 
             similarity = best < 0 ? 0 : bestDot / norm;
             return best;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take(Vector128<float> dots, int first, ref int best, ref float bestDot)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                float dot = dots.GetElement(i);
+                if (dot > bestDot)
+                {
+                    bestDot = dot;
+                    best = first + i;
+                }
+            }
+        }
+
+        private static Vector128<float> Dot4Vector512(ref float rows, int dimension, ref float e)
+        {
+            ref float r0 = ref rows;
+            ref float r1 = ref Unsafe.Add(ref rows, dimension);
+            ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
+            ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i + Vector512<float>.Count <= dimension; i += Vector512<float>.Count)
+            {
+                Vector512<float> x = Vector512.LoadUnsafe(ref e, (nuint)i);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, (nuint)i), x, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, (nuint)i), x, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, (nuint)i), x, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, (nuint)i), x, a3);
+            }
+
+            float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+            for (; i < dimension; i++)
+            {
+                float x = Unsafe.Add(ref e, i);
+                s0 += Unsafe.Add(ref r0, i) * x;
+                s1 += Unsafe.Add(ref r1, i) * x;
+                s2 += Unsafe.Add(ref r2, i) * x;
+                s3 += Unsafe.Add(ref r3, i) * x;
+            }
+
+            return Vector128.Create(s0, s1, s2, s3);
+        }
+
+        private static Vector128<float> Dot4Vector256(ref float rows, int dimension, ref float e)
+        {
+            ref float r0 = ref rows;
+            ref float r1 = ref Unsafe.Add(ref rows, dimension);
+            ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
+            ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i + Vector256<float>.Count <= dimension; i += Vector256<float>.Count)
+            {
+                Vector256<float> x = Vector256.LoadUnsafe(ref e, (nuint)i);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)i), x, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)i), x, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)i), x, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)i), x, a3);
+            }
+
+            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
+            for (; i < dimension; i++)
+            {
+                float x = Unsafe.Add(ref e, i);
+                s0 += Unsafe.Add(ref r0, i) * x;
+                s1 += Unsafe.Add(ref r1, i) * x;
+                s2 += Unsafe.Add(ref r2, i) * x;
+                s3 += Unsafe.Add(ref r3, i) * x;
+            }
+
+            return Vector128.Create(s0, s1, s2, s3);
         }
     }
 }
