@@ -46,6 +46,7 @@ namespace RouterGen.Cli
                 DiffCommand.Create(),
                 FitCommand.Create(),
                 EvalCommand.Create(),
+                ServeCommand.Create(),
             };
     }
 }

@@ -521,6 +521,8 @@ namespace RouterGen.Proxy
                     if (length > limit)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = [];
+                        await DrainAsync(context).ConfigureAwait(false);
                         return (null, 0);
                     }
                 }
@@ -529,6 +531,21 @@ namespace RouterGen.Proxy
             {
                 ArrayPool<byte>.Shared.Return(buffer);
                 return (null, 0);
+            }
+        }
+
+        // A body without a declared length that turns out too large is read on (and discarded) up to Kestrel's bound of
+        // twice the limit before the 413 goes out: closing a socket with unread data resets the connection, and the client
+        // would then see a network error instead of the 413. Larger bodies still get the 413 with the connection closed.
+        private static async Task DrainAsync(HttpContext context)
+        {
+            try
+            {
+                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException)
+            {
+                context.Response.Headers.Connection = "close";
             }
         }
 

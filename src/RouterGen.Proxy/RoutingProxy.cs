@@ -52,8 +52,9 @@ namespace RouterGen.Proxy
             {
                 kestrel.AddServerHeader = false;
 
-                // The endpoint enforces the configured limit itself (with an OpenAI-shaped 413); this is the backstop.
-                kestrel.Limits.MaxRequestBodySize = settings.Config.MaxRequestBodyBytes + 1;
+                // The endpoint enforces the configured limit itself (with an OpenAI-shaped 413); this is the backstop, and
+                // the bound up to which an oversized chunked body is drained so that the client can read the 413.
+                kestrel.Limits.MaxRequestBodySize = (settings.Config.MaxRequestBodyBytes * 2) + 1;
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);

@@ -213,7 +213,11 @@ namespace RouterGen.Serving.Tests
             await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxRequestBodyBytes = 4096);
             string big = Body("auto", new string('x', 10_000));
 
-            using HttpResponseMessage declared = await proxy.Http.PostAsync("/v1/chat/completions", Json(big));
+            // Expect: 100-continue lets the proxy refuse a declared oversized body before it is sent (the HTTP way to avoid
+            // a reset connection when a server answers without reading the body).
+            using var declaredRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(big) };
+            declaredRequest.Headers.ExpectContinue = true;
+            using HttpResponseMessage declared = await proxy.Http.SendAsync(declaredRequest);
             using var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StreamContent(new System.IO.MemoryStream(Encoding.UTF8.GetBytes(big))) };
             chunked.Headers.TransferEncodingChunked = true;
             using HttpResponseMessage streamed = await proxy.Http.SendAsync(chunked);

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.IO;
+using Microsoft.AspNetCore.Builder;
+using RouterGen.Proxy;
+using RouterGen.Routing;
+
+namespace RouterGen.Cli.Commands
+{
+    /// <summary><c>routergen serve --config proxy.json [--urls http://127.0.0.1:8080]</c>: the OpenAI-compatible routing proxy.</summary>
+    internal static class ServeCommand
+    {
+        public static Command Create()
+        {
+            var configOption = new Option<string>("--config") { Description = "The proxy configuration (JSON): profile, upstream models, limits. See docs/serving.md.", Required = true };
+            var urlsOption = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (default: the configuration's \"urls\", else http://127.0.0.1:8080)." };
+            var command = new Command("serve", "Run an OpenAI-compatible proxy that routes model \"auto\" / \"auto:<preset>\" requests to upstream models.")
+            {
+                configOption,
+                urlsOption,
+            };
+            CommandAction.Set(command, (parseResult, output) =>
+            {
+                string configPath = parseResult.GetRequiredValue(configOption);
+                if (!File.Exists(configPath))
+                {
+                    throw new UserInputException($"{configPath}: the proxy configuration file does not exist.");
+                }
+
+                ProxySettings settings;
+                IPromptRouter router;
+                try
+                {
+                    settings = ProxySettings.Load(configPath);
+                    router = settings.LoadRouter();
+                }
+                catch (ProxyConfigException e)
+                {
+                    throw new UserInputException(e.Message, e);
+                }
+
+                WebApplication app;
+                try
+                {
+                    app = RoutingProxy.Create(settings, router, new RoutingProxyOptions { Urls = parseResult.GetValue(urlsOption) });
+                }
+                catch (ProxyConfigException e)
+                {
+                    throw new UserInputException($"{configPath}: {e.Message}", e);
+                }
+
+                output.WriteLine($"routergen serve: router {router.Tables.Name} ({router.Tables.ModelCount} models, {router.Tables.ClusterCount} clusters), {settings.Upstreams.Count} upstream models, client keys {(settings.RequiresClientKey ? "required" : "not required")}.");
+                output.Flush();
+                app.Run();
+                return ExitCodes.Success;
+            });
+            return command;
+        }
+    }
+}
