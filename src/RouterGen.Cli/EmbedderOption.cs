@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using RouterGen.Fitting;
+using RouterGen.Onnx;
 using RouterGen.Profiles;
 
 namespace RouterGen.Cli
@@ -43,7 +44,9 @@ namespace RouterGen.Cli
 
             if (value.StartsWith("onnx:", StringComparison.Ordinal))
             {
-                throw new UserInputException($"--embedder {value}: ONNX embedders are not available in this build yet; use --embedder builtin.");
+                OnnxEmbedder embedder = LoadOnnx(value, directory => OnnxEmbedder.Load(directory));
+                var setup = new EmbedderSetup(embedder, embedder.Definition);
+                return _ => setup;
             }
 
             throw new UserInputException($"--embedder {value}: expected builtin, builtin:<dimension> or onnx:<dir>.");
@@ -63,7 +66,33 @@ namespace RouterGen.Cli
                 throw new UserInputException($"The profile was fit with a '{definition.Kind}' embedder; pass --embedder onnx:<dir> with the same model.");
             }
 
+            if (definition.Kind == EmbedderDefinition.OnnxKind && option.StartsWith("onnx:", StringComparison.Ordinal))
+            {
+                // The profile's pooling, prefix and token limit, and a check that this is the very model it was fit with.
+                OnnxEmbedder embedder = LoadOnnx(option, directory => OnnxEmbedder.LoadForProfile(directory, definition));
+                return new EmbedderSetup(embedder, embedder.Definition);
+            }
+
             return Parse(option)(Array.Empty<string>());
+        }
+
+        // The embedder lives as long as the process: commands run once and exit.
+        private static OnnxEmbedder LoadOnnx(string value, Func<string, OnnxEmbedder> load)
+        {
+            string directory = value["onnx:".Length..];
+            if (directory.Length == 0)
+            {
+                throw new UserInputException($"--embedder {value}: expected onnx:<dir>, the folder holding model.onnx and vocab.txt or tokenizer.json.");
+            }
+
+            try
+            {
+                return load(directory);
+            }
+            catch (OnnxModelException e)
+            {
+                throw new UserInputException($"--embedder {value}: {e.Message}", e);
+            }
         }
     }
 }

@@ -47,6 +47,7 @@ namespace RouterGen.Cli
                 FitCommand.Create(),
                 EvalCommand.Create(),
                 ServeCommand.Create(),
+                EmbedCommand.Create(),
             };
     }
 }

@@ -142,7 +142,8 @@ namespace RouterGen.Onnx
             InferenceSession session = CreateSession(folder.ModelPath, options.IntraOpThreads);
             try
             {
-                return new OnnxEmbedder(folder, session, tokenizer, sha256, pooling, options.Prefix, maxTokens, options.BatchSize);
+                string? prefix = options.Prefix ?? folder.DefaultPrefix;
+                return new OnnxEmbedder(folder, session, tokenizer, sha256, pooling, string.IsNullOrEmpty(prefix) ? null : prefix, maxTokens, options.BatchSize);
             }
             catch
             {

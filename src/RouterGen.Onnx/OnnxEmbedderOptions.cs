@@ -9,7 +9,7 @@ namespace RouterGen.Onnx
         /// <summary>"mean" or "cls". Default: the folder's 1_Pooling/config.json, else "mean".</summary>
         public string? Pooling { get; set; }
 
-        /// <summary>Text put before every prompt, such as e5's "query: ". Default: none.</summary>
+        /// <summary>Text put before every prompt, such as e5's "query: ". Default: the "query" prompt of config_sentence_transformers.json, else none.</summary>
         public string? Prefix { get; set; }
 
         /// <summary>Prompts are truncated to this many tokens, [CLS] and [SEP] included. Default: 256, capped by the tokenizer's model_max_length.</summary>

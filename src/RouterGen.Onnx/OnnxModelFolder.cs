@@ -47,6 +47,9 @@ namespace RouterGen.Onnx
         /// <summary>config.json's max_position_embeddings: the longest sequence the model has position vectors for.</summary>
         public int? MaxPositionEmbeddings { get; private set; }
 
+        /// <summary>The "query" prompt of config_sentence_transformers.json (e5's "query: "), when present.</summary>
+        public string? DefaultPrefix { get; private set; }
+
         /// <summary>Pooling named by 1_Pooling/config.json ("mean" or "cls"), when present.</summary>
         public string? DefaultPooling { get; private set; }
 
@@ -78,6 +81,7 @@ namespace RouterGen.Onnx
             folder.ReadTokenizerConfig();
             folder.ReadPoolingConfig();
             folder.ReadModelConfig();
+            folder.ReadSentenceTransformersConfig();
             return folder;
         }
 
@@ -207,6 +211,24 @@ namespace RouterGen.Onnx
                 {
                     ModelMaxLength = (int)value;
                 }
+            }
+        }
+
+        private void ReadSentenceTransformersConfig()
+        {
+            string path = Path.Combine(DirectoryPath, "config_sentence_transformers.json");
+            if (!File.Exists(path))
+            {
+                return;
+            }
+
+            using JsonDocument document = ParseJson(path);
+            if (document.RootElement.TryGetProperty("prompts", out JsonElement prompts) && prompts.ValueKind == JsonValueKind.Object &&
+                prompts.TryGetProperty("query", out JsonElement query))
+            {
+                DefaultPrefix = query.ValueKind == JsonValueKind.String
+                    ? query.GetString()
+                    : throw new OnnxModelException($"{path}: field 'prompts.query' must be a string.");
             }
         }
 

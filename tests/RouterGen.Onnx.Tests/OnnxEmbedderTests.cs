@@ -150,6 +150,18 @@ namespace RouterGen.Onnx.Tests
         }
 
         [Fact]
+        public void Sentence_transformers_query_prompt_is_the_default_prefix()
+        {
+            SmallModels.Write(_folder.Path, SmallModels.Tiny);
+            File.WriteAllText(Path.Combine(_folder.Path, "config_sentence_transformers.json"), "{\"prompts\": {\"query\": \"query: \", \"passage\": \"passage: \"}}");
+            using OnnxEmbedder fromFolder = OnnxEmbedder.Load(_folder.Path);
+            using OnnxEmbedder overridden = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Prefix = "" });
+            Assert.Equal("query: ", fromFolder.Parameters.Prefix);
+            Assert.Null(overridden.Parameters.Prefix);
+            Assert.Equal(overridden.Tokenize("query: sort a list"), fromFolder.Tokenize("sort a list"));
+        }
+
+        [Fact]
         public void Steady_state_single_prompt_allocates_only_what_the_tokenizer_allocates()
         {
             SmallModels.Write(_folder.Path, SmallModels.Tiny);

@@ -1,0 +1,155 @@
+using System;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RouterGen.Onnx;
+using RouterGen.Onnx.TestModels;
+using RouterGen.Routing;
+using Xunit;
+
+namespace RouterGen.Cli.Tests
+{
+    /// <summary>
+    /// End to end with a small ONNX model the test builds: <c>routergen fit --embedder onnx:&lt;dir&gt;</c> on a synthetic
+    /// data set, then the runtime router routes prompts through <see cref="OnnxEmbedder"/>; and <c>routergen embed</c>.
+    /// </summary>
+    public sealed class OnnxEmbedderCliTests : IDisposable
+    {
+        private static readonly string[] Words =
+        {
+            "write", "python", "code", "to", "sort", "a", "list", "parse", "json", "fix", "the", "bug", "in", "my", "function",
+            "poem", "about", "sea", "moon", "love", "rhyme", "story", "night", "sonnet", "of", "and",
+        };
+
+        private static readonly string[] CodeTasks = { "sort a list", "parse json", "fix the bug in my function", "write a function to sort", "parse the json list" };
+        private static readonly string[] PoemTasks = { "a poem about the sea", "a sonnet of love", "a rhyme about the moon", "a story of the night", "a poem of love and sea" };
+
+        private readonly TempFolder _folder = new();
+
+        public void Dispose() => _folder.Dispose();
+
+        [Fact]
+        public void Fit_with_an_onnx_embedder_then_route_through_it()
+        {
+            string model = WriteModel("model", seed: 3);
+            string data = WriteDataset();
+            string profilePath = Path.Combine(_folder.Path, "Onnx.router.json");
+
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", "onnx:" + model, "--clusters", "2", "--out", profilePath, "--name", "OnnxRouter", "--cv-folds", "2");
+            Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
+
+            RouterProfile profile = RouterProfile.Load(profilePath);
+            Assert.Equal("onnx", profile.Definition.Embedder.Kind);
+            Assert.Equal(16, profile.Definition.Embedder.Dimension);
+            string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(model, "model.onnx"))));
+            Assert.Equal(sha, profile.Definition.Embedder.Onnx!.ModelSha256);
+            Assert.Null(profile.BuiltInEmbedder);
+
+            using OnnxEmbedder embedder = OnnxEmbedder.LoadForProfile(model, profile.Definition.Embedder);
+            IPromptRouter router = profile.CreatePromptRouter(embedder);
+
+            // Within 0.3 of the cluster's best: the cheap model wherever it is nearly as good (code), the strong one elsewhere.
+            var options = new RoutingOptions(RoutingPolicy.Shortfall, 0.3);
+            Assert.Equal("cheap", router.Route("write python code to sort a list", options).ModelId);
+            Assert.Equal("strong", router.Route("write a poem about the moon and the sea", options).ModelId);
+
+            // Another model (same shape, other weights) is refused by name.
+            string other = WriteModel("other", seed: 4);
+            using OnnxEmbedder otherEmbedder = OnnxEmbedder.Load(other);
+            var mismatch = Assert.Throws<RouterGen.Embedding.EmbedderMismatchException>(() => profile.CreatePromptRouter(otherEmbedder));
+            Assert.Contains(sha, mismatch.Message, StringComparison.Ordinal);
+            Assert.Contains(otherEmbedder.Parameters.ModelSha256, mismatch.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Embed_writes_jsonl_and_npy_that_match_the_embedder()
+        {
+            string model = WriteModel("model", seed: 3);
+            string jsonl = Path.Combine(_folder.Path, "out", "e.jsonl");
+            string npy = Path.Combine(_folder.Path, "out", "e.npy");
+
+            CliRun run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--out", jsonl);
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains("Wrote 2 embeddings of dimension 16", run.Output, StringComparison.Ordinal);
+            run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--out", npy);
+            Assert.True(run.ExitCode == 0, run.Error);
+
+            using OnnxEmbedder embedder = OnnxEmbedder.Load(model);
+            string[] lines = File.ReadAllLines(jsonl);
+            Assert.Equal(2, lines.Length);
+            byte[] bytes = File.ReadAllBytes(npy);
+            Assert.Equal(0x93, bytes[0]);
+            Assert.Equal("NUMPY", Encoding.ASCII.GetString(bytes, 1, 5));
+            int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
+            Assert.Equal(0, (10 + headerLength) % 64);
+            Assert.Contains("'shape': (2, 16)", Encoding.ASCII.GetString(bytes, 10, headerLength), StringComparison.Ordinal);
+            Assert.Equal(10 + headerLength + (2 * 16 * 4), bytes.Length);
+
+            string[] texts = { "sort a list", "a poem about the sea" };
+            for (int row = 0; row < 2; row++)
+            {
+                var expected = new float[16];
+                embedder.Embed(texts[row], expected);
+                using JsonDocument line = JsonDocument.Parse(lines[row]);
+                Assert.Equal((row + 1).ToString(CultureInfo.InvariantCulture), line.RootElement.GetProperty("id").GetString());
+                float[] fromJson = line.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+                float[] fromNpy = Enumerable.Range(0, 16).Select(j => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(10 + headerLength + (((row * 16) + j) * 4)))).ToArray();
+                for (int j = 0; j < 16; j++)
+                {
+                    Assert.Equal(expected[j], fromJson[j], 6);
+                    Assert.Equal(expected[j], fromNpy[j], 6);
+                }
+            }
+        }
+
+        [Fact]
+        public void Bad_onnx_folder_is_a_user_error_naming_it()
+        {
+            string missing = Path.Combine(_folder.Path, "no-such-model");
+            CliRun run = CliRun.Of("embed", "--text", "hello", "--embedder", "onnx:" + missing, "--out", Path.Combine(_folder.Path, "e.jsonl"));
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains($"--embedder onnx:{missing}: Model folder '{missing}' does not exist.", run.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_folder.Path, "e.jsonl")));
+        }
+
+        private string WriteModel(string name, int seed)
+        {
+            string directory = Path.Combine(_folder.Path, name);
+            var config = new BertConfig { VocabSize = 64, Hidden = 16, Heads = 2, Layers = 1, Intermediate = 32, MaxPositions = 64, Seed = seed };
+            BertModel.Create(config).WriteModel(directory);
+            BertModel.WriteVocabulary(directory, BertModel.Vocabulary(config.VocabSize, Words));
+            return directory;
+        }
+
+        // Code tasks: the cheap model is as good as the strong one. Poems: only the strong one succeeds.
+        private string WriteDataset()
+        {
+            string directory = Path.Combine(_folder.Path, "data");
+            Directory.CreateDirectory(directory);
+            var rows = new StringBuilder();
+            int id = 0;
+            for (int copy = 0; copy < 4; copy++)
+            {
+                foreach (string task in CodeTasks)
+                {
+                    rows.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"p{id++}\",\"prompt\":\"write python code to {task}\",\"scores\":{{\"cheap\":1,\"strong\":1}}}}\n");
+                }
+
+                foreach (string task in PoemTasks)
+                {
+                    rows.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"p{id++}\",\"prompt\":\"write {task}\",\"scores\":{{\"cheap\":0,\"strong\":1}}}}\n");
+                }
+            }
+
+            File.WriteAllText(Path.Combine(directory, "routing.jsonl"), rows.ToString());
+            File.WriteAllText(
+                Path.Combine(directory, "models.json"),
+                "[{\"id\":\"cheap\",\"inputPricePerMTok\":0.1,\"outputPricePerMTok\":0.4},{\"id\":\"strong\",\"inputPricePerMTok\":5,\"outputPricePerMTok\":20}]");
+            return Path.Combine(directory, "routing.jsonl");
+        }
+    }
+}
