@@ -437,7 +437,7 @@ namespace RouterGen.Generator
                     else
                     {
                         int previous = breakpoints.Models[i - 1];
-                        reason = $"{Usd(cluster.CostUsd[previous] - cluster.CostUsd[m])} cheaper than {CommentText(_p.Models[previous].Id)} for {Q(cluster.Quality[previous] - cluster.Quality[m])} less quality";
+                        reason = $"{Usd(cluster.CostUsd[previous] - cluster.CostUsd[m])} cheaper than {CommentText(_p.Models[previous].Id)} for {QualityDelta(cluster.Quality[previous] - cluster.Quality[m])} less quality";
                     }
 
                     Line($"// {range}: {CommentText(_p.Models[m].Id)} (quality {Q(cluster.Quality[m])}, {Usd(cluster.CostUsd[m])}): {reason}.");
@@ -559,6 +559,10 @@ namespace RouterGen.Generator
         internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 
         private static string Q(double quality) => quality.ToString("0.000", CultureInfo.InvariantCulture);
+
+        // Near-ties matter most to a reviewer ("cheaper for 0.00004 less quality"), so small gaps keep their digits.
+        private static string QualityDelta(double delta) =>
+            delta.ToString(Math.Abs(delta) >= 0.001 ? "0.000" : "0.0#####", CultureInfo.InvariantCulture);
 
         private static string Usd(double usd) => "$" + usd.ToString(usd >= 1 ? "0.00" : "0.0000", CultureInfo.InvariantCulture);
 

@@ -308,7 +308,7 @@ namespace RouterGen.Sample
                 //   llama-4-maverick-instruct       quality 0.212  cost $0.3084
                 //   qwen2.5-coder-32b-instruct      quality 0.091  cost $0.0663
                 // w < 0.0002: claude-4.5-opus-medium (quality 0.742, $0.7178): the highest expected quality (the cheapest such model).
-                // 0.0002 <= w < 0.2728: gemini-3-pro-preview (quality 0.742, $0.4538): $0.2640 cheaper than claude-4.5-opus-medium for 0.000 less quality.
+                // 0.0002 <= w < 0.2728: gemini-3-pro-preview (quality 0.742, $0.4538): $0.2640 cheaper than claude-4.5-opus-medium for 0.000042 less quality.
                 // w >= 0.2728: deepseek-v3.2-reasoner (quality 0.603, $0.0276): $0.4263 cheaper than gemini-3-pro-preview for 0.139 less quality.
                 case 0:
                     if (costWeight < 0.0001812755129006404) return 0; // claude-4.5-opus-medium
@@ -468,7 +468,7 @@ namespace RouterGen.Sample
                 //   llama-4-maverick-instruct       quality 0.211  cost $0.3130
                 //   qwen2.5-coder-32b-instruct      quality 0.089  cost $0.0683
                 // w < 0.0002: claude-4.5-opus-medium (quality 0.743, $0.7194): the highest expected quality (the cheapest such model).
-                // 0.0002 <= w < 0.2706: gemini-3-pro-preview (quality 0.743, $0.4586): $0.2608 cheaper than claude-4.5-opus-medium for 0.000 less quality.
+                // 0.0002 <= w < 0.2706: gemini-3-pro-preview (quality 0.743, $0.4586): $0.2608 cheaper than claude-4.5-opus-medium for 0.000045 less quality.
                 // w >= 0.2706: deepseek-v3.2-reasoner (quality 0.603, $0.0281): $0.4305 cheaper than gemini-3-pro-preview for 0.139 less quality.
                 case 5:
                     if (costWeight < 0.00019943281679466376) return 0; // claude-4.5-opus-medium
