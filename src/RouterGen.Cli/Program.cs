@@ -48,6 +48,8 @@ namespace RouterGen.Cli
                 EvalCommand.Create(),
                 ServeCommand.Create(),
                 EmbedCommand.Create(),
+                CalibrateCommand.Create(),
+                SynthesizeCommand.Create(),
             };
     }
 }
