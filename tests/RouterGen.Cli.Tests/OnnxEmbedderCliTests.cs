@@ -57,8 +57,16 @@ namespace RouterGen.Cli.Tests
             Assert.Equal("cheap", router.Route("write python code to sort a list", options).ModelId);
             Assert.Equal("strong", router.Route("write a poem about the moon and the sea", options).ModelId);
 
+            // The same decisions, explained by `routergen route --embedder onnx:<dir>`.
+            CliRun route = CliRun.Of("route", "-p", profilePath, "--embedder", "onnx:" + model, "--shortfall", "0.3", "write python code to sort a list");
+            Assert.True(route.ExitCode == 0, route.Error + route.Output);
+            Assert.Contains("- decision: **cheap**", route.Output, StringComparison.Ordinal);
+
             // Another model (same shape, other weights) is refused by name.
             string other = WriteModel("other", seed: 4);
+            CliRun wrongModel = CliRun.Of("route", "-p", profilePath, "--embedder", "onnx:" + other, "write python code to sort a list");
+            Assert.Equal(1, wrongModel.ExitCode);
+            Assert.Contains(sha, wrongModel.Error, StringComparison.Ordinal);
             using OnnxEmbedder otherEmbedder = OnnxEmbedder.Load(other);
             var mismatch = Assert.Throws<RouterGen.Embedding.EmbedderMismatchException>(() => profile.CreatePromptRouter(otherEmbedder));
             Assert.Contains(sha, mismatch.Message, StringComparison.Ordinal);

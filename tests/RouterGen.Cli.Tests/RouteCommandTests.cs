@@ -50,6 +50,18 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Builtin_embedder_option_uses_the_profiles_own_parameters()
+        {
+            using var folder = new TempFolder();
+            string path = TestProfiles.Save(TestProfiles.Create(), folder);
+
+            CliRun run = CliRun.Of("route", "-p", path, "--embedder", "builtin", PoemPrompt);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(CliRun.Of("route", "-p", path, PoemPrompt).Output, run.Output);
+        }
+
+        [Fact]
         public void Excluded_models_are_skipped_and_listed()
         {
             using var folder = new TempFolder();
@@ -117,7 +129,7 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
-        public void Onnx_profile_is_refused_with_a_clear_message()
+        public void Onnx_profile_without_its_embedder_is_refused_with_a_clear_message()
         {
             using var folder = new TempFolder();
             ProfileDefinition profile = TestProfiles.Create();
@@ -134,7 +146,7 @@ namespace RouterGen.Cli.Tests
             CliRun run = CliRun.Of("route", "-p", path, DjangoPrompt);
 
             Assert.Equal(1, run.ExitCode);
-            Assert.Contains("embedder.kind is 'onnx'", run.Error);
+            Assert.Contains("The profile was fit with a 'onnx' embedder; pass --embedder onnx:<dir> with the same model.", run.Error);
         }
     }
 }

@@ -32,9 +32,13 @@ namespace RouterGen.Cli.Commands
                 Description = "Model ids this request may not use (for example, models that are down).",
                 AllowMultipleArgumentsPerToken = true,
             };
+            var embedderOption = new Option<string?>("--embedder")
+            {
+                Description = "onnx:<dir> for a profile fit with an ONNX embedder (the model must be the one the profile names); built-in profiles need none.",
+            };
             var command = new Command("route", "Route one prompt and explain the decision.")
             {
-                profileOption, promptArgument, presetOption, costWeightOption, shortfallOption, excludeOption,
+                profileOption, promptArgument, presetOption, costWeightOption, shortfallOption, excludeOption, embedderOption,
             };
             CommandAction.Set(command, (parseResult, output) =>
             {
@@ -45,20 +49,29 @@ namespace RouterGen.Cli.Commands
                     parseResult.GetValue(costWeightOption),
                     parseResult.GetValue(shortfallOption),
                     parseResult.GetValue(excludeOption) ?? []);
-                IEmbedder embedder = ResolveEmbedder(profile);
-                Explain(profile, embedder, parseResult.GetRequiredValue(promptArgument), options, optionsText, output);
+                IEmbedder embedder = ResolveEmbedder(profile, parseResult.GetValue(embedderOption));
+                try
+                {
+                    Explain(profile, embedder, parseResult.GetRequiredValue(promptArgument), options, optionsText, output);
+                }
+                finally
+                {
+                    (embedder as IDisposable)?.Dispose();
+                }
+
                 return ExitCodes.Success;
             });
             return command;
         }
 
         /// <summary>
-        /// The embedder a profile routes with. Extension point: the ONNX embedder (<c>--embedder onnx:&lt;dir&gt;</c>)
-        /// plugs in here; until then an ONNX profile is refused with a clear message.
+        /// The embedder a profile routes with: its built-in embedder, or the one <c>--embedder</c> names (an ONNX model
+        /// folder), checked against the profile by <see cref="EmbedderOption.ForProfile"/>.
         /// </summary>
-        internal static IEmbedder ResolveEmbedder(RouterProfile profile) =>
-            profile.BuiltInEmbedder ?? throw new UserInputException(
-                $"{profile.Source}: embedder.kind is '{profile.Definition.Embedder.Kind}'; 'routergen route' embeds prompts only with the built-in '{EmbedderDefinition.HashedNgramsKind}' embedder so far (identity needed: '{profile.Definition.Embedder.Identity}').");
+        internal static IEmbedder ResolveEmbedder(RouterProfile profile, string? embedderOption) =>
+            embedderOption is null or "builtin" && profile.BuiltInEmbedder is not null
+                ? profile.BuiltInEmbedder
+                : EmbedderOption.ForProfile(profile.Definition.Embedder, embedderOption).Embedder;
 
         /// <summary>Turns the knob options into routing options, refusing contradictory or unknown values.</summary>
         internal static (RoutingOptions Options, string Description) ResolveOptions(RouterProfile profile, string? preset, double? costWeight, double? shortfall, IReadOnlyList<string> excluded)
