@@ -24,6 +24,7 @@ namespace RouterGen.Serving.Tests
         private readonly WebApplication _app;
         private readonly ConcurrentDictionary<string, int> _failWithStatus = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
 
         private FakeOpenAIUpstream(WebApplication app)
         {
@@ -57,6 +58,12 @@ namespace RouterGen.Serving.Tests
 
         /// <summary>Requests for <paramref name="upstreamModel"/> wait this long before answering.</summary>
         public void Delay(string upstreamModel, TimeSpan delay) => _delay[upstreamModel] = delay;
+
+        /// <summary>
+        /// Streams for <paramref name="upstreamModel"/> send this many chunks, wait for <paramref name="when"/> (for example,
+        /// the client having read them), and then drop the connection.
+        /// </summary>
+        public void BreakStreamAfter(string upstreamModel, int chunks, Task when) => _breakStreamAfter[upstreamModel] = (chunks, when);
 
         public async ValueTask DisposeAsync()
         {
@@ -115,6 +122,13 @@ namespace RouterGen.Serving.Tests
             string[] parts = ["answer ", "from ", model];
             for (int i = 0; i < parts.Length; i++)
             {
+                if (_breakStreamAfter.TryGetValue(model, out (int Chunks, Task When) breakAfter) && i == breakAfter.Chunks)
+                {
+                    await breakAfter.When.WaitAsync(TimeSpan.FromSeconds(30));
+                    context.Abort();
+                    return;
+                }
+
                 string delta = i == 0 ? "{\"role\":\"assistant\",\"content\":" + JsonSerializer.Serialize(parts[i]) + "}" : "{\"content\":" + JsonSerializer.Serialize(parts[i]) + "}";
                 await context.Response.WriteAsync(
                     "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":" + created + ",\"model\":" + JsonSerializer.Serialize(model) +

@@ -158,6 +158,41 @@ namespace RouterGen.Serving.Tests
         }
 
         [Fact]
+        public async Task StreamBrokenAfterItStartedIsNotRestartedOnAnotherModel()
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync();
+            var firstChunkRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            proxy.Upstream.BreakStreamAfter("premium-v1", 1, firstChunkRead.Task);
+
+            using HttpResponseMessage response = await proxy.Http.SendAsync(
+                new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(Body("auto", ServingProfile.CodePrompt, stream: true)) },
+                HttpCompletionOption.ResponseHeadersRead);
+            using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+            var received = new StringBuilder();
+            Exception? broken = await Record.ExceptionAsync(async () =>
+            {
+                string? line;
+                while ((line = await reader.ReadLineAsync()) is not null)
+                {
+                    received.Append(line).Append('\n');
+                    if (line.StartsWith("data:", StringComparison.Ordinal))
+                    {
+                        // The client has part of premium's answer: only now does the upstream drop the stream.
+                        firstChunkRead.TrySetResult();
+                    }
+                }
+            });
+
+            // The client sees the first chunk and then a broken connection, never a second model's answer appended.
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("\"content\":\"answer \"", received.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
+            Assert.IsAssignableFrom<System.IO.IOException>(broken);
+            Assert.Equal(["premium-v1"], proxy.Upstream.Received.Select(r => r.Model));
+            Assert.Contains("reason=\"stream_broken\"", await proxy.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public async Task EveryUpstreamFailingIsA502InOpenAIShapeWithoutSecrets()
         {
             await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxAttempts = 2);
