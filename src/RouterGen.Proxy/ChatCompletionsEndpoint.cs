@@ -113,13 +113,19 @@ namespace RouterGen.Proxy
         {
             long started = Stopwatch.GetTimestamp();
             string route = "rejected";
+            int? status = null;
             try
             {
                 route = await HandleCoreAsync(context).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; there is nobody to answer. Counted as 499 (client closed request), as nginx does.
+                status = 499;
+            }
             finally
             {
-                _metrics.RequestFinished(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+                _metrics.RequestFinished(route, status ?? context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
             }
         }
 
