@@ -568,35 +568,8 @@ namespace RouterGen.Generator
 
         private static string Short(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-        /// <summary>A C# string literal.</summary>
-        internal static string Str(string value)
-        {
-            var s = new StringBuilder(value.Length + 2).Append('"');
-            foreach (char c in value)
-            {
-                switch (c)
-                {
-                    case '"': s.Append("\\\""); break;
-                    case '\\': s.Append("\\\\"); break;
-                    case '\n': s.Append("\\n"); break;
-                    case '\r': s.Append("\\r"); break;
-                    case '\t': s.Append("\\t"); break;
-                    default:
-                        if (c < ' ' || c == '\u2028' || c == '\u2029' || c == '\u0085')
-                        {
-                            s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        }
-                        else
-                        {
-                            s.Append(c);
-                        }
-
-                        break;
-                }
-            }
-
-            return s.Append('"').ToString();
-        }
+        /// <summary>A C# string literal (the JSON quoting is also valid C#).</summary>
+        internal static string Str(string value) => JsonString.Quote(value);
 
         /// <summary>Text safe inside a // comment (no line breaks).</summary>
         private static string CommentText(string value)

@@ -70,6 +70,24 @@ namespace RouterGen.Generator.Tests
             Assert.Empty(outcome.CompileProblems());
         }
 
+        [Fact]
+        public void LabelsWithQuotesLineBreaksAndSeparatorsSurviveIntoGeneratedCode()
+        {
+            const string label = "say \"hi\"\\ then\nnewline\u2028sep\u0085nel\ttab 🚀 <xml> // not a comment */";
+            var profile = RouterGen.Profiles.ProfileWriter.ToJson(RandomProfile(label));
+            RouterPair pair = GeneratedRouters.Compile("Quoting", profile);
+            var tables = (RouterGen.Routing.RouterTables)pair.GeneratedType.GetProperty("Tables")!.GetValue(null)!;
+            Assert.Equal(label, tables.ClusterLabels[0]);
+            Assert.Equal(label, pair.Loaded.Tables.ClusterLabels[0]);
+        }
+
+        private static RouterGen.Profiles.ProfileDefinition RandomProfile(string label)
+        {
+            RouterGen.Profiles.ProfileDefinition profile = RouterGen.Profiles.ProfileReader.Read(GeneratedRouters.RandomProfileJson("Quoting", 2, 8, 2, seed: 3)).Profile!;
+            profile.Clusters[0].Label = label;
+            return profile;
+        }
+
         private static void AssertMatchesBaseline(InMemoryAdditionalText profile, string hintName)
         {
             GeneratorOutcome outcome = GeneratorHarness.Run(profile);

@@ -467,4 +467,40 @@ namespace RouterGen.Profiles
         private static bool IsNumberChar(char c) =>
             (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
     }
+    /// <summary>Quoting shared by the profile writer and the generator.</summary>
+    internal static class JsonString
+    {
+        /// <summary>
+        /// A double-quoted literal that is valid both as JSON and as a C# regular string: quotes, backslashes, control
+        /// characters and the characters C# treats as line breaks (U+0085, U+2028, U+2029) are escaped.
+        /// </summary>
+        public static string Quote(string value)
+        {
+            var s = new StringBuilder(value.Length + 2).Append('"');
+            foreach (char c in value)
+            {
+                switch (c)
+                {
+                    case '"': s.Append("\\\""); break;
+                    case '\\': s.Append("\\\\"); break;
+                    case '\n': s.Append("\\n"); break;
+                    case '\r': s.Append("\\r"); break;
+                    case '\t': s.Append("\\t"); break;
+                    default:
+                        if (c < ' ' || c == '\u0085' || c == '\u2028' || c == '\u2029')
+                        {
+                            s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            s.Append(c);
+                        }
+
+                        break;
+                }
+            }
+
+            return s.Append('"').ToString();
+        }
+    }
 }

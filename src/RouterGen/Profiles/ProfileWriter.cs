@@ -184,32 +184,7 @@ namespace RouterGen.Profiles
         public static string Str(string value)
         {
             ArgumentNullException.ThrowIfNull(value);
-            var s = new StringBuilder(value.Length + 2);
-            s.Append('"');
-            foreach (char c in value)
-            {
-                switch (c)
-                {
-                    case '"': s.Append("\\\""); break;
-                    case '\\': s.Append("\\\\"); break;
-                    case '\n': s.Append("\\n"); break;
-                    case '\r': s.Append("\\r"); break;
-                    case '\t': s.Append("\\t"); break;
-                    default:
-                        if (c < ' ')
-                        {
-                            s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        }
-                        else
-                        {
-                            s.Append(c);
-                        }
-
-                        break;
-                }
-            }
-
-            return s.Append('"').ToString();
+            return JsonString.Quote(value);
         }
     }
 }
