@@ -9,7 +9,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -145,41 +144,59 @@ namespace RouterGen.Proxy
                 return "rejected";
             }
 
-            JsonNode? parsed;
             try
             {
-                // Parsing copies what it keeps, so the rented buffer can go back at once.
-                parsed = JsonNode.Parse(body.AsSpan(0, length));
+                return await HandleBodyAsync(context, body.AsMemory(0, length)).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+        }
+
+        private async Task<string> HandleBodyAsync(HttpContext context, ReadOnlyMemory<byte> body)
+        {
+            // JsonDocument reads the request in place (no copy, pooled metadata) and the forwarded body is written from it
+            // with only "model" replaced; nothing is materialised into a mutable tree.
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false });
             }
             catch (JsonException e)
             {
                 await OpenAIError.WriteAsync(context, 400, $"The request body is not valid JSON: {e.Message}", "invalid_json").ConfigureAwait(false);
                 return "rejected";
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(body);
-            }
 
-            if (parsed is not JsonObject request)
+            using (document)
+            {
+                return await HandleRequestAsync(context, document.RootElement).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<string> HandleRequestAsync(HttpContext context, JsonElement request)
+        {
+            if (request.ValueKind != JsonValueKind.Object)
             {
                 await OpenAIError.WriteAsync(context, 400, "The request body must be a JSON object.", "invalid_json").ConfigureAwait(false);
                 return "rejected";
             }
 
-            if (request["model"] is not JsonValue modelValue || !modelValue.TryGetValue(out string? model) || string.IsNullOrEmpty(model))
+            string? model = request.TryGetProperty("model", out JsonElement modelValue) && modelValue.ValueKind == JsonValueKind.String ? modelValue.GetString() : null;
+            if (string.IsNullOrEmpty(model))
             {
                 await OpenAIError.WriteAsync(context, 400, "'model' is required: \"auto\", \"auto:<preset>\" or an upstream model id.", "missing_required_parameter", "model").ConfigureAwait(false);
                 return "rejected";
             }
 
-            if (request["messages"] is not JsonArray messages || messages.Count == 0)
+            if (!request.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             {
                 await OpenAIError.WriteAsync(context, 400, "'messages' is required and must be a non-empty array.", "missing_required_parameter", "messages").ConfigureAwait(false);
                 return "rejected";
             }
 
-            bool stream = request["stream"] is JsonValue streamValue && streamValue.TryGetValue(out bool s) && s;
+            bool stream = request.TryGetProperty("stream", out JsonElement streamValue) && streamValue.ValueKind == JsonValueKind.True;
             if (!TryGetCostCap(context, out double? cap))
             {
                 await OpenAIError.WriteAsync(context, 400, $"Header '{MaxCostHeader}' must be a positive number of USD.", "invalid_header").ConfigureAwait(false);
@@ -286,16 +303,15 @@ namespace RouterGen.Proxy
             return true;
         }
 
-        private async Task ForwardAsync(HttpContext context, JsonObject request, bool stream, UpstreamModel[] candidates, RoutedHeaders? routed)
+        private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, UpstreamModel[] candidates, RoutedHeaders? routed)
         {
             var failures = new List<string>(1);
             CancellationToken aborted = context.RequestAborted;
             for (int attempt = 0; attempt < candidates.Length; attempt++)
             {
                 UpstreamModel upstream = candidates[attempt];
-                request["model"] = upstream.UpstreamModelName;
                 using var message = new HttpRequestMessage(HttpMethod.Post, upstream.Endpoint);
-                var content = new ByteArrayContent(Serialize(request));
+                var content = new ByteArrayContent(Serialize(request, upstream.UpstreamModelName));
                 content.Headers.ContentType = JsonContentType;
                 message.Content = content;
                 if (upstream.ApiKey is not null)
@@ -437,12 +453,26 @@ namespace RouterGen.Proxy
             return safe.ToString();
         }
 
-        private static byte[] Serialize(JsonObject request)
+        // The client's body with only "model" replaced by the upstream's name; every other field passes through as sent.
+        private static byte[] Serialize(JsonElement request, string upstreamModel)
         {
             var buffer = new ArrayBufferWriter<byte>(1024);
             using (var json = new Utf8JsonWriter(buffer))
             {
-                request.WriteTo(json);
+                json.WriteStartObject();
+                foreach (JsonProperty property in request.EnumerateObject())
+                {
+                    if (property.NameEquals("model"))
+                    {
+                        json.WriteString("model", upstreamModel);
+                    }
+                    else
+                    {
+                        property.WriteTo(json);
+                    }
+                }
+
+                json.WriteEndObject();
             }
 
             return buffer.WrittenSpan.ToArray();
@@ -452,43 +482,47 @@ namespace RouterGen.Proxy
         /// The text the router sees: the last user message (the turn to answer now; system prompts are shared by every
         /// request and would pull all prompts toward one centroid). Text parts of multi-part content are joined.
         /// </summary>
-        internal static string RoutingText(JsonArray messages)
+        internal static string RoutingText(JsonElement messages)
         {
-            for (int i = messages.Count - 1; i >= 0; i--)
+            JsonElement? lastUser = null;
+            JsonElement last = default;
+            foreach (JsonElement message in messages.EnumerateArray())
             {
-                if (messages[i] is JsonObject message && message["role"] is JsonValue role && role.TryGetValue(out string? name) && name == "user")
+                last = message;
+                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out JsonElement role) && role.ValueEquals("user"u8))
                 {
-                    return ContentText(message["content"]);
+                    lastUser = message;
                 }
             }
 
-            return messages[^1] is JsonObject last ? ContentText(last["content"]) : "";
+            JsonElement chosen = lastUser ?? last;
+            return chosen.ValueKind == JsonValueKind.Object && chosen.TryGetProperty("content", out JsonElement content) ? ContentText(content) : "";
         }
 
-        private static string ContentText(JsonNode? content)
+        private static string ContentText(JsonElement content)
         {
-            if (content is JsonValue value && value.TryGetValue(out string? text))
+            if (content.ValueKind == JsonValueKind.String)
             {
-                return text;
+                return content.GetString()!;
             }
 
-            if (content is not JsonArray parts)
+            if (content.ValueKind != JsonValueKind.Array)
             {
                 return "";
             }
 
             var joined = new StringBuilder();
-            foreach (JsonNode? part in parts)
+            foreach (JsonElement part in content.EnumerateArray())
             {
-                if (part is JsonObject p && p["type"] is JsonValue type && type.TryGetValue(out string? kind) && kind == "text" &&
-                    p["text"] is JsonValue partText && partText.TryGetValue(out string? t))
+                if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out JsonElement type) && type.ValueEquals("text"u8) &&
+                    part.TryGetProperty("text", out JsonElement text) && text.ValueKind == JsonValueKind.String)
                 {
                     if (joined.Length > 0)
                     {
                         joined.Append('\n');
                     }
 
-                    joined.Append(t);
+                    joined.Append(text.GetString());
                 }
             }
 

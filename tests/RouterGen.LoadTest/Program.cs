@@ -61,19 +61,23 @@ namespace RouterGen.LoadTest
                     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { Timeout = TimeSpan.FromSeconds(30) };
                     byte[][] directBodies = prompts.Select(p => Body("mid-v1", p)).ToArray();
                     byte[][] proxyBodies = prompts.Select(p => Body("auto", p)).ToArray();
+                    byte[][] passThroughBodies = prompts.Select(p => Body("mid", p)).ToArray();
 
                     // Warm-up: JIT, connection pools, tiered compilation of both paths.
                     await RunAsync(http, directUrl, directBodies, 2_000, concurrency);
                     await RunAsync(http, proxyUrl, proxyBodies, 2_000, concurrency);
+                    await RunAsync(http, proxyUrl, passThroughBodies, 2_000, concurrency);
 
                     // Interleaved rounds, so that background load on a shared machine hits both paths alike.
                     const int Rounds = 10;
                     var direct = new List<Result>();
                     var proxied = new List<Result>();
+                    var passedThrough = new List<Result>();
                     for (int round = 0; round < Rounds; round++)
                     {
                         direct.Add(await RunAsync(http, directUrl, directBodies, requests / Rounds, concurrency));
                         proxied.Add(await RunAsync(http, proxyUrl, proxyBodies, requests / Rounds, concurrency));
+                        passedThrough.Add(await RunAsync(http, proxyUrl, passThroughBodies, requests / Rounds, concurrency));
                     }
 
                     // One request at a time: the latency the proxy adds to a single request, without queueing.
@@ -89,10 +93,10 @@ namespace RouterGen.LoadTest
                     Console.WriteLine($"machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
                     Console.WriteLine("client, proxy and fake upstream share this process; loopback; non-streaming; 10 interleaved rounds per table");
                     Console.WriteLine();
-                    Report($"{requests:N0} requests per path, {concurrency} concurrent", Result.Merge(direct), Result.Merge(proxied));
-                    Report($"{SequentialRequests:N0} requests per path, 1 at a time", Result.Merge(directAlone), Result.Merge(proxiedAlone));
+                    Report($"{requests:N0} requests per path, {concurrency} concurrent", Result.Merge(direct), Result.Merge(proxied), Result.Merge(passedThrough));
+                    Report($"{SequentialRequests:N0} requests per path, 1 at a time", Result.Merge(directAlone), Result.Merge(proxiedAlone), null);
                     Console.WriteLine(FormattableString.Invariant($"embedding + routing alone (built-in embedder, single thread, same prompts): {routeMicroseconds:0.0} us per prompt"));
-                    int errors = direct.Concat(proxied).Concat(directAlone).Concat(proxiedAlone).Sum(r => r.Errors);
+                    int errors = direct.Concat(proxied).Concat(passedThrough).Concat(directAlone).Concat(proxiedAlone).Sum(r => r.Errors);
                     Console.WriteLine($"errors: {errors}");
                     return errors == 0 ? 0 : 1;
                 }
@@ -174,7 +178,7 @@ namespace RouterGen.LoadTest
             return sink >= 0 ? micro : double.NaN;
         }
 
-        private static void Report(string load, Result direct, Result proxied)
+        private static void Report(string load, Result direct, Result proxied, Result? passedThrough)
         {
             Console.WriteLine($"load: {load}");
             Console.WriteLine();
@@ -182,6 +186,11 @@ namespace RouterGen.LoadTest
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             Row("direct to fake upstream", direct);
             Row("through proxy (model auto)", proxied);
+            if (passedThrough is not null)
+            {
+                Row("through proxy (model mid, pass-through: no routing)", passedThrough);
+            }
+
             Console.WriteLine();
             Console.WriteLine(FormattableString.Invariant($"added by the proxy: p50 {proxied.Percentile(50) - direct.Percentile(50):0.000} ms, p99 {proxied.Percentile(99) - direct.Percentile(99):0.000} ms (difference of percentiles)"));
             if ((direct.FirstError ?? proxied.FirstError) is { } error)
