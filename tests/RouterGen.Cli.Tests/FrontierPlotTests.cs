@@ -95,6 +95,22 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Legend_moves_away_from_points_in_the_bottom_right_corner()
+        {
+            // Expensive and poor models crowd the bottom right, a router curve runs through the bottom left, and the top
+            // right holds the best model; only the top left is free.
+            PlotPoint[] singles = [.. Enumerable.Range(0, 12).Select(i => new PlotPoint(8 + (i % 4 * 0.5), 0.1 + (i / 4 * 0.02), "m" + i)), new PlotPoint(9.5, 0.9, "best")];
+            PlotSeries router = new("router", [new(1, 0.1), new(3, 0.3), new(9, 0.6)]);
+
+            XDocument doc = XDocument.Parse(FrontierPlot.RenderSvg("t", [router], singles, null, "cost", "quality"));
+
+            XElement legend = doc.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "legend").Element(Svg + "rect")!;
+            double x = double.Parse((string)legend.Attribute("x")!, System.Globalization.CultureInfo.InvariantCulture);
+            double y = double.Parse((string)legend.Attribute("y")!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(x < 480 && y < 310, $"The legend is at ({x}, {y}), not in the top-left quarter, the only corner free of points and curves.");
+        }
+
+        [Fact]
         public void Empty_input_still_renders_axes()
         {
             string svg = FrontierPlot.RenderSvg("empty", [], [], null, "cost", "quality");

@@ -113,21 +113,28 @@ namespace RouterGen.Cli.Reporting
 
             // Markers are obstacles for labels; the legend box is reserved first so nothing is drawn under it.
             var placer = new LabelPlacer(plot);
-            Rect legend = LegendBox(routers, singleModels.Count > 0, oracle is not null, plot);
-            placer.Reserve(legend);
-            foreach (PlotPoint p in all)
+            var markers = all.Select(p => new Rect(Px(p.CostUsd) - 5, Py(p.Quality) - 5, 10, 10)).ToList();
+            if (oracle is not null)
             {
-                placer.Reserve(new Rect(Px(p.CostUsd) - 5, Py(p.Quality) - 5, 10, 10));
+                // The star is larger than a circle.
+                markers.Add(new Rect(Px(oracle.CostUsd) - 9, Py(oracle.Quality) - 9, 18, 18));
             }
 
-            // Router curves too: a label lying across a curve reads as belonging to it.
+            // Router curves are obstacles too: a label lying across a curve reads as belonging to it.
             foreach (PlotSeries series in routers)
             {
                 PlotPoint[] points = series.Points.OrderBy(p => p.CostUsd).ToArray();
                 for (int i = 0; i + 1 < points.Length; i++)
                 {
-                    placer.ReserveSegment(Px(points[i].CostUsd), Py(points[i].Quality), Px(points[i + 1].CostUsd), Py(points[i + 1].Quality));
+                    markers.AddRange(SegmentBoxes(Px(points[i].CostUsd), Py(points[i].Quality), Px(points[i + 1].CostUsd), Py(points[i + 1].Quality)));
                 }
+            }
+
+            Rect legend = LegendBox(routers, singleModels.Count > 0, oracle is not null, plot, markers);
+            placer.Reserve(legend);
+            foreach (Rect marker in markers)
+            {
+                placer.Reserve(marker);
             }
 
             var labels = new StringBuilder();
@@ -181,7 +188,7 @@ namespace RouterGen.Cli.Reporting
         private static string Tooltip(string series, PlotPoint p) =>
             $"{series}{(p.Label is null ? "" : " " + p.Label)}: cost ${p.CostUsd.ToString("0.####", CultureInfo.InvariantCulture)}, quality {p.Quality.ToString("0.####", CultureInfo.InvariantCulture)}";
 
-        private static Rect LegendBox(IReadOnlyList<PlotSeries> routers, bool hasSingles, bool hasOracle, Rect plot)
+        private static Rect LegendBox(IReadOnlyList<PlotSeries> routers, bool hasSingles, bool hasOracle, Rect plot, IReadOnlyList<Rect> markers)
         {
             int entries = routers.Count + (hasSingles ? 1 : 0) + (hasOracle ? 1 : 0);
             if (entries == 0)
@@ -195,8 +202,28 @@ namespace RouterGen.Cli.Reporting
             double width = 44 + TextWidth(longest, LegendFontSize);
             double height = 12 + (entries * 20);
 
-            // Bottom right: on a quality-vs-cost plot that corner (expensive and poor) is usually empty.
-            return new Rect(plot.Right - width - 10, plot.Bottom - height - 10, width, height);
+            // Bottom right first: on a quality-vs-cost plot that corner (expensive and poor) is usually empty. Otherwise
+            // the corner that hides the fewest markers and curve pieces (ties keep the earlier corner).
+            Rect[] corners =
+            [
+                new(plot.Right - width - 10, plot.Bottom - height - 10, width, height),
+                new(plot.X + 10, plot.Bottom - height - 10, width, height),
+                new(plot.Right - width - 10, plot.Y + 10, width, height),
+                new(plot.X + 10, plot.Y + 10, width, height),
+            ];
+            Rect best = corners[0];
+            int fewest = int.MaxValue;
+            foreach (Rect corner in corners)
+            {
+                int hidden = markers.Count(m => m.Overlaps(corner));
+                if (hidden < fewest)
+                {
+                    best = corner;
+                    fewest = hidden;
+                }
+            }
+
+            return best;
         }
 
         private static string Legend(IReadOnlyList<PlotSeries> routers, bool hasSingles, bool hasOracle, Rect box)
@@ -247,6 +274,17 @@ namespace RouterGen.Cli.Reporting
             }
 
             return d.Append(" Z").ToString();
+        }
+
+        // Small boxes every 4 px along a line segment, so that overlap tests can treat a curve like markers.
+        private static IEnumerable<Rect> SegmentBoxes(double x0, double y0, double x1, double y1)
+        {
+            int steps = Math.Max(1, (int)(Math.Sqrt(((x1 - x0) * (x1 - x0)) + ((y1 - y0) * (y1 - y0))) / 4));
+            for (int i = 0; i <= steps; i++)
+            {
+                double t = (double)i / steps;
+                yield return new Rect(x0 + ((x1 - x0) * t) - 1.5, y0 + ((y1 - y0) * t) - 1.5, 3, 3);
+            }
         }
 
         private static double TextWidth(int characters, double fontSize) => characters * fontSize * 0.6;
@@ -308,15 +346,6 @@ namespace RouterGen.Cli.Reporting
 
             public void Reserve(Rect area) => _taken.Add(area);
 
-            public void ReserveSegment(double x0, double y0, double x1, double y1)
-            {
-                int steps = Math.Max(1, (int)(Math.Sqrt(((x1 - x0) * (x1 - x0)) + ((y1 - y0) * (y1 - y0))) / 4));
-                for (int i = 0; i <= steps; i++)
-                {
-                    double t = (double)i / steps;
-                    _taken.Add(new Rect(x0 + ((x1 - x0) * t) - 1.5, y0 + ((y1 - y0) * t) - 1.5, 3, 3));
-                }
-            }
 
             public string Place(string text, double px, double py, double fontSize, string colour)
             {
