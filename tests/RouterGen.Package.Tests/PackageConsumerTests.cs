@@ -76,6 +76,7 @@ namespace RouterGen.Package.Tests
             using ZipArchive zip = ZipFile.OpenRead(package);
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
             Assert.Contains("lib/net10.0/RouterGen.dll", entries);
+            Assert.Contains("lib/net10.0/RouterGen.xml", entries);
             Assert.Contains("analyzers/dotnet/cs/RouterGen.Generator.dll", entries);
             Assert.Contains("buildTransitive/RouterGen.targets", entries);
 
