@@ -13,15 +13,16 @@ namespace RouterGen.Onnx.Benchmarks
     {
         public const string Word = "hello";
 
-        public static string EnsureFolder()
+        /// <param name="int8">Dense weights as int8 with dynamic activation quantisation (as onnxruntime's quantize_dynamic writes).</param>
+        public static string EnsureFolder(bool int8 = false)
         {
-            string folder = Path.Combine(Path.GetTempPath(), "routergen-bench", "minilm-l6-random-v1");
+            string folder = Path.Combine(Path.GetTempPath(), "routergen-bench", int8 ? "minilm-l6-random-int8-v1" : "minilm-l6-random-v1");
             string model = Path.Combine(folder, "model.onnx");
             if (!File.Exists(model))
             {
                 Directory.CreateDirectory(folder);
                 string temporary = model + ".tmp";
-                File.WriteAllBytes(temporary, BertModel.Create(BertConfig.MiniLmL6).ToOnnx());
+                File.WriteAllBytes(temporary, BertModel.Create(BertConfig.MiniLmL6 with { Int8Weights = int8 }).ToOnnx());
                 File.Move(temporary, model, overwrite: true);
             }
 

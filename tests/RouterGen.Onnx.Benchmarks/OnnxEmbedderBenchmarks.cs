@@ -35,14 +35,7 @@ namespace RouterGen.Onnx.Benchmarks
         [GlobalSetup]
         public void Setup()
         {
-            string folder = MiniLmModel.EnsureFolder();
-            _embedder = OnnxEmbedder.Load(folder, new OnnxEmbedderOptions { IntraOpThreads = Threads, MaxTokens = 256, BatchSize = BatchSize });
-            _prompt = MiniLmModel.Prompt(Tokens);
-            int actual = _embedder.Tokenize(_prompt).Count;
-            if (actual != Tokens)
-            {
-                throw new InvalidOperationException($"The benchmark prompt has {actual} tokens, not {Tokens}.");
-            }
+            (_embedder, _prompt) = Open(int8: false, Tokens, Threads, BatchSize);
 
             _batch = Enumerable.Repeat(_prompt, BatchSize).ToArray();
             _destination = new float[_embedder.Dimension];
@@ -55,6 +48,21 @@ namespace RouterGen.Onnx.Benchmarks
 
         [GlobalCleanup]
         public void Cleanup() => _embedder.Dispose();
+
+        /// <summary>Loads the cached MiniLM-shaped model and makes a prompt of exactly <paramref name="tokens"/> tokens.</summary>
+        internal static (OnnxEmbedder Embedder, string Prompt) Open(bool int8, int tokens, int threads, int batchSize)
+        {
+            string folder = MiniLmModel.EnsureFolder(int8);
+            OnnxEmbedder embedder = OnnxEmbedder.Load(folder, new OnnxEmbedderOptions { IntraOpThreads = threads, MaxTokens = 256, BatchSize = batchSize });
+            string prompt = MiniLmModel.Prompt(tokens);
+            int actual = embedder.Tokenize(prompt).Count;
+            if (actual != tokens)
+            {
+                throw new InvalidOperationException($"The benchmark prompt has {actual} tokens, not {tokens}.");
+            }
+
+            return (embedder, prompt);
+        }
 
         /// <summary>One prompt: the serving path (bound, preallocated buffers).</summary>
         [Benchmark(Baseline = true)]
@@ -72,7 +80,7 @@ namespace RouterGen.Onnx.Benchmarks
             return _batchDestination[0];
         }
 
-        private sealed class LatencyConfig : ManualConfig
+        internal sealed class LatencyConfig : ManualConfig
         {
             public LatencyConfig()
             {

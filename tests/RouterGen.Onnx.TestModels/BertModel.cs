@@ -26,6 +26,12 @@ namespace RouterGen.Onnx.TestModels
         /// <summary>Mean-pool inside the graph, giving a rank-2 [batch, hidden] output instead of [batch, seq, hidden].</summary>
         public bool PooledOutput { get; init; }
 
+        /// <summary>
+        /// Store the dense layers' weights as int8 with one scale per matrix and quantise activations at run time
+        /// (DynamicQuantizeLinear → MatMulInteger), the graph onnxruntime's quantize_dynamic writes.
+        /// </summary>
+        public bool Int8Weights { get; init; }
+
         /// <summary>all-MiniLM-L6-v2's architecture: 6 layers, hidden 384, 12 heads, intermediate 1536, vocab 30,522.</summary>
         public static BertConfig MiniLmL6 { get; } = new()
         {
@@ -241,8 +247,35 @@ namespace RouterGen.Onnx.TestModels
             File.WriteAllText(Path.Combine(directory, "vocab.txt"), text.ToString());
         }
 
-        private static string Dense(OnnxGraph g, string x, float[] weights, float[] bias, int rows, int columns) =>
-            g.Node("Add", new[] { g.Node("MatMul", new[] { x, g.Weights($"w_{Guid.NewGuid():N}", weights, rows, columns) }), g.Weights($"b_{Guid.NewGuid():N}", bias, columns) });
+        private string Dense(OnnxGraph g, string x, float[] weights, float[] bias, int rows, int columns)
+        {
+            string b = g.Weights($"b_{Guid.NewGuid():N}", bias, columns);
+            if (!Config.Int8Weights)
+            {
+                return g.Node("Add", new[] { g.Node("MatMul", new[] { x, g.Weights($"w_{Guid.NewGuid():N}", weights, rows, columns) }), b });
+            }
+
+            float max = 0;
+            foreach (float w in weights)
+            {
+                max = Math.Max(max, Math.Abs(w));
+            }
+
+            float scale = max / 127f;
+            var quantised = new sbyte[weights.Length];
+            for (int i = 0; i < weights.Length; i++)
+            {
+                quantised[i] = (sbyte)Math.Clamp(MathF.Round(weights[i] / scale), -127, 127);
+            }
+
+            string[] xq = g.NodeWithOutputs("DynamicQuantizeLinear", new[] { x }, 3);
+            string wq = g.Int8s($"wq_{Guid.NewGuid():N}", quantised, rows, columns);
+            string wZero = g.Int8s($"wz_{Guid.NewGuid():N}", new sbyte[] { 0 });
+            string product = g.Node("MatMulInteger", new[] { xq[0], wq, xq[2], wZero });
+            string rescale = g.Node("Mul", new[] { xq[1], g.Scalar(scale) });
+            string y = g.Node("Mul", new[] { g.Node("Cast", new[] { product }, ("to", 1)), rescale });
+            return g.Node("Add", new[] { y, b });
+        }
 
         private static string LayerNorm(OnnxGraph g, string x, float[] gamma, float[] beta, int h) =>
             g.Node("LayerNormalization", new[] { x, g.Weights($"g_{Guid.NewGuid():N}", gamma, h), g.Weights($"beta_{Guid.NewGuid():N}", beta, h) }, ("axis", -1), ("epsilon", LayerNormEpsilon));

@@ -8,6 +8,7 @@ namespace RouterGen.Onnx.TestModels
     public enum OnnxElementType
     {
         Float = 1,
+        Int8 = 3,
         Int32 = 6,
         Int64 = 7,
     }
@@ -52,6 +53,14 @@ namespace RouterGen.Onnx.TestModels
             return name;
         }
 
+        /// <summary>Adds an int8 initializer (quantised weights).</summary>
+        public string Int8s(string name, sbyte[] values, params long[] dims)
+        {
+            byte[] raw = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+            _initializers.Add(w => WriteTensor(w, name, OnnxElementType.Int8, dims, raw));
+            return name;
+        }
+
         /// <summary>A scalar float constant.</summary>
         public string Scalar(float value) => Weights(FreshName("c"), new[] { value });
 
@@ -61,6 +70,35 @@ namespace RouterGen.Onnx.TestModels
         /// <summary>Adds a node with one output and returns the output's name.</summary>
         public string Node(string opType, string[] inputs, params (string Name, object Value)[] attributes) =>
             NodeTo(FreshName(opType), opType, inputs, attributes);
+
+        /// <summary>Adds a node with several outputs and returns their names.</summary>
+        public string[] NodeWithOutputs(string opType, string[] inputs, int outputs)
+        {
+            string stem = FreshName(opType);
+            string[] names = new string[outputs];
+            for (int i = 0; i < outputs; i++)
+            {
+                names[i] = $"{stem}_{i}";
+            }
+
+            string nodeName = FreshName("n");
+            _nodes.Add(w =>
+            {
+                foreach (string input in inputs)
+                {
+                    w.WriteString(1, input);
+                }
+
+                foreach (string output in names)
+                {
+                    w.WriteString(2, output);
+                }
+
+                w.WriteString(3, nodeName);
+                w.WriteString(4, opType);
+            });
+            return names;
+        }
 
         /// <summary>Adds a node writing a named output.</summary>
         public string NodeTo(string output, string opType, string[] inputs, params (string Name, object Value)[] attributes)

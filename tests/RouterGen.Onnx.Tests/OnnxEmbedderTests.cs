@@ -41,6 +41,24 @@ namespace RouterGen.Onnx.Tests
         }
 
         [Fact]
+        public void Int8_quantised_graph_embeds_close_to_the_float_graph()
+        {
+            string fp32 = Path.Combine(_folder.Path, "fp32"), int8 = Path.Combine(_folder.Path, "int8");
+            SmallModels.Write(fp32, SmallModels.Tiny with { Hidden = 32, Heads = 4, Intermediate = 64 });
+            SmallModels.Write(int8, SmallModels.Tiny with { Hidden = 32, Heads = 4, Intermediate = 64, Int8Weights = true });
+            Assert.True(new FileInfo(Path.Combine(int8, "model.onnx")).Length < new FileInfo(Path.Combine(fp32, "model.onnx")).Length);
+            using OnnxEmbedder a = OnnxEmbedder.Load(fp32);
+            using OnnxEmbedder b = OnnxEmbedder.Load(int8);
+            Assert.NotEqual(a.Identity, b.Identity);
+            foreach (string prompt in new[] { "write python code to sort a list", "a poem about the sea" })
+            {
+                float[] x = Embed(a, prompt), y = Embed(b, prompt);
+                double cosine = x.Zip(y, (p, q) => (double)p * q).Sum();
+                Assert.True(cosine > 0.97 && cosine < 1.0, $"cosine {cosine}");
+            }
+        }
+
+        [Fact]
         public void Mean_and_cls_pooling_differ_and_both_are_unit_length()
         {
             SmallModels.Write(_folder.Path, SmallModels.Tiny);
