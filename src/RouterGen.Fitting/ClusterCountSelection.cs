@@ -62,7 +62,7 @@ namespace RouterGen.Fitting
             {
                 PriorStrength = options.Fit.PriorStrength,
                 MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
-                KMeans = new KMeansOptions { Seed = seed, Restarts = Math.Min(2, options.Fit.KMeans.Restarts), MaxIterations = options.Fit.KMeans.MaxIterations },
+                KMeans = options.Fit.KMeans.With(seed, Math.Min(2, options.Fit.KMeans.Restarts)),
             };
             var perPrompt = new double[candidates.Count][];
             for (int ci = 0; ci < candidates.Count; ci++)

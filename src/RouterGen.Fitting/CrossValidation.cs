@@ -21,14 +21,21 @@ namespace RouterGen.Fitting
     public static class CrossValidation
     {
         /// <summary>Runs the evaluation and analyses the results (frontier, regimes, bootstrap intervals).</summary>
-        public static EvaluationReport Run(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+        public static EvaluationReport Run(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default) =>
+            Run(dataset, embedderFactory, options, null, progress, cancellation);
+
+        /// <summary>
+        /// Runs the evaluation reusing embeddings already computed for every dataset prompt with an embedder of the given
+        /// identity (the fit pipeline's own pass), so they are not computed twice.
+        /// </summary>
+        public static EvaluationReport Run(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, KeyValuePair<string, EmbeddingMatrix>? knownEmbeddings, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
         {
-            HeldOutRun run = RunHeldOut(dataset, embedderFactory, options, progress, cancellation);
+            HeldOutRun run = RunHeldOut(dataset, embedderFactory, options, knownEmbeddings, progress, cancellation);
             return EvaluationAnalysis.Analyse(run, options);
         }
 
         /// <summary>Runs the folds and returns per-prompt outcomes of every policy point, before analysis.</summary>
-        public static HeldOutRun RunHeldOut(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+        public static HeldOutRun RunHeldOut(RoutingDataset dataset, EmbedderFactory embedderFactory, EvaluationOptions options, KeyValuePair<string, EmbeddingMatrix>? knownEmbeddings = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
         {
             ArgumentNullException.ThrowIfNull(dataset);
             ArgumentNullException.ThrowIfNull(embedderFactory);
@@ -47,8 +54,13 @@ namespace RouterGen.Fitting
             }
 
             // Embeddings: one matrix per distinct embedder identity (a fixed embedder is embedded once for all folds).
-            progress?.Report(new EvaluationProgress(0, tasks.Folds.Count, "embedding"));
+            progress?.Report(new EvaluationProgress(0, tasks.Folds.Count, "embedding folds"));
             var cache = new Dictionary<string, EmbeddingMatrix>(StringComparer.Ordinal);
+            if (knownEmbeddings is { } known)
+            {
+                cache.Add(known.Key, known.Value);
+            }
+
             var texts = new string[dataset.PromptCount];
             for (int p = 0; p < texts.Length; p++)
             {
@@ -92,7 +104,7 @@ namespace RouterGen.Fitting
                 {
                     PriorStrength = options.Fit.PriorStrength,
                     MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
-                    KMeans = new KMeansOptions { Seed = foldSeed, Restarts = options.Fit.KMeans.Restarts, MaxIterations = options.Fit.KMeans.MaxIterations },
+                    KMeans = options.Fit.KMeans.With(foldSeed, options.Fit.KMeans.Restarts),
                 };
                 FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed]);
                 clusterCounts[t] = fitted.Profile.Clusters.Count;
@@ -101,14 +113,19 @@ namespace RouterGen.Fitting
             });
 
             // Average over repetitions in a fixed order (deterministic sums).
-            var meanScores = new double[points.Length * evalCount];
-            var meanCosts = new double[points.Length * evalCount];
-            for (int s = 0; s < seeds; s++)
+            double[] meanScores = scores[0];
+            double[] meanCosts = costs[0];
+            if (seeds > 1)
             {
-                for (int i = 0; i < meanScores.Length; i++)
+                meanScores = new double[points.Length * evalCount];
+                meanCosts = new double[points.Length * evalCount];
+                for (int s = 0; s < seeds; s++)
                 {
-                    meanScores[i] += scores[s][i] / seeds;
-                    meanCosts[i] += costs[s][i] / seeds;
+                    for (int i = 0; i < meanScores.Length; i++)
+                    {
+                        meanScores[i] += scores[s][i] / seeds;
+                        meanCosts[i] += costs[s][i] / seeds;
+                    }
                 }
             }
 

@@ -28,7 +28,7 @@ namespace RouterGen.Fitting
         public int Clusters { get; set; }
 
         /// <summary>Candidate cluster counts for automatic selection (1 = no routing, always the best global model).</summary>
-        public IReadOnlyList<int> ClusterCandidates { get; set; } = new[] { 1, 2, 4, 8, 16, 32, 64 };
+        public IReadOnlyList<int> ClusterCandidates { get; set; } = new[] { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
 
         /// <summary>Inner folds used to choose the cluster count inside each fit.</summary>
         public int InnerFolds { get; set; } = 3;

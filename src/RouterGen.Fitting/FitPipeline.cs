@@ -84,7 +84,7 @@ namespace RouterGen.Fitting
 
             heldOut.Clusters = k;
             heldOut.Seed = options.Fit.KMeans.Seed;
-            EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, progress, cancellation);
+            EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, new KeyValuePair<string, EmbeddingMatrix>(setup.Definition.Identity, embeddings), progress, cancellation);
 
             ProfileDefinition profile = fitted.Profile;
             AddPresets(profile, report);

@@ -16,6 +16,26 @@ namespace RouterGen.Fitting
 
         /// <summary>Seed of the k-means++ draws.</summary>
         public ulong Seed { get; set; } = 42;
+
+        /// <summary>
+        /// With more points than this, centroids are learnt on a seeded random sample of this many points and every point
+        /// is then assigned once: the centroids of 20,000 points are as good as those of 100,000 for a few dozen clusters,
+        /// at a fifth of the time and memory. 0 always uses every point.
+        /// </summary>
+        public int MaxSamplePoints { get; set; } = 20_000;
+
+        /// <summary>Lloyd iterations stop once at most this share of points change cluster.</summary>
+        public double ConvergedFraction { get; set; } = 0.001;
+
+        /// <summary>A copy with another seed and restart count.</summary>
+        public KMeansOptions With(ulong seed, int restarts) => new()
+        {
+            Seed = seed,
+            Restarts = restarts,
+            MaxIterations = MaxIterations,
+            MaxSamplePoints = MaxSamplePoints,
+            ConvergedFraction = ConvergedFraction,
+        };
     }
 
     /// <summary>Result of k-means: unit centroids and which centroid each point belongs to.</summary>
@@ -54,15 +74,16 @@ namespace RouterGen.Fitting
 
             k = Math.Clamp(k, 1, rows.Count);
             int d = embeddings.Dimension;
-            var points = new float[rows.Count * d];
-            for (int i = 0; i < rows.Count; i++)
+            IReadOnlyList<int> sample = Sample(rows, options.MaxSamplePoints, options.Seed);
+            var points = new float[sample.Count * d];
+            for (int i = 0; i < sample.Count; i++)
             {
-                embeddings.Row(rows[i]).CopyTo(points.AsSpan(i * d, d));
+                embeddings.Row(sample[i]).CopyTo(points.AsSpan(i * d, d));
             }
 
             int restarts = Math.Max(1, options.Restarts);
             var results = new KMeansResult[restarts];
-            Parallel.For(0, restarts, r => results[r] = RunOnce(points, rows.Count, d, k, options.MaxIterations, new SeededRandom(options.Seed, (ulong)r + 1)));
+            Parallel.For(0, restarts, r => results[r] = RunOnce(points, sample.Count, d, k, options.MaxIterations, options.ConvergedFraction, new SeededRandom(options.Seed, (ulong)r + 1)));
             KMeansResult best = results[0];
             for (int r = 1; r < restarts; r++)
             {
@@ -72,10 +93,74 @@ namespace RouterGen.Fitting
                 }
             }
 
+            if (!ReferenceEquals(sample, rows))
+            {
+                best = AssignAll(embeddings, rows, best.Centroids, best.K);
+            }
+
             return Reorder(best, d);
         }
 
-        private static KMeansResult RunOnce(float[] points, int n, int d, int k, int maxIterations, SeededRandom random)
+        // A seeded sample of the rows, in row order (so that sums stay in a fixed order); the rows themselves when small.
+        private static IReadOnlyList<int> Sample(IReadOnlyList<int> rows, int maxPoints, ulong seed)
+        {
+            if (maxPoints <= 0 || rows.Count <= maxPoints)
+            {
+                return rows;
+            }
+
+            var positions = new int[rows.Count];
+            for (int i = 0; i < positions.Length; i++)
+            {
+                positions[i] = i;
+            }
+
+            new SeededRandom(seed, 0x5A4D).Shuffle(positions);
+            Array.Sort(positions, 0, maxPoints);
+            var sample = new int[maxPoints];
+            for (int i = 0; i < maxPoints; i++)
+            {
+                sample[i] = rows[positions[i]];
+            }
+
+            return sample;
+        }
+
+        private static KMeansResult AssignAll(EmbeddingMatrix embeddings, IReadOnlyList<int> rows, float[] centroids, int k)
+        {
+            int d = embeddings.Dimension;
+            var assignment = new int[rows.Count];
+            var similarity = new float[rows.Count];
+            Parallel.For(0, rows.Count, i =>
+            {
+                ReadOnlySpan<float> point = embeddings.Row(rows[i]);
+                int bestCluster = 0;
+                float bestDot = float.NegativeInfinity;
+                for (int c = 0; c < k; c++)
+                {
+                    float dot = TensorPrimitives.Dot(point, centroids.AsSpan(c * d, d));
+                    if (dot > bestDot)
+                    {
+                        bestDot = dot;
+                        bestCluster = c;
+                    }
+                }
+
+                assignment[i] = bestCluster;
+                similarity[i] = bestDot;
+            });
+            var sizes = new int[k];
+            double inertia = 0;
+            for (int i = 0; i < rows.Count; i++)
+            {
+                sizes[assignment[i]]++;
+                inertia += 1 - similarity[i];
+            }
+
+            return new KMeansResult(centroids, assignment, sizes, similarity, inertia);
+        }
+
+        private static KMeansResult RunOnce(float[] points, int n, int d, int k, int maxIterations, double convergedFraction, SeededRandom random)
         {
             float[] centroids = SeedPlusPlus(points, n, d, k, random);
             var assignment = new int[n];
@@ -85,8 +170,8 @@ namespace RouterGen.Fitting
             var sizes = new int[k];
             for (int iteration = 0; iteration < Math.Max(1, maxIterations); iteration++)
             {
-                bool changed = Assign(points, n, d, centroids, k, assignment, similarity);
-                if (!changed && iteration > 0)
+                int changed = Assign(points, n, d, centroids, k, assignment, similarity);
+                if (iteration > 0 && changed <= convergedFraction * n)
                 {
                     break;
                 }
@@ -162,9 +247,9 @@ namespace RouterGen.Fitting
         private static double Distance(float[] points, int i, int d, float[] centroids, int c) =>
             Math.Max(0, 2 - (2 * (double)TensorPrimitives.Dot(points.AsSpan(i * d, d), centroids.AsSpan(c * d, d))));
 
-        private static bool Assign(float[] points, int n, int d, float[] centroids, int k, int[] assignment, float[] similarity)
+        private static int Assign(float[] points, int n, int d, float[] centroids, int k, int[] assignment, float[] similarity)
         {
-            int changed = 0;
+            var moved = new bool[n];
             void AssignOne(int i)
             {
                 ReadOnlySpan<float> point = points.AsSpan(i * d, d);
@@ -184,7 +269,7 @@ namespace RouterGen.Fitting
                 if (assignment[i] != best)
                 {
                     assignment[i] = best;
-                    changed = 1;
+                    moved[i] = true;
                 }
             }
 
@@ -200,7 +285,13 @@ namespace RouterGen.Fitting
                 }
             }
 
-            return changed != 0;
+            int changed = 0;
+            foreach (bool m in moved)
+            {
+                changed += m ? 1 : 0;
+            }
+
+            return changed;
         }
 
         private static void Update(float[] points, int n, int d, int k, int[] assignment, float[] similarity, float[] centroids, double[] sums, int[] sizes)

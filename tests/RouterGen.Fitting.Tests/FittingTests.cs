@@ -39,6 +39,26 @@ namespace RouterGen.Fitting.Tests
         }
 
         [Fact]
+        public void SampledKMeansIsDeterministicAndAssignsEveryPoint()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(500, models: 3, topics: 4, seed: 13);
+            EmbeddingMatrix embeddings = Embed(data);
+            var options = new KMeansOptions { Seed = 5, MaxSamplePoints = 120 };
+            KMeansResult a = KMeans.Fit(embeddings, All(data), 4, options);
+            KMeansResult b = KMeans.Fit(embeddings, All(data), 4, options);
+            Assert.Equal(a.Assignment, b.Assignment);
+            Assert.Equal(500, a.Assignment.Length);
+            Assert.Equal(500, a.Sizes.Sum());
+            int agree = 0;
+            for (int c = 0; c < a.K; c++)
+            {
+                agree += Enumerable.Range(0, data.PromptCount).Where(p => a.Assignment[p] == c).GroupBy(p => data.Prompts[p].Group).Max(g => g.Count());
+            }
+
+            Assert.True(agree > 0.95 * data.PromptCount, $"purity {agree}/{data.PromptCount}");
+        }
+
+        [Fact]
         public void ShrinkageKeepsAFivePromptClusterFromClaimingCertainty()
         {
             // Model 0 solves the five prompts of cluster 1 but only half of the 100 prompts of cluster 0.
