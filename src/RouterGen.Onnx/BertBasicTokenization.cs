@@ -10,7 +10,8 @@ namespace RouterGen.Onnx
     /// <summary>
     /// The normalisation half of BERT's BasicTokenizer, as Hugging Face's BertNormalizer does it: drop NUL, U+FFFD and
     /// other (C*) code points except tab, newline and carriage return, which like every other white space become ' ';
-    /// put spaces around CJK ideographs; lower-case; decompose and drop non-spacing marks (accents).
+    /// put spaces around CJK ideographs; lower-case; decompose (NFD, see <see cref="CanonicalDecomposition"/>) and drop
+    /// non-spacing marks (accents).
     /// </summary>
     /// <remarks>
     /// Microsoft.ML.Tokenizers' own BERT pipeline deviates from that on text that matters for routing: it removes tab and
@@ -97,14 +98,10 @@ namespace RouterGen.Onnx
                     return new string(cleaned);
                 }
 
-                string decomposed = new string(cleaned).Normalize(NormalizationForm.FormD);
-                var stripped = new StringBuilder(decomposed.Length);
-                foreach (char c in decomposed)
+                var stripped = new StringBuilder(cleaned.Length);
+                foreach (char c in cleaned)
                 {
-                    if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
-                    {
-                        stripped.Append(c);
-                    }
+                    CanonicalDecomposition.AppendWithoutMarks(c, stripped);
                 }
 
                 return stripped.ToString();

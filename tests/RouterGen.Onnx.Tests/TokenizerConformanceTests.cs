@@ -24,6 +24,12 @@ namespace RouterGen.Onnx.Tests
             Assert.Equal(new[] { Cls, 7592, 1010, 2088, 999, 999, 999, 7668, 15743, Sep }, _model.Embedder!.Tokenize("Héllo, Wörld!!! Café naïve"));
 
         [RequiresSharedDataFact]
+        public void Vietnamese_accents_strip_and_hangul_decomposes_into_jamo() =>
+            // BERT strips accents via NFD: "Việt" -> viet (19710); NFD also splits the syllable 한 into jamo ᄒ ##ᅡ ##ᆫ.
+            // This project runs with invariant globalization, as the NativeAOT CLI does, so no ICU is involved.
+            Assert.Equal(new[] { Cls, 19710, 1469, 30006, 30021, Sep }, _model.Embedder!.Tokenize("Việt 한"));
+
+        [RequiresSharedDataFact]
         public void Cjk_ideographs_are_single_tokens_and_unknown_ones_are_unk() =>
             // 我 1855, 爱 is not in the vocabulary, 北 1781, 京 1755.
             Assert.Equal(new[] { Cls, 1855, Unk, 1781, 1755, Sep }, _model.Embedder!.Tokenize("我爱北京"));
