@@ -11,7 +11,7 @@ namespace RouterGen.EmbedderComparison
 {
     /// <summary>
     /// Cross-validates the same routing pipeline with several built-in embedder variants and prints a Markdown table.
-    /// Usage: dotnet run -c Release --project tools/RouterGen.EmbedderComparison -- [--folds 5] [--seeds 2] [--clusters k] [--variant name]... &lt;data folder&gt;...
+    /// Usage: dotnet run -c Release --project tests/RouterGen.EmbedderComparison -- [--folds 5] [--seeds 2] [--clusters k] [--variant name]... &lt;data folder&gt;...
     /// </summary>
     public static class Program
     {
