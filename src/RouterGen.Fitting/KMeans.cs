@@ -133,19 +133,7 @@ namespace RouterGen.Fitting
             var similarity = new float[rows.Count];
             Parallel.For(0, rows.Count, i =>
             {
-                ReadOnlySpan<float> point = embeddings.Row(rows[i]);
-                int bestCluster = 0;
-                float bestDot = float.NegativeInfinity;
-                for (int c = 0; c < k; c++)
-                {
-                    float dot = TensorPrimitives.Dot(point, centroids.AsSpan(c * d, d));
-                    if (dot > bestDot)
-                    {
-                        bestDot = dot;
-                        bestCluster = c;
-                    }
-                }
-
+                int bestCluster = Nearest(embeddings.Row(rows[i]), centroids, k, d, out float bestDot);
                 assignment[i] = bestCluster;
                 similarity[i] = bestDot;
             });
@@ -247,24 +235,30 @@ namespace RouterGen.Fitting
         private static double Distance(float[] points, int i, int d, float[] centroids, int c) =>
             Math.Max(0, 2 - (2 * (double)TensorPrimitives.Dot(points.AsSpan(i * d, d), centroids.AsSpan(c * d, d))));
 
+        // Highest dot product (cosine, for unit vectors) over the k centroids; ties and all-NaN rows go to the lowest index.
+        private static int Nearest(ReadOnlySpan<float> point, float[] centroids, int k, int d, out float bestDot)
+        {
+            int best = 0;
+            bestDot = float.NegativeInfinity;
+            for (int c = 0; c < k; c++)
+            {
+                float dot = TensorPrimitives.Dot(point, centroids.AsSpan(c * d, d));
+                if (dot > bestDot)
+                {
+                    bestDot = dot;
+                    best = c;
+                }
+            }
+
+            return best;
+        }
+
         private static int Assign(float[] points, int n, int d, float[] centroids, int k, int[] assignment, float[] similarity)
         {
             var moved = new bool[n];
             void AssignOne(int i)
             {
-                ReadOnlySpan<float> point = points.AsSpan(i * d, d);
-                int best = 0;
-                float bestDot = float.NegativeInfinity;
-                for (int c = 0; c < k; c++)
-                {
-                    float dot = TensorPrimitives.Dot(point, centroids.AsSpan(c * d, d));
-                    if (dot > bestDot)
-                    {
-                        bestDot = dot;
-                        best = c;
-                    }
-                }
-
+                int best = Nearest(points.AsSpan(i * d, d), centroids, k, d, out float bestDot);
                 similarity[i] = bestDot;
                 if (assignment[i] != best)
                 {
