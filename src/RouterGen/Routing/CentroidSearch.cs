@@ -85,6 +85,8 @@ namespace RouterGen.Routing
             }
         }
 
+        // Two width-specific copies on purpose: .NET 10 has no public generic SIMD-vector interface to write one
+        // kernel over Vector512 and Vector256, and the 256-bit path is what AVX2-only machines run.
         private static Vector128<float> Dot4Vector512(ref float rows, int dimension, ref float e)
         {
             ref float r0 = ref rows;
