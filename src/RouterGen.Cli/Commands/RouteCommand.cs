@@ -198,6 +198,14 @@ namespace RouterGen.Cli.Commands
         private static void WriteNearestClusters(RouterProfile profile, float[] embedding, TextWriter output)
         {
             RouterTables tables = profile.Tables;
+            // Scale by the largest magnitude first, as the kernel does, so that a finite but tiny or huge embedding
+            // has a norm that neither under- nor overflows.
+            float largest = MathF.Abs(TensorPrimitives.MaxMagnitude(embedding));
+            if (largest > 0 && float.IsFinite(largest))
+            {
+                embedding = embedding.Select(x => x / largest).ToArray();
+            }
+
             float norm = TensorPrimitives.Norm(embedding);
             if (!(norm > 0) || !float.IsFinite(norm))
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,7 +15,7 @@ namespace RouterGen.Routing
         /// </summary>
         /// <param name="unitCentroids">Unit-length centroids, row-major, <paramref name="dimension"/> floats per row.</param>
         /// <param name="dimension">Embedding dimension.</param>
-        /// <param name="embedding">The prompt's embedding (any non-zero length; it is not modified).</param>
+        /// <param name="embedding">The prompt's embedding (any non-zero finite length, however small or large; it is not modified).</param>
         /// <param name="similarity">Cosine similarity to the chosen centroid; 0 when there is none.</param>
         /// <returns>The cluster index, or -1 when the embedding is zero or not finite (the caller falls back).</returns>
         public static int Nearest(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, out float similarity)
@@ -25,10 +26,12 @@ namespace RouterGen.Routing
             }
 
             float norm = TensorPrimitives.Norm(embedding);
-            if (!(norm > 0) || !float.IsFinite(norm))
+            if (!(norm >= SmallestSafeNorm && norm <= LargestSafeNorm))
             {
-                similarity = 0;
-                return -1;
+                // Zero, not finite, or finite but so small or large that the sum of squares under- or overflows
+                // (an embedding of 1e-25s has a norm of 0 in float): rescale by the largest magnitude and search
+                // with the copy, whose norm is between 1 and sqrt(dimension). Cosine similarity is scale-free.
+                return NearestRescaled(unitCentroids, dimension, embedding, out similarity);
             }
 
             int clusters = unitCentroids.Length / dimension;
@@ -69,6 +72,36 @@ namespace RouterGen.Routing
 
             similarity = best < 0 ? 0 : bestDot / norm;
             return best;
+        }
+
+        // Within these bounds the float sum of squares neither underflows nor overflows, and the dot products the
+        // kernel ranks by keep full precision.
+        private const float SmallestSafeNorm = 1e-15f;
+        private const float LargestSafeNorm = 1e15f;
+
+        // Rescaled copies this long or shorter live on the stack; longer ones are rented.
+        private const int StackScaledDimension = 1024;
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int NearestRescaled(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, out float similarity)
+        {
+            float largest = MathF.Abs(TensorPrimitives.MaxMagnitude(embedding));
+            if (!(largest > 0) || !float.IsFinite(largest))
+            {
+                similarity = 0;
+                return -1;
+            }
+
+            float[]? rented = dimension > StackScaledDimension ? ArrayPool<float>.Shared.Rent(dimension) : null;
+            Span<float> scaled = rented is null ? stackalloc float[dimension] : rented.AsSpan(0, dimension);
+            TensorPrimitives.Divide(embedding, largest, scaled);
+            int cluster = Nearest(unitCentroids, dimension, scaled, out similarity);
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return cluster;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
