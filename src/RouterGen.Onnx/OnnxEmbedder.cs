@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Numerics.Tensors;
 using System.Threading;
 using Microsoft.ML.OnnxRuntime;
@@ -57,8 +59,9 @@ namespace RouterGen.Onnx
         private char[] _text = new char[256];
         private bool _disposed;
 
-        private OnnxEmbedder(OnnxModelFolder folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, string pooling, string? prefix, int maxTokens, int batchSize)
+        private OnnxEmbedder(string source, OnnxModelFolder? folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, string pooling, string? prefix, int maxTokens, int batchSize)
         {
+            Source = source;
             Folder = folder;
             _session = session;
             _tokenizer = tokenizer;
@@ -67,8 +70,8 @@ namespace RouterGen.Onnx
             _maxTokens = maxTokens;
             _batchSize = batchSize;
 
-            (_inputIdsName, _attentionMaskName, _tokenTypeIdsName) = ReadInputs(folder.ModelPath, session);
-            (_outputName, int? hidden) = ReadOutput(folder.ModelPath, session);
+            (_inputIdsName, _attentionMaskName, _tokenTypeIdsName) = ReadInputs(source, session);
+            (_outputName, int? hidden) = ReadOutput(source, session);
             _inputNames = new[] { _inputIdsName, _attentionMaskName, _tokenTypeIdsName }.Where(n => n != null).Select(n => n!).ToArray();
             _outputNames = new[] { _outputName };
 
@@ -86,8 +89,11 @@ namespace RouterGen.Onnx
             Identity = EmbedderIdentity.ForOnnx(Dimension, Parameters);
         }
 
-        /// <summary>The model folder this embedder was loaded from.</summary>
-        public OnnxModelFolder Folder { get; }
+        /// <summary>The model folder this embedder was loaded from; null when it was loaded from streams.</summary>
+        public OnnxModelFolder? Folder { get; }
+
+        /// <summary>Where the model came from, as error messages name it: the model file's path, or the name given to a stream load.</summary>
+        public string Source { get; }
 
         /// <inheritdoc />
         public int Dimension { get; }
@@ -121,35 +127,42 @@ namespace RouterGen.Onnx
             OnnxModelFolder folder = OnnxModelFolder.Open(directory);
             string pooling = NormalisePooling(options.Pooling ?? folder.DefaultPooling ?? MeanPooling, folder.ModelPath);
             int modelLimit = Math.Min(folder.ModelMaxLength ?? int.MaxValue, folder.MaxPositionEmbeddings ?? int.MaxValue);
-            int maxTokens = options.MaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);
-            if (maxTokens > modelLimit)
-            {
-                throw new OnnxModelException($"MaxTokens is {maxTokens}, but the model in '{folder.DirectoryPath}' takes at most {modelLimit} tokens (config.json max_position_embeddings / tokenizer_config.json model_max_length).");
-            }
-
-            if (maxTokens < 2)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), $"MaxTokens is {maxTokens}; it must leave room for [CLS] and [SEP] (at least 2).");
-            }
-
-            if (options.BatchSize < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize is {options.BatchSize}; it must be at least 1.");
-            }
-
             BertTokenizer tokenizer = folder.CreateTokenizer();
             string sha256 = folder.ComputeModelSha256();
-            InferenceSession session = CreateSession(folder.ModelPath, options.IntraOpThreads);
-            try
-            {
-                string? prefix = options.Prefix ?? folder.DefaultPrefix;
-                return new OnnxEmbedder(folder, session, tokenizer, sha256, pooling, string.IsNullOrEmpty(prefix) ? null : prefix, maxTokens, options.BatchSize);
-            }
-            catch
-            {
-                session.Dispose();
-                throw;
-            }
+            return Create(folder.ModelPath, folder, tokenizer, sha256, pooling, options.Prefix ?? folder.DefaultPrefix, modelLimit, options, sessionOptions => new InferenceSession(folder.ModelPath, sessionOptions));
+        }
+
+        /// <summary>
+        /// Loads an ONNX model from <paramref name="model"/> and its WordPiece vocabulary (vocab.txt format: one token a
+        /// line, LF or CRLF) from <paramref name="vocabulary"/>, such as the resources of a package that ships a model.
+        /// The tokenizer is uncased BERT's (lower-case, strip accents, split CJK ideographs), as for all-MiniLM-L6-v2 and
+        /// other bert-base-uncased derivatives; a cased model needs a folder whose tokenizer_config.json says so.
+        /// </summary>
+        /// <param name="model">The ONNX model's bytes (the array is not kept).</param>
+        /// <param name="vocabulary">The vocabulary, read to its end and not disposed.</param>
+        /// <param name="options">Pooling (default mean), prefix, token limit (default 256), threads and batch size.</param>
+        /// <param name="source">How error messages and <see cref="Source"/> name the model, such as the resource it came from.</param>
+        /// <exception cref="OnnxModelException">The model, the vocabulary or the model's inputs and outputs are unusable.</exception>
+        public static OnnxEmbedder Load(byte[] model, Stream vocabulary, OnnxEmbedderOptions? options = null, string source = "<model bytes>")
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(vocabulary);
+            ArgumentNullException.ThrowIfNull(source);
+            options ??= new OnnxEmbedderOptions();
+            string pooling = NormalisePooling(options.Pooling ?? MeanPooling, source);
+            BertTokenizer tokenizer = OnnxModelFolder.CreateTokenizer(vocabulary, source, lowerCase: true, stripAccents: true, tokenizeCjk: true);
+            string sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
+            return Create(source, null, tokenizer, sha256, pooling, options.Prefix, int.MaxValue, options, sessionOptions => new InferenceSession(model, sessionOptions));
+        }
+
+        /// <summary>As <see cref="Load(byte[], Stream, OnnxEmbedderOptions?, string)"/>, reading the model from <paramref name="model"/> to its end (not disposed).</summary>
+        /// <exception cref="OnnxModelException">The model, the vocabulary or the model's inputs and outputs are unusable.</exception>
+        public static OnnxEmbedder Load(Stream model, Stream vocabulary, OnnxEmbedderOptions? options = null, string source = "<model stream>")
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            using var bytes = new MemoryStream();
+            model.CopyTo(bytes);
+            return Load(bytes.ToArray(), vocabulary, options, source);
         }
 
         /// <summary>
@@ -172,13 +185,13 @@ namespace RouterGen.Onnx
                 if (embedder.Dimension != profileEmbedder.Dimension)
                 {
                     throw new EmbedderMismatchException(
-                        $"{embedder.Folder.ModelPath} produces embeddings of dimension {embedder.Dimension}, but the profile was fit with dimension {profileEmbedder.Dimension} (embedder '{profileEmbedder.Identity}').");
+                        $"{embedder.Source} produces embeddings of dimension {embedder.Dimension}, but the profile was fit with dimension {profileEmbedder.Dimension} (embedder '{profileEmbedder.Identity}').");
                 }
 
                 if (!string.Equals(embedder.Parameters.ModelSha256, p.ModelSha256, StringComparison.OrdinalIgnoreCase))
                 {
                     throw new EmbedderMismatchException(
-                        $"{embedder.Folder.ModelPath} has SHA-256 {embedder.Parameters.ModelSha256}, but the profile was fit with the model of SHA-256 {p.ModelSha256} (embedder '{profileEmbedder.Identity}'); refit the profile with this model.");
+                        $"{embedder.Source} has SHA-256 {embedder.Parameters.ModelSha256}, but the profile was fit with the model of SHA-256 {p.ModelSha256} (embedder '{profileEmbedder.Identity}'); refit the profile with this model.");
                 }
 
                 return embedder;
@@ -313,7 +326,39 @@ namespace RouterGen.Onnx
             _ => throw new OnnxModelException($"Pooling '{pooling}' for {modelPath} is not supported; use 'mean' or 'cls'."),
         };
 
-        private static InferenceSession CreateSession(string modelPath, int intraOpThreads)
+        private static OnnxEmbedder Create(
+            string source, OnnxModelFolder? folder, BertTokenizer tokenizer, string sha256, string pooling, string? prefix, int modelLimit, OnnxEmbedderOptions options,
+            Func<SessionOptions, InferenceSession> openSession)
+        {
+            int maxTokens = options.MaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);
+            if (maxTokens > modelLimit)
+            {
+                throw new OnnxModelException($"MaxTokens is {maxTokens}, but the model in '{folder?.DirectoryPath ?? source}' takes at most {modelLimit} tokens (config.json max_position_embeddings / tokenizer_config.json model_max_length).");
+            }
+
+            if (maxTokens < 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxTokens is {maxTokens}; it must leave room for [CLS] and [SEP] (at least 2).");
+            }
+
+            if (options.BatchSize < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize is {options.BatchSize}; it must be at least 1.");
+            }
+
+            InferenceSession session = CreateSession(source, options.IntraOpThreads, openSession);
+            try
+            {
+                return new OnnxEmbedder(source, folder, session, tokenizer, sha256, pooling, string.IsNullOrEmpty(prefix) ? null : prefix, maxTokens, options.BatchSize);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+
+        private static InferenceSession CreateSession(string source, int intraOpThreads, Func<SessionOptions, InferenceSession> openSession)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
             using var options = new SessionOptions
@@ -325,11 +370,11 @@ namespace RouterGen.Onnx
             };
             try
             {
-                return new InferenceSession(modelPath, options);
+                return openSession(options);
             }
             catch (OnnxRuntimeException e)
             {
-                throw new OnnxModelException($"{modelPath}: ONNX Runtime cannot load the model: {e.Message}", e);
+                throw new OnnxModelException($"{source}: ONNX Runtime cannot load the model: {e.Message}", e);
             }
         }
 

