@@ -50,6 +50,7 @@ namespace RouterGen.Cli
                 EmbedCommand.Create(),
                 CalibrateCommand.Create(),
                 SynthesizeCommand.Create(),
+                ModelFolderCommand.Create(),
             };
     }
 }

@@ -74,6 +74,61 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Model_folder_from_the_package_drives_fit_eval_embed_calibrate_route_and_serve()
+        {
+            // The real all-MiniLM-L6-v2 (90 MB) on 40 short prompts: about 10 s in all, most of it loading the model per command.
+            string model = Path.Combine(_folder.Path, "all-MiniLM-L6-v2");
+            CliRun write = CliRun.Of("model-folder", "--out", model);
+            Assert.True(write.ExitCode == 0, write.Error + write.Output);
+            Assert.Contains("--embedder onnx:" + model, write.Output, StringComparison.Ordinal);
+            foreach (string file in new[] { "model.onnx", "vocab.txt", "tokenizer_config.json", Path.Combine("1_Pooling", "config.json") })
+            {
+                Assert.True(File.Exists(Path.Combine(model, file)), file);
+            }
+
+            CliRun again = CliRun.Of("model-folder", "--out", model);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
+            Assert.Equal(0, CliRun.Of("model-folder", "--out", model, "--replace").ExitCode);
+
+            string embedder = "onnx:" + model;
+            string data = WriteDataset();
+            string profilePath = Path.Combine(_folder.Path, "MiniLM.router.json");
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", embedder, "--clusters", "2", "--out", profilePath, "--name", "MiniLMRouter", "--cv-folds", "2");
+            Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
+            RouterProfile profile = RouterProfile.Load(profilePath);
+            Assert.Equal(384, profile.Definition.Embedder.Dimension);
+            Assert.Equal(SentenceTransformerPackage.MiniLM.ModelSha256, profile.Definition.Embedder.Onnx!.ModelSha256);
+
+            CliRun route = CliRun.Of("route", "-p", profilePath, "--embedder", embedder, "--shortfall", "0.3", "write python code to sort a list");
+            Assert.True(route.ExitCode == 0, route.Error + route.Output);
+            Assert.Contains("- decision: **cheap**", route.Output, StringComparison.Ordinal);
+
+            CliRun eval = CliRun.Of("eval", "--data", data, "--embedder", embedder, "--clusters", "2", "--folds", "2", "--seeds", "1", "--bootstrap", "20");
+            Assert.True(eval.ExitCode == 0, eval.Error + eval.Output);
+
+            string vectors = Path.Combine(_folder.Path, "e.jsonl");
+            CliRun embed = CliRun.Of("embed", "--text", "It's so sunny outside!", "--embedder", embedder, "--out", vectors);
+            Assert.True(embed.ExitCode == 0, embed.Error);
+            Assert.Contains("Wrote 1 embeddings of dimension 384", embed.Output, StringComparison.Ordinal);
+
+            CliRun calibrate = CliRun.Of("calibrate", "--profile", profilePath, "--data", data, "--embedder", embedder);
+            Assert.True(calibrate.ExitCode == 0, calibrate.Error + calibrate.Output);
+            Assert.Contains("Updated: cheap, strong", calibrate.Output, StringComparison.Ordinal);
+
+            // serve loads the router through the model, then refuses a configuration that serves none of its models (a
+            // successful serve would block); a different model folder is refused by hash before that.
+            string config = Path.Combine(_folder.Path, "proxy.json");
+            File.WriteAllText(config, "{ \"profile\": \"MiniLM.router.json\", \"models\": { \"elsewhere\": { \"baseUrl\": \"http://127.0.0.1:9/v1\" } } }");
+            CliRun serve = CliRun.Of("serve", "--config", config, "--embedder", embedder);
+            Assert.Equal(1, serve.ExitCode);
+            Assert.Contains("None of router 'MiniLMRouter''s models", serve.Error, StringComparison.Ordinal);
+            CliRun wrongModel = CliRun.Of("serve", "--config", config, "--embedder", "onnx:" + WriteModel("other", seed: 4));
+            Assert.Equal(1, wrongModel.ExitCode);
+            Assert.Contains(SentenceTransformerPackage.MiniLM.ModelSha256, wrongModel.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Embed_writes_jsonl_and_npy_that_match_the_embedder()
         {
             string model = WriteModel("model", seed: 3);

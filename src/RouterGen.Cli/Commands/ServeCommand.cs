@@ -13,10 +13,15 @@ namespace RouterGen.Cli.Commands
         {
             var configOption = new Option<string>("--config") { Description = "The proxy configuration (JSON): profile, upstream models, limits. See docs/serving.md.", Required = true };
             var urlsOption = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (default: the configuration's \"urls\", else http://127.0.0.1:8080)." };
+            var embedderOption = new Option<string?>("--embedder")
+            {
+                Description = "The profile's embedder, needed only for ONNX profiles: onnx:<dir> (checked against the profile's model hash).",
+            };
             var command = new Command("serve", "Run an OpenAI-compatible proxy that routes model \"auto\" / \"auto:<preset>\" requests to upstream models.")
             {
                 configOption,
                 urlsOption,
+                embedderOption,
             };
             CommandAction.Set(command, (parseResult, output) =>
             {
@@ -31,7 +36,10 @@ namespace RouterGen.Cli.Commands
                 try
                 {
                     settings = ProxySettings.Load(configPath);
-                    router = settings.LoadRouter();
+                    string? embedder = parseResult.GetValue(embedderOption);
+                    router = embedder is null || settings.ProfilePath is null
+                        ? settings.LoadRouter()
+                        : LoadWithEmbedder(settings.ProfilePath, embedder);
                 }
                 catch (ProxyConfigException e)
                 {
@@ -54,6 +62,12 @@ namespace RouterGen.Cli.Commands
                 return ExitCodes.Success;
             });
             return command;
+        }
+
+        private static IPromptRouter LoadWithEmbedder(string profilePath, string embedderOption)
+        {
+            RouterProfile profile = RouterProfile.Load(profilePath);
+            return profile.CreatePromptRouter(RouteCommand.ResolveEmbedder(profile, embedderOption));
         }
     }
 }
