@@ -64,7 +64,9 @@ namespace RouterGen.Cli
             }
         }
 
+        // An IOException is the operating system refusing what the user asked for (a file under a file, a full disk, a
+        // port in use: Kestrel reports a failed bind as one), and its message says what: a user error, not a crash.
         private static bool IsUserError(Exception e) =>
-            e is UserInputException or ProfileException or EmbedderMismatchException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
+            e is UserInputException or ProfileException or EmbedderMismatchException or IOException or UnauthorizedAccessException;
     }
 }

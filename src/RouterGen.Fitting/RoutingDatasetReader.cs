@@ -60,7 +60,7 @@ namespace RouterGen.Fitting
                 throw new DatasetException(routingPath, 0, null, "file not found.");
             }
 
-            List<DatasetModel> listed = ReadModels(modelsPath, File.ReadAllText(modelsPath));
+            List<DatasetModel> listed = ReadModels(modelsPath, File.ReadAllBytes(modelsPath));
             List<DatasetModel> models = SelectPool(modelsPath, listed, options.ModelPool);
             var listedIds = new HashSet<string>(StringComparer.Ordinal);
             foreach (DatasetModel model in listed)
@@ -69,29 +69,35 @@ namespace RouterGen.Fitting
             }
 
             string name = options.Name ?? new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(routingPath)) ?? ".").Name;
-            using var reader = new StreamReader(routingPath, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            return ReadRouting(routingPath, reader, models, listedIds, name, options);
+            using FileStream stream = File.OpenRead(routingPath);
+            return ReadRouting(routingPath, stream, models, listedIds, name, options);
         }
 
         /// <summary>Reads models.json text. Unknown fields are ignored.</summary>
         public static List<DatasetModel> ReadModels(string file, string json)
         {
             ArgumentNullException.ThrowIfNull(json);
-            byte[] utf8 = Encoding.UTF8.GetBytes(json);
-            List<long> starts = ElementStarts(file, utf8);
-            JsonDocument document;
+            byte[] utf8;
             try
             {
-                document = JsonDocument.Parse(utf8);
+                utf8 = StrictUtf8.GetBytes(json);
             }
-            catch (JsonException e)
+            catch (EncoderFallbackException)
             {
-                throw new DatasetException(file, (int)(e.LineNumber ?? 0) + 1, null, "malformed JSON: " + FirstSentence(e.Message));
+                throw new DatasetException(file, 0, null, "the text holds a lone UTF-16 surrogate, which is not Unicode text.");
             }
 
+            return ReadModels(file, utf8);
+        }
+
+        /// <summary>Reads models.json as UTF-8 bytes (a byte-order mark is allowed). Unknown fields are ignored.</summary>
+        public static List<DatasetModel> ReadModels(string file, ReadOnlyMemory<byte> utf8)
+        {
+            utf8 = WithoutByteOrderMark(utf8);
+            IReadOnlyList<int> lines = StrictJsonCheck.Check(file, 1, utf8.Span);
+            using JsonDocument document = JsonDocument.Parse(utf8);
             var all = new List<DatasetModel>();
-            var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-            using (document)
+            var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Array)
                 {
@@ -101,7 +107,7 @@ namespace RouterGen.Fitting
                 int index = 0;
                 foreach (JsonElement item in document.RootElement.EnumerateArray())
                 {
-                    int line = LineOf(utf8, starts[index]);
+                    int line = lines[index];
                     string path = $"[{index}]";
                     index++;
                     if (item.ValueKind != JsonValueKind.Object)
@@ -115,12 +121,12 @@ namespace RouterGen.Fitting
                     }
 
                     string id = idElement.GetString()!;
-                    if (lines.TryGetValue(id, out int firstLine))
+                    if (firstLines.TryGetValue(id, out int firstLine))
                     {
                         throw new DatasetException(file, line, path + ".id", $"duplicate model id \"{id}\" (first listed on line {firstLine}).");
                     }
 
-                    lines.Add(id, line);
+                    firstLines.Add(id, line);
                     string? display = item.TryGetProperty("displayName", out JsonElement d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
                     double? input = OptionalPrice(file, line, path, item, "inputPricePerMTok");
                     double? output = OptionalPrice(file, line, path, item, "outputPricePerMTok");
@@ -169,9 +175,9 @@ namespace RouterGen.Fitting
         /// Reads routing.jsonl rows for <paramref name="models"/>. Scores of models in <paramref name="listedModelIds"/> but
         /// outside <paramref name="models"/> (a pool) are skipped; any other unknown id is an error.
         /// </summary>
-        public static RoutingDataset ReadRouting(string file, TextReader reader, IReadOnlyList<DatasetModel> models, IReadOnlySet<string> listedModelIds, string name, DatasetReadOptions options)
+        public static RoutingDataset ReadRouting(string file, Stream utf8, IReadOnlyList<DatasetModel> models, IReadOnlySet<string> listedModelIds, string name, DatasetReadOptions options)
         {
-            ArgumentNullException.ThrowIfNull(reader);
+            ArgumentNullException.ThrowIfNull(utf8);
             ArgumentNullException.ThrowIfNull(models);
             ArgumentNullException.ThrowIfNull(options);
             int modelCount = models.Count;
@@ -190,30 +196,36 @@ namespace RouterGen.Fitting
             var firstLineWithCost = new int[modelCount];
             var rowScores = new double[modelCount];
             var rowCosts = new double[modelCount];
+            var lines = new Utf8LineReader(utf8, MaxLineBytes(options));
             int lineNumber = 0;
-            string? line;
-            while ((line = reader.ReadLine()) != null)
+            while (lines.TryRead(out ReadOnlyMemory<byte> line))
             {
                 lineNumber++;
-                if (string.IsNullOrWhiteSpace(line))
+                if (lines.TooLong)
+                {
+                    throw new DatasetException(file, lineNumber, null, $"the line is longer than {MaxLineBytes(options).ToString("N0", CultureInfo.InvariantCulture)} bytes, more than a prompt within the limit of {options.MaxPromptChars.ToString("N0", CultureInfo.InvariantCulture)} characters can take (raise it with --max-prompt-chars if this is intended).");
+                }
+
+                if (lineNumber == 1)
+                {
+                    line = WithoutByteOrderMark(line);
+                }
+
+                if (IsWhiteSpace(line.Span))
                 {
                     continue;
                 }
 
-                JsonDocument document;
                 try
                 {
-                    document = JsonDocument.Parse(line);
+                    StrictJsonCheck.Check(file, lineNumber, line.Span);
                 }
-                catch (JsonException e)
+                catch (DatasetException e) when (e.Problem.StartsWith("malformed JSON", StringComparison.Ordinal) && (line.Span.IndexOf("NaN"u8) >= 0 || line.Span.IndexOf("Infinity"u8) >= 0))
                 {
-                    string hint = line.Contains("NaN", StringComparison.Ordinal) || line.Contains("Infinity", StringComparison.Ordinal)
-                        ? " (NaN and Infinity are not JSON numbers; every score must be a number in [0, 1])"
-                        : "";
-                    throw new DatasetException(file, lineNumber, null, "malformed JSON: " + FirstSentence(e.Message) + hint);
+                    throw new DatasetException(file, lineNumber, e.Field, e.Problem + " (NaN and Infinity are not JSON numbers; every score must be a number in [0, 1])");
                 }
 
-                using (document)
+                using (JsonDocument document = JsonDocument.Parse(line))
                 {
                     JsonElement row = document.RootElement;
                     if (row.ValueKind != JsonValueKind.Object)
@@ -431,41 +443,16 @@ namespace RouterGen.Fitting
             return UnitNumber(file, line, path + "." + name, value, double.PositiveInfinity);
         }
 
-        private static List<long> ElementStarts(string file, byte[] utf8)
-        {
-            var starts = new List<long>();
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            try
-            {
-                while (reader.Read())
-                {
-                    if (reader.CurrentDepth == 1 && reader.TokenType is not (JsonTokenType.EndArray or JsonTokenType.EndObject or JsonTokenType.PropertyName))
-                    {
-                        starts.Add(reader.TokenStartIndex);
-                    }
-                }
-            }
-            catch (JsonException e)
-            {
-                throw new DatasetException(file, (int)(e.LineNumber ?? 0) + 1, null, "malformed JSON: " + FirstSentence(e.Message));
-            }
+        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-            return starts;
-        }
+        // A line holds one prompt's JSON: its text (up to 6 bytes per character when \u-escaped) plus ids, scores and
+        // costs. Longer lines are refused before they are buffered whole.
+        private static long MaxLineBytes(DatasetReadOptions options) => (6L * options.MaxPromptChars) + (16 << 20);
 
-        private static int LineOf(byte[] utf8, long offset)
-        {
-            int line = 1;
-            for (long i = 0; i < offset && i < utf8.Length; i++)
-            {
-                if (utf8[i] == (byte)'\n')
-                {
-                    line++;
-                }
-            }
+        private static ReadOnlyMemory<byte> WithoutByteOrderMark(ReadOnlyMemory<byte> utf8) =>
+            utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? utf8[3..] : utf8;
 
-            return line;
-        }
+        private static bool IsWhiteSpace(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r\n"u8) < 0;
 
         private static string Describe(JsonValueKind kind) => kind switch
         {
@@ -477,12 +464,5 @@ namespace RouterGen.Fitting
             JsonValueKind.Null => "null",
             _ => "nothing",
         };
-
-        // System.Text.Json appends "LineNumber: 0 | BytePositionInLine: n." — the line is already in our prefix.
-        private static string FirstSentence(string message)
-        {
-            int at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            return at > 0 ? message[..at].TrimEnd() : message;
-        }
     }
 }

@@ -124,6 +124,18 @@ namespace RouterGen.Proxy
                 throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive number of USD.");
             }
 
+            if (config.Urls is { } urls)
+            {
+                try
+                {
+                    RoutingProxy.ParseListenUrls(urls);
+                }
+                catch (ProxyConfigException e)
+                {
+                    throw new ProxyConfigException($"{At("urls")}: {e.Message}", e);
+                }
+            }
+
             if (config.Models.Count == 0)
             {
                 throw new ProxyConfigException($"{At("models")}: at least one upstream model is required.");

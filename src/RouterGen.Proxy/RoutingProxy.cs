@@ -47,7 +47,7 @@ namespace RouterGen.Proxy
             ArgumentNullException.ThrowIfNull(router);
             options ??= new RoutingProxyOptions();
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "RouterGen.Proxy" });
-            builder.WebHost.UseUrls((options.Urls ?? settings.Config.Urls ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            builder.WebHost.UseUrls(ParseListenUrls(options.Urls ?? settings.Config.Urls ?? DefaultUrls));
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
@@ -87,6 +87,47 @@ namespace RouterGen.Proxy
                 return context.Response.WriteAsync(metrics.Render());
             });
             return app;
+        }
+
+        /// <summary>
+        /// Splits a ';'-separated list of listen addresses and checks each is one Kestrel can bind:
+        /// <c>http(s)://host:port</c> (host <c>*</c> or <c>+</c> for every interface, port 0 for any free port), no path.
+        /// </summary>
+        /// <exception cref="ProxyConfigException">An address is not of that form; the message names it.</exception>
+        public static string[] ParseListenUrls(string urls)
+        {
+            ArgumentNullException.ThrowIfNull(urls);
+            string[] addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (addresses.Length == 0)
+            {
+                throw new ProxyConfigException($"listen addresses \"{urls}\": none given; use the form http://127.0.0.1:8080.");
+            }
+
+            foreach (string address in addresses)
+            {
+                BindingAddress parsed;
+                try
+                {
+                    parsed = BindingAddress.Parse(address);
+                }
+                catch (FormatException e)
+                {
+                    throw new ProxyConfigException($"listen address \"{address}\": {e.Message} Use the form http://127.0.0.1:8080.", e);
+                }
+
+                if (parsed.IsNamedPipe || parsed.IsUnixPipe)
+                {
+                    continue;
+                }
+
+                if (parsed.Scheme is not ("http" or "https") || parsed.Host.Length == 0 || parsed.Port is < 0 or > 65535 || parsed.PathBase.Length > 0
+                    || !address.Contains("://", StringComparison.Ordinal))
+                {
+                    throw new ProxyConfigException($"listen address \"{address}\": expected http(s)://host:port with a port from 0 to 65535 and no path, such as http://127.0.0.1:8080.");
+                }
+            }
+
+            return addresses;
         }
 
         private static Task WriteModelsAsync(HttpContext context, ProxySettings settings, IPromptRouter router) => WriteJsonAsync(context, json =>

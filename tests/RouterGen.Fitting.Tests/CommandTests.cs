@@ -134,5 +134,80 @@ namespace RouterGen.Fitting.Tests
             Assert.True(saving.ExpectedCostUsd <= decision.ExpectedCostUsd);
             Assert.Contains("cv3x1.max-quality.quality", profile.Definition.Provenance!.HeldOutMetrics.Keys);
         }
+
+        private static string SmallDataFolder()
+        {
+            string folder = TestData.NewFolder();
+            RoutingDatasetWriter.Write(SyntheticRoutingData.Generate(60, models: 3, topics: 2, seed: 4), folder);
+            return folder;
+        }
+
+        // Progress lines may come first on stderr; the error itself is one line, with no stack trace.
+        private static void AssertOneLineUserError(int code, string error, string expected)
+        {
+            Assert.Equal(1, code);
+            string message = Assert.Single(error.Split('\n'), line => line.StartsWith("routergen ", StringComparison.Ordinal));
+            Assert.Contains(expected, message, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void FitOnALoneSurrogateEscapeIsAOneLineUserErrorNamingFileLineAndField()
+        {
+            string folder = SmallDataFolder();
+            string routing = Path.Combine(folder, "routing.jsonl");
+            string[] lines = File.ReadAllLines(routing);
+            lines[2] = lines[2].Replace("\"prompt\":\"", "\"prompt\":\"\\ud800", StringComparison.Ordinal);
+            File.WriteAllLines(routing, lines);
+            string output = Path.Combine(folder, "x.router.json");
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", output, "--clusters", "2");
+            AssertOneLineUserError(code, error, "routing.jsonl(3): prompt: the value holds an escape that decodes to a lone UTF-16 surrogate");
+            Assert.False(File.Exists(output));
+        }
+
+        [Theory]
+        [InlineData(",,")]
+        [InlineData(" , ")]
+        public void FitWithAPoolOfNoIdsIsAOneLineUserError(string pool)
+        {
+            string folder = SmallDataFolder();
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", Path.Combine(folder, "x.router.json"), "--pool", pool);
+            AssertOneLineUserError(code, error, "--pool \"" + pool + "\": names no model ids");
+        }
+
+        [Theory]
+        [InlineData("", "is empty")]
+        [InlineData("FOLDER", "is a folder")]
+        [InlineData("FOLDER/routing.jsonl/x.router.json", "is a file, not a folder")]
+        public void FitWithAnUnusableOutIsAOneLineUserErrorBeforeAnyWork(string output, string expected)
+        {
+            string folder = SmallDataFolder();
+            output = output.Replace("FOLDER", folder, StringComparison.Ordinal);
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", output);
+            AssertOneLineUserError(code, error, expected);
+            Assert.Equal(["models.json", "routing.jsonl"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public void FitWithAReportUnderAFileWritesNoProfile()
+        {
+            string folder = SmallDataFolder();
+            string profile = Path.Combine(folder, "x.router.json");
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", profile, "--report", Path.Combine(folder, "models.json", "report.json"), "--clusters", "2");
+            AssertOneLineUserError(code, error, "--report");
+            Assert.False(File.Exists(profile));
+        }
+
+        [RequiresProcFact]
+        public void FitWithAReportIntoAnUnwritableFolderWritesNoProfile()
+        {
+            // /proc refuses new entries even to root, so this fails at write time, after the fit.
+            string folder = SmallDataFolder();
+            string profile = Path.Combine(folder, "x.router.json");
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", profile, "--report", "/proc/routergen-unwritable/report.json", "--clusters", "2", "--cv-folds", "2");
+            AssertOneLineUserError(code, error, "--report /proc/routergen-unwritable/report.json: cannot write");
+            Assert.False(File.Exists(profile));
+            Assert.Equal(["models.json", "routing.jsonl"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
 using Xunit;
 
 namespace RouterGen.Fitting.Tests
@@ -177,6 +179,110 @@ namespace RouterGen.Fitting.Tests
                     Assert.Equal(data.CostUsd(p, m), read.CostUsd(p, m));
                 }
             }
+        }
+
+        private static void AssertRefusal(DatasetException e, int line, string? field, string problem)
+        {
+            Assert.Equal(line, e.Line);
+            Assert.Equal(field, e.Field);
+            Assert.Contains(problem, e.Problem, StringComparison.Ordinal);
+            Assert.StartsWith($"{e.File}({line}): {(field is null ? "" : field + ": ")}", e.Message, StringComparison.Ordinal);
+        }
+
+        private static DatasetException ReadBytesFails(byte[] routing, byte[] models)
+        {
+            string folder = TestData.NewFolder();
+            File.WriteAllBytes(Path.Combine(folder, "routing.jsonl"), routing);
+            File.WriteAllBytes(Path.Combine(folder, "models.json"), models);
+            return Assert.Throws<DatasetException>(() => RoutingDatasetReader.ReadFolder(folder));
+        }
+
+        [Theory]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"fix \\ud800 it\", \"scores\": {\"a\": 1, \"b\": 0}}", "prompt")]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"x\", \"scores\": {\"a\": 1, \"b\": 0}, \"group\": \"\\udfff\"}", "group")]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"x\", \"scores\": {\"a\": 1, \"b\": 0, \"\\ud800\": 1}}", "scores")]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"x\", \"scores\": {\"a\": 1, \"b\": 0}, \"notes\": [\"\\ud800\"]}", "notes[0]")]
+        public void LoneSurrogateEscapeInRoutingIsRefusedWithLineAndField(string secondLine, string field)
+        {
+            DatasetException e = ReadFails(Good.Replace("\"costs\": {\"a\": 0.5, \"b\": 0.1}", "\"x\": 0", StringComparison.Ordinal) + "\n" + secondLine + "\n");
+            Assert.EndsWith("routing.jsonl", e.File, StringComparison.Ordinal);
+            AssertRefusal(e, 2, field, "lone UTF-16 surrogate");
+        }
+
+        [Fact]
+        public void LoneSurrogateEscapeInModelsJsonIsRefusedWithLineAndField()
+        {
+            DatasetException e = ReadFails(Good + "\n", "[\n {\"id\": \"a\"},\n {\"id\": \"b\", \"displayName\": \"B \\ud83d\"}\n]\n");
+            Assert.EndsWith("models.json", e.File, StringComparison.Ordinal);
+            AssertRefusal(e, 3, "[1].displayName", "lone UTF-16 surrogate");
+        }
+
+        [Fact]
+        public void InvalidUtf8InRoutingIsRefusedWithLineAndField()
+        {
+            byte[] bad = [.. Encoding.UTF8.GetBytes(Good + "\n{\"id\": \"p2\", \"prompt\": \"caf"), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\", \"scores\": {\"a\": 1, \"b\": 0}, \"costs\": {\"a\": 0.5, \"b\": 0.1}}\n")];
+            DatasetException e = ReadBytesFails(bad, Encoding.UTF8.GetBytes(Models));
+            AssertRefusal(e, 2, "prompt", "not valid UTF-8");
+        }
+
+        [Fact]
+        public void InvalidUtf8InModelsJsonIsRefusedWithLineAndField()
+        {
+            byte[] models = [.. Encoding.UTF8.GetBytes("[\n {\"id\": \"a\"},\n {\"id\": \"b"), 0xFF, .. Encoding.UTF8.GetBytes("\"}\n]\n")];
+            DatasetException e = ReadBytesFails(Encoding.UTF8.GetBytes(Good + "\n"), models);
+            AssertRefusal(e, 3, "[1].id", "not valid UTF-8");
+        }
+
+        [Theory]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"x\", \"prompt\": \"y\", \"scores\": {\"a\": 1, \"b\": 0}}", "prompt")]
+        [InlineData("{\"id\": \"p2\", \"prompt\": \"x\", \"scores\": {\"a\": 1, \"b\": 0, \"a\": 0}}", "scores.a")]
+        public void DuplicateKeyInARoutingLineIsRefusedWithLineAndField(string secondLine, string field)
+        {
+            DatasetException e = ReadFails(Good + "\n" + secondLine + "\n");
+            AssertRefusal(e, 2, field, "duplicate key");
+        }
+
+        [Fact]
+        public void DuplicateKeyInModelsJsonIsRefusedWithLineAndField()
+        {
+            DatasetException e = ReadFails(Good + "\n", "[\n {\"id\": \"a\"},\n {\"id\": \"b\",\n  \"id\": \"c\"}\n]\n");
+            AssertRefusal(e, 4, "[1].id", "first on line 3");
+        }
+
+        [Fact]
+        public void ModelsJsonLinesAreRightForTheLastOfFiftyThousandEntries()
+        {
+            // The line of every entry is counted in one pass; this size took 50 s when each line was counted from the start.
+            var models = new StringBuilder("[\n");
+            for (int i = 0; i < 50_000; i++)
+            {
+                models.Append(CultureInfo.InvariantCulture, $" {{\"id\": \"m{i}\"}},\n");
+            }
+
+            models.Append(" {\"id\": \"m0\"}\n]\n");
+            DatasetException e = ReadFails(Good + "\n", models.ToString());
+            AssertRefusal(e, 50_002, "[50000].id", "duplicate model id \"m0\" (first listed on line 2)");
+        }
+
+        [Fact]
+        public void ByteOrderMarksAndCrLfLineEndsAreRead()
+        {
+            string folder = TestData.NewFolder();
+            File.WriteAllText(Path.Combine(folder, "routing.jsonl"), Good + "\r\n" + Good.Replace("p1", "p2", StringComparison.Ordinal) + "\r\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+            File.WriteAllText(Path.Combine(folder, "models.json"), Models, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+            RoutingDataset data = RoutingDatasetReader.ReadFolder(folder);
+            Assert.Equal(["p1", "p2"], data.Prompts.Select(p => p.Id));
+            Assert.Equal("fix the parser", data.Prompts[1].Text);
+        }
+
+        [Fact]
+        public void ALineLongerThanAnyAcceptablePromptIsRefusedWithoutReadingItWhole()
+        {
+            string folder = TestData.NewFolder();
+            File.WriteAllText(Path.Combine(folder, "routing.jsonl"), Good + "\n{\"id\": \"p2\", \"prompt\": \"" + new string('a', 17 << 20) + "\"}\n" + Good.Replace("p1", "p3", StringComparison.Ordinal) + "\n");
+            File.WriteAllText(Path.Combine(folder, "models.json"), Models);
+            DatasetException e = Assert.Throws<DatasetException>(() => RoutingDatasetReader.ReadFolder(folder, new DatasetReadOptions { MaxPromptChars = 20 }));
+            AssertRefusal(e, 2, null, "the line is longer than");
         }
     }
 }

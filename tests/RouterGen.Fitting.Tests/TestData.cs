@@ -45,4 +45,16 @@ namespace RouterGen.Fitting.Tests
             }
         }
     }
+
+    /// <summary>A fact that needs Linux's /proc: a folder in which nobody, not even root, can create a file.</summary>
+    public sealed class RequiresProcFactAttribute : FactAttribute
+    {
+        public RequiresProcFactAttribute()
+        {
+            if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self"))
+            {
+                Skip = "needs Linux's /proc, where no file can be created, to test a write that fails after the fit.";
+            }
+        }
+    }
 }

@@ -30,6 +30,7 @@ namespace RouterGen.Cli.Commands
             CommandAction.Set(command, (parseResult, writer) =>
             {
                 string path = parseResult.GetRequiredValue(profileOption);
+                OutputFiles.Check("--out", parseResult.GetValue(output));
                 RouterProfile profile = RouterProfile.Load(path);
                 RoutingDataset results = data.Load(parseResult);
                 EmbedderSetup setup = EmbedderOption.ForProfile(profile.Definition.Embedder, parseResult.GetValue(embedder));

@@ -45,10 +45,16 @@ namespace RouterGen.Cli.Commands
             string routing = Directory.Exists(data) ? Path.Combine(data, "routing.jsonl") : data;
             string models = parseResult.GetValue(Models) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(routing)) ?? ".", "models.json");
             string? pool = parseResult.GetValue(Pool);
+            string[]? poolIds = pool?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (poolIds is { Length: 0 })
+            {
+                throw new UserInputException($"--pool \"{pool}\": names no model ids; give comma-separated ids from models.json.");
+            }
+
             var options = new DatasetReadOptions
             {
                 MaxPromptChars = parseResult.GetValue(MaxPromptChars),
-                ModelPool = pool is null ? null : pool.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                ModelPool = poolIds,
             };
             try
             {

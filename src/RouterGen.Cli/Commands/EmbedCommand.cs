@@ -47,6 +47,7 @@ namespace RouterGen.Cli.Commands
                 }
 
                 string path = parseResult.GetRequiredValue(output);
+                OutputFiles.Check("--out", path);
                 bool npy = path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
                 if (!npy && !path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
                 {

@@ -39,6 +39,10 @@ namespace RouterGen.Cli.Commands
 
             CommandAction.Set(command, (parseResult, writer) =>
             {
+                string? reportPath = parseResult.GetValue(report);
+                string? plotPath = parseResult.GetValue(plot);
+                OutputFiles.Check("--report", reportPath);
+                OutputFiles.Check("--plot", plotPath);
                 RoutingDataset dataset = data.Load(parseResult);
                 EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
                 var options = new EvaluationOptions
@@ -75,19 +79,26 @@ namespace RouterGen.Cli.Commands
                 progress.Finish();
                 EvaluationSummary.WriteHeadline(result, writer);
                 EvaluationSummary.WriteDetails(result, writer);
-                string? reportPath = parseResult.GetValue(report);
+                var files = new List<(string Option, string Path, string Content)>();
                 if (reportPath is not null)
                 {
-                    AtomicFile.WriteAllText(reportPath, EvaluationReportJson.ToJson(result));
-                    writer.WriteLine();
-                    writer.WriteLine($"Wrote {reportPath}.");
+                    files.Add(("--report", reportPath, EvaluationReportJson.ToJson(result)));
                 }
 
-                string? plotPath = parseResult.GetValue(plot);
                 if (plotPath is not null)
                 {
-                    AtomicFile.WriteAllText(plotPath, Plot(result, parseResult.GetValue(title)));
-                    writer.WriteLine($"Wrote {plotPath}.");
+                    files.Add(("--plot", plotPath, Plot(result, parseResult.GetValue(title))));
+                }
+
+                OutputFiles.WriteAll(files.ToArray());
+                if (files.Count > 0)
+                {
+                    writer.WriteLine();
+                }
+
+                foreach ((_, string written, _) in files)
+                {
+                    writer.WriteLine($"Wrote {written}.");
                 }
 
                 return ExitCodes.Success;

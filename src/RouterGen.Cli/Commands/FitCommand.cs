@@ -36,6 +36,10 @@ namespace RouterGen.Cli.Commands
 
             CommandAction.Set(command, (parseResult, writer) =>
             {
+                string path = parseResult.GetRequiredValue(output);
+                string? reportPath = parseResult.GetValue(report);
+                OutputFiles.Check("--out", path);
+                OutputFiles.Check("--report", reportPath);
                 RoutingDataset dataset = data.Load(parseResult);
                 EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
                 string routerName = parseResult.GetRequiredValue(name);
@@ -67,13 +71,9 @@ namespace RouterGen.Cli.Commands
                     throw new InvalidOperationException("The fitted profile does not validate: " + string.Join("; ", check.Problems));
                 }
 
-                string path = parseResult.GetRequiredValue(output);
-                AtomicFile.WriteAllText(path, json);
-                string? reportPath = parseResult.GetValue(report);
-                if (reportPath is not null)
-                {
-                    AtomicFile.WriteAllText(reportPath, EvaluationReportJson.ToJson(result.HeldOut));
-                }
+                OutputFiles.WriteAll(reportPath is null
+                    ? [("--out", path, json)]
+                    : [("--out", path, json), ("--report", reportPath, EvaluationReportJson.ToJson(result.HeldOut))]);
 
                 writer.WriteLine($"Wrote {path}: {result.Profile.Models.Count} models, {result.Profile.Clusters.Count} clusters, embedder {result.Profile.Embedder.Identity}.");
                 if (result.ClusterChoice is not null)

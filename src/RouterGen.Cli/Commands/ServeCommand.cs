@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.IO;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using RouterGen.Proxy;
 using RouterGen.Routing;
 
@@ -31,6 +32,19 @@ namespace RouterGen.Cli.Commands
                     throw new UserInputException($"{configPath}: the proxy configuration file does not exist.");
                 }
 
+                string? urls = parseResult.GetValue(urlsOption);
+                if (urls is not null)
+                {
+                    try
+                    {
+                        RoutingProxy.ParseListenUrls(urls);
+                    }
+                    catch (ProxyConfigException e)
+                    {
+                        throw new UserInputException($"--urls: {e.Message}", e);
+                    }
+                }
+
                 ProxySettings settings;
                 IPromptRouter router;
                 try
@@ -49,7 +63,14 @@ namespace RouterGen.Cli.Commands
                 WebApplication app;
                 try
                 {
-                    app = RoutingProxy.Create(settings, router, new RoutingProxyOptions { Urls = parseResult.GetValue(urlsOption) });
+                    app = RoutingProxy.Create(settings, router, new RoutingProxyOptions
+                    {
+                        Urls = urls,
+
+                        // A failed start (a port in use) reaches CommandAction as a one-line user error; the host's own
+                        // log entry would repeat it with a stack trace.
+                        ConfigureLogging = logging => logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical),
+                    });
                 }
                 catch (ProxyConfigException e)
                 {
