@@ -221,8 +221,8 @@ namespace RouterGen.Generator
                 for (int i = 0; i < _p.Presets.Count; i++)
                 {
                     PresetDefinition preset = _p.Presets[i];
-                    string policy = preset.Policy == PolicyNames.Shortfall ? "Shortfall" : "CostWeighted";
-                    Line($"/// <summary>\"{Xml(preset.Name)}\": {preset.Policy}, knob {Double(preset.Value)}.{(preset.Description == null ? "" : " " + Xml(preset.Description))}</summary>");
+                    string policy = preset.Policy.ToString();
+                    Line($"/// <summary>\"{Xml(preset.Name)}\": {RoutingPolicyNames.Format(preset.Policy)}, knob {Double(preset.Value)}.{(preset.Description == null ? "" : " " + Xml(preset.Description))}</summary>");
                     Line($"public static {Rt}RoutingOptions {names[i]} => new {Rt}RoutingOptions({Rt}RoutingPolicy.{policy}, {Double(preset.Value)});");
                     if (i + 1 < _p.Presets.Count)
                     {
@@ -254,7 +254,7 @@ namespace RouterGen.Generator
                 Line($"{_p.IndexOfModel(_p.Fallback.Model)},");
                 Line("MinSimilarity,");
                 Line($"new string[] {{ {string.Join(", ", _p.Presets.Select(p => Str(p.Name)))} }},");
-                Line($"new {Rt}RoutingOptions[] {{ {string.Join(", ", _p.Presets.Select(p => $"new {Rt}RoutingOptions({Rt}RoutingPolicy.{(p.Policy == PolicyNames.Shortfall ? "Shortfall" : "CostWeighted")}, {Double(p.Value)})"))} }});");
+                Line($"new {Rt}RoutingOptions[] {{ {string.Join(", ", _p.Presets.Select(p => $"new {Rt}RoutingOptions({Rt}RoutingPolicy.{p.Policy}, {Double(p.Value)})"))} }});");
                 _indent--;
                 Line();
             }

@@ -156,7 +156,7 @@ namespace RouterGen.Fitting
                     folds.Add(new FoldPlan(s, 0, fit, eval, positions));
                 }
 
-                return new FoldSchedule(folds, eval, seeds, "split", 1, fit.Length);
+                return new FoldSchedule(folds, eval, seeds, EvaluationMode.Split, 1, fit.Length);
             }
 
             int n = dataset.PromptCount;
@@ -180,12 +180,12 @@ namespace RouterGen.Fitting
                 }
             }
 
-            return new FoldSchedule(folds, all, repeats, "cross-validation", foldCount, n - ((n + foldCount - 1) / foldCount));
+            return new FoldSchedule(folds, all, repeats, EvaluationMode.CrossValidation, foldCount, n - ((n + foldCount - 1) / foldCount));
         }
 
         private sealed record FoldPlan(int Seed, int Fold, IReadOnlyList<int> FitRows, IReadOnlyList<int> EvalRows, IReadOnlyList<int> EvalPositions);
 
-        private sealed record FoldSchedule(List<FoldPlan> Folds, int[] EvalRows, int Seeds, string Mode, int FoldCount, int FitCount);
+        private sealed record FoldSchedule(List<FoldPlan> Folds, int[] EvalRows, int Seeds, EvaluationMode Mode, int FoldCount, int FitCount);
     }
 
     /// <summary>Per-prompt held-out outcomes of every policy point, averaged over repetitions.</summary>
@@ -196,7 +196,7 @@ namespace RouterGen.Fitting
     /// <param name="Costs">Row-major point × evaluation prompt cost of the chosen model.</param>
     /// <param name="ClusterCounts">Cluster count of every fit.</param>
     /// <param name="PriorStrengths">Prior strength of every fit.</param>
-    /// <param name="Mode">"cross-validation" or "split".</param>
+    /// <param name="Mode">Cross-validation or a fixed split.</param>
     /// <param name="Folds">Folds.</param>
     /// <param name="Seeds">Repetitions.</param>
     /// <param name="FitCount">Prompts per fit.</param>
@@ -210,7 +210,7 @@ namespace RouterGen.Fitting
         double[] Costs,
         int[] ClusterCounts,
         double[] PriorStrengths,
-        string Mode,
+        EvaluationMode Mode,
         int Folds,
         int Seeds,
         int FitCount,

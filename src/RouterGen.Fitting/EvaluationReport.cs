@@ -50,8 +50,8 @@ namespace RouterGen.Fitting
         /// <summary>Data set name.</summary>
         public string Dataset { get; init; } = "";
 
-        /// <summary>"cross-validation" or "split".</summary>
-        public string Mode { get; init; } = "";
+        /// <summary>Cross-validation or a fixed split.</summary>
+        public EvaluationMode Mode { get; init; }
 
         /// <summary>Folds (1 for a split).</summary>
         public int Folds { get; init; }

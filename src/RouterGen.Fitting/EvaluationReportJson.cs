@@ -17,7 +17,7 @@ namespace RouterGen.Fitting
             {
                 w.WriteStartObject();
                 w.WriteString("dataset", report.Dataset);
-                w.WriteString("mode", report.Mode);
+                w.WriteString("mode", EvaluationModeNames.Format(report.Mode));
                 w.WriteNumber("folds", report.Folds);
                 w.WriteNumber("seeds", report.Seeds);
                 w.WriteNumber("seed", report.Seed);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading;
 using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
@@ -101,7 +102,7 @@ namespace RouterGen.Fitting
             profile.Presets.Add(new PresetDefinition
             {
                 Name = MaxQualityPreset,
-                Policy = PolicyNames.CostWeighted,
+                Policy = RoutingPolicy.CostWeighted,
                 Value = 0,
                 Description = "Highest expected quality in every cluster, whatever it costs.",
             });
@@ -142,7 +143,7 @@ namespace RouterGen.Fitting
             return new PresetDefinition
             {
                 Name = name,
-                Policy = point.Family == PolicyFamilies.Shortfall ? PolicyNames.Shortfall : PolicyNames.CostWeighted,
+                Policy = point.ToRoutingOptions().Policy,
                 Value = point.Knob,
                 Description = description,
             };
@@ -173,7 +174,7 @@ namespace RouterGen.Fitting
             notes.Append(CultureInfo.InvariantCulture, $"minSimilarity = {options.Fit.MinSimilarityQuantile.ToString("R", CultureInfo.InvariantCulture)} quantile of fit prompts' similarity to their centroid; fallback = best global model. ");
             notes.Append(CultureInfo.InvariantCulture, $"Presets and heldOutMetrics from {Describe(report)}.");
             provenance.Notes = notes.ToString();
-            string prefix = report.Mode == "split" ? "test." : $"cv{report.Folds}x{report.Seeds}.";
+            string prefix = report.Mode == EvaluationMode.Split ? "test." : $"cv{report.Folds}x{report.Seeds}.";
             var metrics = provenance.HeldOutMetrics;
             metrics[prefix + "prompts"] = report.PromptCount;
             metrics[prefix + "best-single.quality"] = report.BestSingle.Quality;
@@ -181,7 +182,7 @@ namespace RouterGen.Fitting
             metrics[prefix + "oracle.quality"] = report.Oracle.Quality;
             foreach (PresetDefinition preset in fitted.Profile.Presets)
             {
-                PointResult? point = report.Find(preset.Policy == PolicyNames.Shortfall ? PolicyFamilies.Shortfall : PolicyFamilies.CostWeighted, preset.Value);
+                PointResult? point = report.Find(RoutingPolicyNames.Format(preset.Policy), preset.Value);
                 if (point is not null)
                 {
                     metrics[prefix + preset.Name + ".quality"] = point.Quality;
@@ -193,7 +194,7 @@ namespace RouterGen.Fitting
         }
 
         private static string Describe(EvaluationReport report) =>
-            report.Mode == "split"
+            report.Mode == EvaluationMode.Split
                 ? $"held-out evaluation on the test split ({report.PromptCount} prompts)"
                 : $"{report.Folds}-fold cross-validation x {report.Seeds} shuffle(s) ({report.PromptCount} prompts)";
 

@@ -9,11 +9,11 @@ namespace RouterGen.Fitting
     /// <summary>Policy families compared by held-out evaluation.</summary>
     public static class PolicyFamilies
     {
-        /// <summary>Nearest cluster, cost-weighted utility (knob = cost weight; 0 is the argmax of quality).</summary>
-        public const string CostWeighted = "cost-weighted";
+        /// <summary>Nearest cluster, cost-weighted utility (knob = cost weight; 0 is the argmax of quality): <see cref="RoutingPolicy.CostWeighted"/>.</summary>
+        public const string CostWeighted = RoutingPolicyNames.CostWeighted;
 
-        /// <summary>Nearest cluster, HyDRA shortfall matching (knob = τ).</summary>
-        public const string Shortfall = "shortfall";
+        /// <summary>Nearest cluster, HyDRA shortfall matching (knob = τ): <see cref="RoutingPolicy.Shortfall"/>.</summary>
+        public const string Shortfall = RoutingPolicyNames.Shortfall;
 
         /// <summary>Avengers-Pro style: statistics blended over the top-n nearest clusters by similarity, then cost-weighted (knob = cost weight).</summary>
         public const string SoftClusters = "top-n-clusters";
@@ -31,7 +31,17 @@ namespace RouterGen.Fitting
     public sealed record PolicyPoint(string Family, double Knob)
     {
         /// <summary>True for families a deployed router can run (and presets can name).</summary>
-        public bool IsRuntimePolicy => Family is PolicyFamilies.CostWeighted or PolicyFamilies.Shortfall;
+        public bool IsRuntimePolicy => RoutingPolicyNames.TryParse(Family, out _);
+
+        /// <summary>The routing options a deployed router runs this point with.</summary>
+        /// <exception cref="InvalidOperationException">The point is not a runtime policy (<see cref="IsRuntimePolicy"/>).</exception>
+        public RoutingOptions ToRoutingOptions() =>
+            RoutingPolicyNames.TryParse(Family, out RoutingPolicy policy)
+                ? new RoutingOptions(policy, Knob)
+                : throw new InvalidOperationException($"{this} is an evaluation baseline, not a policy a router runs.");
+
+        /// <summary>The point of a runtime policy at a knob value.</summary>
+        public static PolicyPoint Of(RoutingPolicy policy, double knob) => new(RoutingPolicyNames.Format(policy), knob);
 
         /// <summary>True for routing families (not the global-best or random baselines).</summary>
         public bool IsRouter => Family is PolicyFamilies.CostWeighted or PolicyFamilies.Shortfall or PolicyFamilies.SoftClusters;
@@ -208,7 +218,7 @@ namespace RouterGen.Fitting
                             break;
                         default:
                             // Exactly what RouterProfile.Route does after its centroid search, without repeating the search per knob.
-                            var routing = new RoutingOptions(point.Family == PolicyFamilies.Shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, point.Knob);
+                            RoutingOptions routing = point.ToRoutingOptions();
                             model = tables.TryDecideOffFastPath(nearest, similarity, routing, out RouteDecision decision)
                                 ? decision.ModelIndex
                                 : router.WinnerAt(nearest, routing.Policy, routing.Knob);

@@ -25,12 +25,6 @@ namespace RouterGen.Onnx
     /// </remarks>
     public sealed class OnnxEmbedder : IBatchEmbedder, IDisposable
     {
-        /// <summary>Pooling name: average of the token vectors under the attention mask (sentence-transformers' default).</summary>
-        public const string MeanPooling = "mean";
-
-        /// <summary>Pooling name: the vector of the first ([CLS]) token.</summary>
-        public const string ClsPooling = "cls";
-
         private const int DefaultMaxTokens = 256;
 
         private readonly InferenceSession _session;
@@ -59,13 +53,13 @@ namespace RouterGen.Onnx
         private char[] _text = new char[256];
         private bool _disposed;
 
-        private OnnxEmbedder(string source, OnnxModelFolder? folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, string pooling, string? prefix, int maxTokens, int batchSize)
+        private OnnxEmbedder(string source, OnnxModelFolder? folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, EmbeddingPooling pooling, string? prefix, int maxTokens, int batchSize)
         {
             Source = source;
             Folder = folder;
             _session = session;
             _tokenizer = tokenizer;
-            _meanPooling = pooling == MeanPooling;
+            _meanPooling = pooling == EmbeddingPooling.Mean;
             _prefix = prefix ?? "";
             _maxTokens = maxTokens;
             _batchSize = batchSize;
@@ -125,7 +119,7 @@ namespace RouterGen.Onnx
         {
             options ??= new OnnxEmbedderOptions();
             OnnxModelFolder folder = OnnxModelFolder.Open(directory);
-            string pooling = NormalisePooling(options.Pooling ?? folder.DefaultPooling ?? MeanPooling, folder.ModelPath);
+            EmbeddingPooling pooling = CheckPooling(options.Pooling ?? folder.DefaultPooling ?? EmbeddingPooling.Mean, folder.ModelPath);
             int modelLimit = Math.Min(folder.ModelMaxLength ?? int.MaxValue, folder.MaxPositionEmbeddings ?? int.MaxValue);
             BertTokenizer tokenizer = folder.CreateTokenizer();
             string sha256 = folder.ComputeModelSha256();
@@ -149,7 +143,7 @@ namespace RouterGen.Onnx
             ArgumentNullException.ThrowIfNull(vocabulary);
             ArgumentNullException.ThrowIfNull(source);
             options ??= new OnnxEmbedderOptions();
-            string pooling = NormalisePooling(options.Pooling ?? MeanPooling, source);
+            EmbeddingPooling pooling = CheckPooling(options.Pooling ?? EmbeddingPooling.Mean, source);
             BertTokenizer tokenizer = OnnxModelFolder.CreateTokenizer(vocabulary, source, lowerCase: true, stripAccents: true, tokenizeCjk: true);
             string sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
             return Create(source, null, tokenizer, sha256, pooling, options.Prefix, int.MaxValue, options, sessionOptions => new InferenceSession(model, sessionOptions));
@@ -319,15 +313,14 @@ namespace RouterGen.Onnx
             }
         }
 
-        private static string NormalisePooling(string pooling, string modelPath) => pooling.ToUpperInvariant() switch
-        {
-            "MEAN" => MeanPooling,
-            "CLS" => ClsPooling,
-            _ => throw new OnnxModelException($"Pooling '{pooling}' for {modelPath} is not supported; use 'mean' or 'cls'."),
-        };
+        // The options are settable from code, so a value cast from an integer can arrive here.
+        private static EmbeddingPooling CheckPooling(EmbeddingPooling pooling, string modelPath) =>
+            pooling is EmbeddingPooling.Mean or EmbeddingPooling.Cls
+                ? pooling
+                : throw new OnnxModelException($"Pooling '{pooling}' for {modelPath} is not supported; use {EmbeddingPoolingNames.Expected}.");
 
         private static OnnxEmbedder Create(
-            string source, OnnxModelFolder? folder, BertTokenizer tokenizer, string sha256, string pooling, string? prefix, int modelLimit, OnnxEmbedderOptions options,
+            string source, OnnxModelFolder? folder, BertTokenizer tokenizer, string sha256, EmbeddingPooling pooling, string? prefix, int modelLimit, OnnxEmbedderOptions options,
             Func<SessionOptions, InferenceSession> openSession)
         {
             int maxTokens = options.MaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);

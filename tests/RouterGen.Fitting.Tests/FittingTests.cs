@@ -128,7 +128,7 @@ namespace RouterGen.Fitting.Tests
                     continue;
                 }
 
-                var routing = new RoutingOptions(points[p].Family == PolicyFamilies.Shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, points[p].Knob);
+                RoutingOptions routing = points[p].ToRoutingOptions();
                 for (int i = 0; i < eval.Length; i++)
                 {
                     RouteDecision decision = router.Route(data.Prompts[eval[i]].Text, routing);

@@ -104,8 +104,8 @@ namespace RouterGen.Generator.Tests
                 profile.Clusters.Add(cluster);
             }
 
-            profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = PolicyNames.CostWeighted, Value = 0 });
-            profile.Presets.Add(new PresetDefinition { Name = "frugal", Policy = PolicyNames.Shortfall, Value = 0.05 });
+            profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = RoutingPolicy.CostWeighted, Value = 0 });
+            profile.Presets.Add(new PresetDefinition { Name = "frugal", Policy = RoutingPolicy.Shortfall, Value = 0.05 });
             return ProfileWriter.ToJson(profile);
         }
 

@@ -103,8 +103,8 @@ namespace RouterGen.Onnx.Tests
         public void Unknown_pooling_is_refused()
         {
             SmallModels.Write(_folder.Path, SmallModels.Tiny);
-            var e = Assert.Throws<OnnxModelException>(() => OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = "max" }));
-            Assert.Contains("Pooling 'max'", e.Message, StringComparison.Ordinal);
+            var e = Assert.Throws<OnnxModelException>(() => OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = (EmbeddingPooling)7 }));
+            Assert.Contains("Pooling '7'", e.Message, StringComparison.Ordinal);
         }
     }
 }

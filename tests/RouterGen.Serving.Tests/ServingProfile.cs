@@ -84,9 +84,9 @@ namespace RouterGen.Serving.Tests
                 ],
                 Presets =
                 [
-                    new PresetDefinition { Name = "max-quality", Policy = PolicyNames.CostWeighted, Value = 0 },
-                    new PresetDefinition { Name = "balanced", Policy = PolicyNames.Shortfall, Value = 0.05 },
-                    new PresetDefinition { Name = "cheapest", Policy = PolicyNames.CostWeighted, Value = 1 },
+                    new PresetDefinition { Name = "max-quality", Policy = RoutingPolicy.CostWeighted, Value = 0 },
+                    new PresetDefinition { Name = "balanced", Policy = RoutingPolicy.Shortfall, Value = 0.05 },
+                    new PresetDefinition { Name = "cheapest", Policy = RoutingPolicy.CostWeighted, Value = 1 },
                 ],
                 Fallback = new FallbackDefinition { Model = "mid", MinSimilarity = 0.05 },
                 Provenance = new ProvenanceDefinition { Dataset = "hand-written", Tool = "RouterGen.Serving.Tests" },

@@ -36,8 +36,8 @@ namespace RouterGen.Tests
                 });
             }
 
-            profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = PolicyNames.CostWeighted, Value = 0 });
-            profile.Presets.Add(new PresetDefinition { Name = "within-5", Policy = PolicyNames.Shortfall, Value = 0.05 });
+            profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = RoutingPolicy.CostWeighted, Value = 0 });
+            profile.Presets.Add(new PresetDefinition { Name = "within-5", Policy = RoutingPolicy.Shortfall, Value = 0.05 });
             return profile;
         }
 

@@ -60,7 +60,7 @@ namespace RouterGen.Cli.Commands
                 // No preset in common: compare what both do with default options (maximum quality).
                 output.WriteLine("The profiles share no preset; comparing their default (max quality) routing.");
                 output.WriteLine();
-                WritePreset(before, after, new NamedOptions(PresetOutcomes.DefaultName, RoutingOptions.MaxQuality, PolicyNames.CostWeighted, 0), new NamedOptions(PresetOutcomes.DefaultName, RoutingOptions.MaxQuality, PolicyNames.CostWeighted, 0), output);
+                WritePreset(before, after, new NamedOptions(PresetOutcomes.DefaultName, RoutingOptions.MaxQuality), new NamedOptions(PresetOutcomes.DefaultName, RoutingOptions.MaxQuality), output);
                 return;
             }
 
@@ -227,11 +227,11 @@ namespace RouterGen.Cli.Commands
                 PresetDefinition? o = a.Presets.Find(x => x.Name == p.Name);
                 if (o is null)
                 {
-                    parts.Add($"added {p.Name} ({p.Policy} {Format.Number(p.Value)})");
+                    parts.Add($"added {p.Name} ({RoutingPolicyNames.Format(p.Policy)} {Format.Number(p.Value)})");
                 }
                 else if (o.Policy != p.Policy || !o.Value.Equals(p.Value))
                 {
-                    parts.Add($"{p.Name} {o.Policy} {Format.Number(o.Value)} → {p.Policy} {Format.Number(p.Value)}");
+                    parts.Add($"{p.Name} {RoutingPolicyNames.Format(o.Policy)} {Format.Number(o.Value)} → {RoutingPolicyNames.Format(p.Policy)} {Format.Number(p.Value)}");
                 }
             }
 

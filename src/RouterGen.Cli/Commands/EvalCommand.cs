@@ -130,7 +130,7 @@ namespace RouterGen.Cli.Commands
             }
 
             var singles = report.Singles.Select(s => new PlotPoint(s.TotalCostUsd, s.Quality, s.ModelId)).ToList();
-            string mode = report.Mode == "split" ? $"test split, {report.PromptCount} prompts" : $"{report.Folds}-fold CV x {report.Seeds}, {report.PromptCount} prompts";
+            string mode = report.Mode == EvaluationMode.Split ? $"test split, {report.PromptCount} prompts" : $"{report.Folds}-fold CV x {report.Seeds}, {report.PromptCount} prompts";
             return FrontierPlot.RenderSvg(
                 title ?? $"{report.Dataset}: held-out quality vs total cost ({mode})",
                 series,

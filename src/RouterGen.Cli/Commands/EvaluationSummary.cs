@@ -12,7 +12,7 @@ namespace RouterGen.Cli.Commands
     {
         public static void WriteHeadline(EvaluationReport report, TextWriter output)
         {
-            string mode = report.Mode == "split"
+            string mode = report.Mode == EvaluationMode.Split
                 ? $"fit on {report.FitPromptCount} train prompts, evaluated on {report.PromptCount} test prompts"
                 + (report.Seeds > 1 ? $", averaged over {report.Seeds} k-means seeds" : "")
                 : $"{report.Folds}-fold cross-validation x {report.Seeds} shuffle(s) over {report.PromptCount} prompts";

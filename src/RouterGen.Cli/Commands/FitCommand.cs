@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using RouterGen.Fitting;
 using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Cli.Commands
 {
@@ -89,7 +90,7 @@ namespace RouterGen.Cli.Commands
 
                 foreach (PresetDefinition preset in result.Profile.Presets)
                 {
-                    writer.WriteLine($"Preset {preset.Name}: {preset.Policy} {preset.Value.ToString("0.#####", CultureInfo.InvariantCulture)} — {preset.Description}");
+                    writer.WriteLine($"Preset {preset.Name}: {RoutingPolicyNames.Format(preset.Policy)} {preset.Value.ToString("0.#####", CultureInfo.InvariantCulture)} — {preset.Description}");
                 }
 
                 writer.WriteLine();

@@ -137,7 +137,7 @@ namespace RouterGen.Cli.Commands
             value is >= 0 and <= 1 ? value : throw new UserInputException($"{option} must be in [0, 1], got {Format.Number(value)}.");
 
         private static string Describe(in RoutingOptions options) =>
-            $"{(options.Policy == RoutingPolicy.Shortfall ? PolicyNames.Shortfall : PolicyNames.CostWeighted)} {Format.Number(options.Knob)}";
+            $"{RoutingPolicyNames.Format(options.Policy)} {Format.Number(options.Knob)}";
 
         /// <summary>Embeds and routes the prompt, then writes the decision and its explanation as markdown.</summary>
         internal static void Explain(RouterProfile profile, IEmbedder embedder, string prompt, in RoutingOptions options, string optionsText, TextWriter output)

@@ -5,7 +5,14 @@ using RouterGen.Routing;
 namespace RouterGen.Cli.Reporting
 {
     /// <summary>A knob setting with the name reports show for it.</summary>
-    internal sealed record NamedOptions(string Name, RoutingOptions Options, string Policy, double Knob);
+    internal sealed record NamedOptions(string Name, RoutingOptions Options)
+    {
+        /// <summary>The policy's name, as profiles write it.</summary>
+        public string Policy => RoutingPolicyNames.Format(Options.Policy);
+
+        /// <summary>The knob value.</summary>
+        public double Knob => Options.Knob;
+    }
 
     /// <summary>
     /// What a profile decides at each of its presets, cluster by cluster, computed by the runtime router itself (not by
@@ -23,12 +30,12 @@ namespace RouterGen.Cli.Reporting
             foreach (PresetDefinition preset in profile.Definition.Presets)
             {
                 profile.Tables.TryGetPreset(preset.Name, out RoutingOptions options);
-                result.Add(new NamedOptions(preset.Name, options, preset.Policy, preset.Value));
+                result.Add(new NamedOptions(preset.Name, options));
             }
 
             if (result.Count == 0)
             {
-                result.Add(new NamedOptions(DefaultName, RoutingOptions.MaxQuality, PolicyNames.CostWeighted, 0));
+                result.Add(new NamedOptions(DefaultName, RoutingOptions.MaxQuality));
             }
 
             return result;

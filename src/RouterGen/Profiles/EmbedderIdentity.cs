@@ -1,6 +1,7 @@
 // Shared between the runtime and the source generator (linked source, netstandard2.0).
 using System;
 using System.Globalization;
+using RouterGen.Embedding;
 
 namespace RouterGen.Profiles
 {
@@ -27,7 +28,7 @@ namespace RouterGen.Profiles
 
         /// <summary>The identity of an ONNX embedder: model hash, pooling, prefix and token limit.</summary>
         public static string ForOnnx(int dimension, OnnxEmbedderParameters p) =>
-            string.Format(CultureInfo.InvariantCulture, "onnx/v1;dim={0};sha256={1};pooling={2};maxTokens={3};prefix={4}", dimension, p.ModelSha256, p.Pooling, p.MaxTokens, p.Prefix ?? "");
+            string.Format(CultureInfo.InvariantCulture, "onnx/v1;dim={0};sha256={1};pooling={2};maxTokens={3};prefix={4}", dimension, p.ModelSha256, EmbeddingPoolingNames.Format(p.Pooling), p.MaxTokens, p.Prefix ?? "");
 
         /// <summary>64-bit FNV-1a over the bit patterns of the values, as 16 hex digits.</summary>
         public static string Fingerprint(float[] values)

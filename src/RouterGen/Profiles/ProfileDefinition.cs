@@ -1,5 +1,7 @@
 // Shared between the runtime and the source generator (linked source, netstandard2.0).
 using System.Collections.Generic;
+using RouterGen.Embedding;
+using RouterGen.Routing;
 
 namespace RouterGen.Profiles
 {
@@ -119,8 +121,8 @@ namespace RouterGen.Profiles
         /// <summary>Lower-case hex SHA-256 of model.onnx.</summary>
         public string ModelSha256 { get; set; } = "";
 
-        /// <summary>"mean" or "cls".</summary>
-        public string Pooling { get; set; } = "mean";
+        /// <summary>How token vectors become one embedding.</summary>
+        public EmbeddingPooling Pooling { get; set; } = EmbeddingPooling.Mean;
 
         /// <summary>Text prepended to every prompt (e5's "query: ").</summary>
         public string? Prefix { get; set; }
@@ -179,24 +181,14 @@ namespace RouterGen.Profiles
         /// <summary>Preset name, such as "max-quality".</summary>
         public string Name { get; set; } = "";
 
-        /// <summary>"cost-weighted" (knob = cost weight in [0,1]) or "shortfall" (knob = quality shortfall τ in [0,1]).</summary>
-        public string Policy { get; set; } = PolicyNames.CostWeighted;
+        /// <summary>The in-cluster rule: cost-weighted (knob = cost weight in [0,1]) or shortfall (knob = quality shortfall τ in [0,1]).</summary>
+        public RoutingPolicy Policy { get; set; } = RoutingPolicy.CostWeighted;
 
         /// <summary>The knob value.</summary>
         public double Value { get; set; }
 
         /// <summary>Optional explanation of how the value was chosen.</summary>
         public string? Description { get; set; }
-    }
-
-    /// <summary>Names of routing policies as written in profiles.</summary>
-    public static class PolicyNames
-    {
-        /// <summary>Maximise (1 − w)·quality − w·normalised cost.</summary>
-        public const string CostWeighted = "cost-weighted";
-
-        /// <summary>HyDRA: the cheapest model whose quality is within τ of the cluster's best.</summary>
-        public const string Shortfall = "shortfall";
     }
 
     /// <summary>The out-of-distribution rule.</summary>

@@ -3,6 +3,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using RouterGen.Embedding;
+using RouterGen.Routing;
 
 namespace RouterGen.Profiles
 {
@@ -376,12 +378,12 @@ namespace RouterGen.Profiles
 
                 if (fields.Optional("pooling") is JsonValue pooling && ReadString(pooling, "embedder.parameters.pooling") is string pool)
                 {
-                    if (pool != "mean" && pool != "cls")
+                    if (!EmbeddingPoolingNames.TryParse(pool, out EmbeddingPooling parsed))
                     {
-                        Report(ProfileProblemIds.InvalidValue, pooling, $"embedder.parameters.pooling \"{pool}\" is not known; expected \"mean\" or \"cls\".");
+                        Report(ProfileProblemIds.InvalidValue, pooling, $"embedder.parameters.pooling \"{pool}\" is not known; expected {EmbeddingPoolingNames.Expected}.");
                     }
 
-                    p.Pooling = pool;
+                    p.Pooling = parsed;
                 }
 
                 if (fields.Optional("prefix") is JsonValue prefix && prefix.Kind != JsonValueKind.Null)
@@ -649,12 +651,12 @@ namespace RouterGen.Profiles
 
                     if (fields.Required("policy") is JsonValue policyValue && ReadString(policyValue, path + ".policy") is string policy)
                     {
-                        if (policy != PolicyNames.CostWeighted && policy != PolicyNames.Shortfall)
+                        if (!RoutingPolicyNames.TryParse(policy, out RoutingPolicy parsed))
                         {
-                            Report(ProfileProblemIds.InvalidValue, policyValue, $"{path}.policy \"{policy}\" is not known; expected \"{PolicyNames.CostWeighted}\" or \"{PolicyNames.Shortfall}\".");
+                            Report(ProfileProblemIds.InvalidValue, policyValue, $"{path}.policy \"{policy}\" is not known; expected {RoutingPolicyNames.Expected}.");
                         }
 
-                        preset.Policy = policy;
+                        preset.Policy = parsed;
                     }
 
                     if (fields.Required("value") is JsonValue knob && ReadNumber(knob, path + ".value") is double v)

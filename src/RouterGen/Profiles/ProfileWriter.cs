@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using RouterGen.Embedding;
+using RouterGen.Routing;
 
 namespace RouterGen.Profiles
 {
@@ -86,7 +88,7 @@ namespace RouterGen.Profiles
             for (int p = 0; p < profile.Presets.Count; p++)
             {
                 PresetDefinition preset = profile.Presets[p];
-                w.Append("    { \"name\": ").Append(Str(preset.Name)).Append(", \"policy\": ").Append(Str(preset.Policy)).Append(", \"value\": ").Append(Num(preset.Value));
+                w.Append("    { \"name\": ").Append(Str(preset.Name)).Append(", \"policy\": ").Append(Str(RoutingPolicyNames.Format(preset.Policy))).Append(", \"value\": ").Append(Num(preset.Value));
                 if (preset.Description != null)
                 {
                     w.Append(", \"description\": ").Append(Str(preset.Description));
@@ -157,7 +159,7 @@ namespace RouterGen.Profiles
             else if (e.Onnx is OnnxEmbedderParameters o)
             {
                 p.Add($"\"modelSha256\": {Str(o.ModelSha256)}");
-                p.Add($"\"pooling\": {Str(o.Pooling)}");
+                p.Add($"\"pooling\": {Str(EmbeddingPoolingNames.Format(o.Pooling))}");
                 if (o.Prefix != null)
                 {
                     p.Add($"\"prefix\": {Str(o.Prefix)}");

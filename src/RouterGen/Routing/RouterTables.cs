@@ -272,7 +272,7 @@ namespace RouterGen.Routing
             for (int p = 0; p < presetNames.Length; p++)
             {
                 presetNames[p] = profile.Presets[p].Name;
-                presetOptions[p] = new RoutingOptions(profile.Presets[p].Policy == PolicyNames.Shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, profile.Presets[p].Value);
+                presetOptions[p] = new RoutingOptions(profile.Presets[p].Policy, profile.Presets[p].Value);
             }
 
             var ids = new string[models];

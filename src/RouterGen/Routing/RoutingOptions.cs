@@ -3,22 +3,6 @@ using System.Numerics;
 
 namespace RouterGen.Routing
 {
-    /// <summary>Which rule picks a model inside a cluster.</summary>
-    public enum RoutingPolicy
-    {
-        /// <summary>
-        /// Maximise (1 − w)·quality − w·cost/scale, where the knob w in [0, 1] is the cost weight and scale is the profile's
-        /// largest per-request cost. w = 0 is maximum quality; w = 1 is the cheapest model.
-        /// </summary>
-        CostWeighted = 0,
-
-        /// <summary>
-        /// HyDRA's shortfall matching: the cheapest model whose expected quality is within τ (the knob, in quality units:
-        /// 0.03 = 3 points) of the best expected quality in the cluster.
-        /// </summary>
-        Shortfall = 1,
-    }
-
     /// <summary>
     /// A per-request set of allowed models (for example, models that are up, or within a tenant's contract), as bits over
     /// profile model indices. The default value allows every model.
