@@ -60,7 +60,7 @@ namespace RouterGen.Extensions.AI
             return options;
         }
 
-        /// <summary>The routing decision of a response from a <see cref="RoutingChatClient"/>, or null when it was not routed.</summary>
+        /// <summary>The routing decision of a response from a <see cref="RouterGenChatClient"/>, or null when it was not routed.</summary>
         public static RoutedChatDecision? GetRouteDecision(this ChatResponse response)
         {
             ArgumentNullException.ThrowIfNull(response);

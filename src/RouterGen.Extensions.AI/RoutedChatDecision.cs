@@ -5,7 +5,7 @@ using RouterGen.Routing;
 namespace RouterGen.Extensions.AI
 {
     /// <summary>
-    /// How <see cref="RoutingChatClient"/> served one request: the model that answered, the cluster that decided it, and
+    /// How <see cref="RouterGenChatClient"/> served one request: the model that answered, the cluster that decided it, and
     /// what the profile expects of that model there. Attached to every routed response
     /// (see <see cref="ChatRoutingExtensions.GetRouteDecision(Microsoft.Extensions.AI.ChatResponse)"/>).
     /// </summary>

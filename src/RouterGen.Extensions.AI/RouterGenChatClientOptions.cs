@@ -3,20 +3,22 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using RouterGen.Routing;
+using RouterGen.Serving;
 
 namespace RouterGen.Extensions.AI
 {
-    /// <summary>Settings of a <see cref="RoutingChatClient"/>.</summary>
-    public sealed class RoutingChatClientOptions
+    /// <summary>
+    /// Settings of a <see cref="RouterGenChatClient"/>. The plain properties bind from configuration
+    /// (<c>services.Configure&lt;RouterGenChatClientOptions&gt;(configuration.GetSection("RouterGen"))</c>); the delegates
+    /// and <see cref="Cascade"/> are set in code.
+    /// </summary>
+    public sealed class RouterGenChatClientOptions
     {
         /// <summary>
-        /// Preset used when a request names none (see <see cref="ChatRoutingExtensions.WithRoutingPreset"/>). When null,
-        /// <see cref="DefaultRouting"/> applies.
+        /// Preset used when a request names none (see <see cref="ChatRoutingExtensions.WithRoutingPreset"/>). When null, the
+        /// profile's first preset applies, as in the proxy (see <see cref="RoutingRequest.DefaultPreset"/>).
         /// </summary>
         public string? DefaultPreset { get; set; }
-
-        /// <summary>Policy and knob used when neither the request nor <see cref="DefaultPreset"/> says otherwise; maximum quality by default.</summary>
-        public RoutingOptions DefaultRouting { get; set; } = RoutingOptions.MaxQuality;
 
         /// <summary>
         /// Most model calls per request, the first included: when a call throws, the next-ranked allowed model is tried until
@@ -49,8 +51,14 @@ namespace RouterGen.Extensions.AI
         /// </summary>
         public Func<ChatOptions?, string?>? ConversationKey { get; set; }
 
-        /// <summary>Most conversations remembered; the least recently used is forgotten first.</summary>
+        /// <summary>
+        /// Most conversations remembered in this process when no <see cref="Microsoft.Extensions.Caching.Hybrid.HybridCache"/>
+        /// is given; the least recently used is forgotten first.
+        /// </summary>
         public int StickyConversationCapacity { get; set; } = 10_000;
+
+        /// <summary>How long a conversation's route is remembered in a <see cref="Microsoft.Extensions.Caching.Hybrid.HybridCache"/>.</summary>
+        public TimeSpan StickyConversationDuration { get; set; } = TimeSpan.FromHours(1);
     }
 
     /// <summary>

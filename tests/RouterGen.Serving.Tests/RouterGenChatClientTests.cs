@@ -8,16 +8,17 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using RouterGen.Extensions.AI;
 using RouterGen.Routing;
+using RouterGen.Serving;
 using Xunit;
 
 namespace RouterGen.Serving.Tests
 {
-    public sealed class RoutingChatClientTests
+    public sealed class RouterGenChatClientTests
     {
         private readonly IPromptRouter _router = ServingProfile.CreateRouter();
         private readonly Dictionary<string, FakeChatClient> _models = ServingProfile.ModelIds.ToDictionary(id => id, id => new FakeChatClient(id));
 
-        private RoutingChatClient CreateClient(RoutingChatClientOptions? options = null) =>
+        private RouterGenChatClient CreateClient(RouterGenChatClientOptions? options = null) =>
             new(_router, _models.Select(m => new KeyValuePair<string, IChatClient>(m.Key, m.Value)), options);
 
         private static List<ChatMessage> Ask(string text) => [new ChatMessage(ChatRole.User, text)];
@@ -25,7 +26,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task CodePromptGoesToPremiumAndTheDecisionIsOnTheResponse()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt));
 
@@ -48,7 +49,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task RoutesOnTheLastUserMessageOnly()
         {
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions { DefaultPreset = "balanced" });
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions { DefaultPreset = "balanced" });
             List<ChatMessage> conversation =
             [
                 new ChatMessage(ChatRole.System, ServingProfile.CodePrompt),
@@ -70,7 +71,7 @@ namespace RouterGen.Serving.Tests
         [InlineData("cheapest", "cheap")]
         public async Task PresetFromChatOptionsDecides(string preset, string expected)
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions().WithRoutingPreset(preset));
 
@@ -81,7 +82,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task AutoPresetModelIdAndKnobOverride()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse viaModelId = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ModelId = "auto:balanced" });
             ChatResponse viaKnob = await client.GetResponseAsync(
@@ -98,7 +99,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task AllowedModelsOverrideExcludesPremium()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt), new ChatOptions().WithAllowedModels("cheap", "mid"));
 
@@ -109,7 +110,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task ModelIdOfAServedModelPinsIt()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt), new ChatOptions { ModelId = "cheap" });
 
@@ -120,11 +121,19 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task BadPerRequestSettingsAreClearErrors()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
-            ArgumentException unknownPreset = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions().WithRoutingPreset("turbo")));
-            ArgumentException unknownModel = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions { ModelId = "gpt-9" }));
-            ArgumentException unknownAllowed = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions().WithAllowedModels("gpt-9")));
+            RoutingRequestException unknownPreset = await Assert.ThrowsAsync<RoutingRequestException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions().WithRoutingPreset("turbo")));
+            RoutingRequestException unknownModel = await Assert.ThrowsAsync<RoutingRequestException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions { ModelId = "gpt-9" }));
+            RoutingRequestException unknownAllowed = await Assert.ThrowsAsync<RoutingRequestException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions().WithAllowedModels("gpt-9")));
+            RoutingRequestException badPolicy = await Assert.ThrowsAsync<RoutingRequestException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions { ModelId = "auto:fastest:0.3" }));
+            RoutingRequestException badKnob = await Assert.ThrowsAsync<RoutingRequestException>(() => client.GetResponseAsync(Ask("hi"), new ChatOptions { ModelId = "auto:cost-weighted:1.5" }));
+
+            Assert.Equal("unknown_preset", unknownPreset.Code);
+            Assert.Equal("model_not_found", unknownModel.Code);
+            Assert.Equal("allowed_models", unknownAllowed.Field);
+            Assert.Equal("invalid_knob", badPolicy.Code);
+            Assert.Contains("[0, 1]", badKnob.Message, StringComparison.Ordinal);
 
             Assert.Contains("no preset 'turbo'", unknownPreset.Message, StringComparison.Ordinal);
             Assert.Contains("balanced", unknownPreset.Message, StringComparison.Ordinal);
@@ -136,7 +145,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task RoutingSettingsAreNotForwardedAndCallerOptionsAreUnchanged()
         {
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
             ChatOptions options = new ChatOptions { ModelId = "auto", Temperature = 0.3f }.WithRoutingPreset("balanced");
             options.AdditionalProperties!["vendor.flag"] = true;
 
@@ -154,7 +163,7 @@ namespace RouterGen.Serving.Tests
         public async Task FailedModelFallsBackToTheNextRanked()
         {
             _models["premium"].FailWith = new HttpRequestException("503 from premium");
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt));
 
@@ -175,8 +184,8 @@ namespace RouterGen.Serving.Tests
                 model.FailWith = new HttpRequestException("down: " + model.Name);
             }
 
-            using RoutingChatClient single = CreateClient(new RoutingChatClientOptions { MaxAttempts = 1 });
-            using RoutingChatClient two = CreateClient(new RoutingChatClientOptions { MaxAttempts = 2 });
+            using RouterGenChatClient single = CreateClient(new RouterGenChatClientOptions { MaxAttempts = 1 });
+            using RouterGenChatClient two = CreateClient(new RouterGenChatClientOptions { MaxAttempts = 2 });
 
             HttpRequestException original = await Assert.ThrowsAsync<HttpRequestException>(() => single.GetResponseAsync(Ask(ServingProfile.CodePrompt)));
             AggregateException all = await Assert.ThrowsAsync<AggregateException>(() => two.GetResponseAsync(Ask(ServingProfile.CodePrompt)));
@@ -193,7 +202,7 @@ namespace RouterGen.Serving.Tests
             using var cancellation = new CancellationTokenSource();
             await cancellation.CancelAsync();
             _models["premium"].FailWith = new OperationCanceledException(cancellation.Token);
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             await Assert.ThrowsAsync<OperationCanceledException>(() => client.GetResponseAsync(Ask(ServingProfile.CodePrompt), null, cancellation.Token));
 
@@ -204,7 +213,7 @@ namespace RouterGen.Serving.Tests
         public async Task StreamingCarriesTheDecisionAndFallsBackBeforeTheFirstToken()
         {
             _models["premium"].FailWith = new HttpRequestException("premium refused the connection");
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             List<ChatResponseUpdate> updates = [];
             await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(Ask(ServingProfile.CodePrompt)))
@@ -224,7 +233,7 @@ namespace RouterGen.Serving.Tests
         public async Task StreamThatAlreadyYieldedTokensIsNotRestarted()
         {
             _models["premium"].StreamFailsAfter = 1;
-            using RoutingChatClient client = CreateClient();
+            using RouterGenChatClient client = CreateClient();
 
             var received = new List<string>();
             InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
@@ -244,7 +253,7 @@ namespace RouterGen.Serving.Tests
         public async Task CascadeKeepsTheCheapAnswerWhenTheCheckAccepts()
         {
             var judged = new List<string>();
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions
             {
                 Cascade = new ChatCascade((step, _) =>
                 {
@@ -266,7 +275,7 @@ namespace RouterGen.Serving.Tests
         public async Task CascadeEscalatesToAModelExpectedToDoBetterWhenRejected()
         {
             var judged = new List<(int Step, string Model, string Text)>();
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions
             {
                 Cascade = new ChatCascade((step, _) =>
                 {
@@ -290,7 +299,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task CascadeReturnsTheLastAnswerWhenStepsRunOut()
         {
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions
             {
                 Cascade = new ChatCascade((_, _) => ValueTask.FromResult(false)) { MaxSteps = 2 },
             });
@@ -305,7 +314,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task StickyConversationKeepsItsFirstModel()
         {
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions { StickyConversations = true, DefaultPreset = "balanced" });
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions { StickyConversations = true, DefaultPreset = "balanced" });
 
             ChatResponse first = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "conv-1" });
             ChatResponse second = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt), new ChatOptions { ConversationId = "conv-1" });
@@ -323,7 +332,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task StickyConversationRoutesAgainWhenTheRequestChangesItsOptions()
         {
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions { StickyConversations = true });
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions { StickyConversations = true });
 
             await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "c" }.WithRoutingPreset("cheapest"));
             ChatResponse changed = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "c" });
@@ -335,7 +344,7 @@ namespace RouterGen.Serving.Tests
         [Fact]
         public async Task StickyCacheIsBounded()
         {
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions { StickyConversations = true, StickyConversationCapacity = 1, DefaultPreset = "balanced" });
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions { StickyConversations = true, StickyConversationCapacity = 1, DefaultPreset = "balanced" });
 
             await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "a" });
             await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "b" });
@@ -350,7 +359,7 @@ namespace RouterGen.Serving.Tests
         public async Task StickyConversationMovesToTheModelThatAnsweredAfterAFallback()
         {
             _models["cheap"].FailWith = new HttpRequestException("cheap down");
-            using RoutingChatClient client = CreateClient(new RoutingChatClientOptions { StickyConversations = true, DefaultPreset = "balanced" });
+            using RouterGenChatClient client = CreateClient(new RouterGenChatClientOptions { StickyConversations = true, DefaultPreset = "balanced" });
 
             ChatResponse first = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt), new ChatOptions { ConversationId = "c" });
             _models["cheap"].FailWith = null;
@@ -367,14 +376,14 @@ namespace RouterGen.Serving.Tests
             var services = new ServiceCollection();
             services.AddKeyedChatClient("cheap", _models["cheap"]);
             services.AddKeyedChatClient("premium", _models["premium"]);
-            services.AddRoutingChatClient(_ => _router, o => o.DefaultPreset = "balanced");
+            services.AddRouterGenChatClient(_ => _router, o => o.DefaultPreset = "balanced");
             using ServiceProvider provider = services.BuildServiceProvider();
 
             IChatClient client = provider.GetRequiredService<IChatClient>();
             ChatResponse code = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt));
             ChatResponse chat = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt));
 
-            Assert.NotNull(client.GetService<RoutingChatClient>());
+            Assert.NotNull(client.GetService<RouterGenChatClient>());
             Assert.Equal("premium", code.ModelId);
             Assert.Equal("cheap", chat.ModelId);
             Assert.Equal(0, _models["mid"].CallCount);
@@ -384,7 +393,7 @@ namespace RouterGen.Serving.Tests
         public void DependencyInjectionWithoutAnyModelClientExplainsWhat()
         {
             var services = new ServiceCollection();
-            services.AddRoutingChatClient(_ => _router);
+            services.AddRouterGenChatClient(_ => _router);
             using ServiceProvider provider = services.BuildServiceProvider();
 
             InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IChatClient>());
@@ -393,10 +402,10 @@ namespace RouterGen.Serving.Tests
         }
 
         [Fact]
-        public async Task UseRoutingSendsTheRoutedModelIdToTheSharedInnerClient()
+        public async Task UseRouterGenSendsTheRoutedModelIdToTheSharedInnerClient()
         {
             var gateway = new FakeChatClient("gateway");
-            using IChatClient client = new ChatClientBuilder(gateway).UseRouting(_router, o => o.DefaultPreset = "balanced").Build();
+            using IChatClient client = new ChatClientBuilder(gateway).UseRouterGen(_router, o => o.DefaultPreset = "balanced").Build();
 
             ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.ChatPrompt));
 
