@@ -46,7 +46,7 @@ namespace RouterGen.Extensions.AI
             }
 
             AdditionalPropertiesDictionary properties = options.AdditionalProperties ??= new AdditionalPropertiesDictionary();
-            properties[PolicyKey] = policy == RoutingPolicy.Shortfall ? "shortfall" : "cost-weighted";
+            properties[PolicyKey] = RoutingPolicyNames.Format(policy);
             properties[KnobKey] = knob;
             return options;
         }

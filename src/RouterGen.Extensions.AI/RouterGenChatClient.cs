@@ -276,7 +276,7 @@ namespace RouterGen.Extensions.AI
 
             RouteDecision decision = plan.Decision;
             LogDecision(_logger, plan.Attempts[0].ModelId, decision.ClusterIndex, decision.ClusterLabel, decision.Similarity, request.Preset,
-                ModelSelector.PolicyName(decision.Options.Policy), decision.Options.Knob, plan.IsSticky, decision.IsFallback);
+                RoutingPolicyNames.Format(decision.Options.Policy), decision.Options.Knob, plan.IsSticky, decision.IsFallback);
             return new RequestState(request, plan, plan.Start(), cascade);
         }
 
@@ -320,11 +320,10 @@ namespace RouterGen.Extensions.AI
         private static RoutingPolicy ParsePolicy(object? value) => value switch
         {
             RoutingPolicy policy => policy,
-            string s when s == "shortfall" => RoutingPolicy.Shortfall,
-            string s when s == "cost-weighted" => RoutingPolicy.CostWeighted,
+            string s when RoutingPolicyNames.TryParse(s, out RoutingPolicy parsed) => parsed,
             JsonElement { ValueKind: JsonValueKind.String } e => ParsePolicy(e.GetString()),
             _ => throw new RoutingRequestException(
-                $"'{ChatRoutingExtensions.PolicyKey}' must be \"cost-weighted\" or \"shortfall\", not '{value}'.", RoutingRequestError.InvalidKnob, ChatRoutingExtensions.PolicyKey),
+                $"'{ChatRoutingExtensions.PolicyKey}' must be {RoutingPolicyNames.Expected}, not '{value}'.", RoutingRequestError.InvalidKnob, ChatRoutingExtensions.PolicyKey),
         };
 
         private static IEnumerable<string>? ReadAllowedModels(AdditionalPropertiesDictionary? properties)

@@ -64,13 +64,12 @@ namespace RouterGen.Serving
 
             string policyName = rest[..colon];
             string knobText = rest[(colon + 1)..];
-            RoutingPolicy policy = policyName switch
+            if (!RoutingPolicyNames.TryParse(policyName, out RoutingPolicy policy))
             {
-                "cost-weighted" => RoutingPolicy.CostWeighted,
-                "shortfall" => RoutingPolicy.Shortfall,
-                _ => throw new RoutingRequestException(
-                    $"Model '{model}': '{policyName}' is not a policy; use 'auto:cost-weighted:<knob>' or 'auto:shortfall:<knob>'.", RoutingRequestError.InvalidKnob, "model"),
-            };
+                throw new RoutingRequestException(
+                    $"Model '{model}': '{policyName}' is not a policy ({RoutingPolicyNames.Expected}); use 'auto:<policy>:<knob>'.", RoutingRequestError.InvalidKnob, "model");
+            }
+
             return new ModelSelector(null, new RoutingOptions(policy, ParseKnob(knobText, model)), null);
         }
 
@@ -88,9 +87,6 @@ namespace RouterGen.Serving
 
         /// <summary>The model name that selects <paramref name="options"/>' policy and knob.</summary>
         public static string Format(in RoutingOptions options) =>
-            string.Create(CultureInfo.InvariantCulture, $"{AutoPrefix}{PolicyName(options.Policy)}:{options.Knob:R}");
-
-        /// <summary>The spelling of a policy in model names and telemetry.</summary>
-        public static string PolicyName(RoutingPolicy policy) => policy == RoutingPolicy.Shortfall ? "shortfall" : "cost-weighted";
+            string.Create(CultureInfo.InvariantCulture, $"{AutoPrefix}{RoutingPolicyNames.Format(options.Policy)}:{options.Knob:R}");
     }
 }

@@ -45,7 +45,7 @@ namespace RouterGen.Serving
                 activity.SetTag("routergen.similarity", (double)decision.Similarity);
                 activity.SetTag("routergen.out_of_distribution", decision.IsFallback);
                 activity.SetTag("routergen.preset", plan.Request.Preset);
-                activity.SetTag("routergen.policy", ModelSelector.PolicyName(decision.Options.Policy));
+                activity.SetTag("routergen.policy", RoutingPolicyNames.Format(decision.Options.Policy));
                 activity.SetTag("routergen.knob", decision.Options.Knob);
                 activity.SetTag("routergen.model", first.ModelId);
                 activity.SetTag("routergen.reason", ReasonName(first.Reason));
