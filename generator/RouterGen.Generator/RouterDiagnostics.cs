@@ -28,12 +28,13 @@ namespace RouterGen.Generator
         public static readonly DiagnosticDescriptor ClusterModelMismatch = Create(ProfileProblemIds.ClusterModelMismatch, "Cluster statistics name an unknown model or omit one");
         public static readonly DiagnosticDescriptor InvalidValue = Create(ProfileProblemIds.InvalidValue, "Value not allowed");
         public static readonly DiagnosticDescriptor GeneratorFailure = Create(ProfileProblemIds.GeneratorFailure, "Internal generator failure");
+        public static readonly DiagnosticDescriptor RouterClassCollidesWithNamespace = Create(ProfileProblemIds.RouterClassCollidesWithNamespace, "Router class has the name of another router's namespace");
 
         private static readonly DiagnosticDescriptor[] All =
         {
             MalformedJson, MissingField, UnknownField, WrongType, UnsupportedFormatVersion, CentroidDimensionMismatch,
             NonFiniteNumber, DuplicateId, QualityOutOfRange, NegativeCost, EmptyProfile, UnknownFallbackModel,
-            DuplicateRouterClass, ProfileTooLarge, ClusterModelMismatch, InvalidValue, GeneratorFailure,
+            DuplicateRouterClass, ProfileTooLarge, ClusterModelMismatch, InvalidValue, GeneratorFailure, RouterClassCollidesWithNamespace,
         };
 
         /// <summary>The descriptor for a problem id (the generic failure descriptor for an unknown id).</summary>

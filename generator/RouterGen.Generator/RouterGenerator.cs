@@ -65,9 +65,28 @@ namespace RouterGen.Generator
 
         private static void Emit(SourceProductionContext context, ImmutableArray<RouterOutput> outputs)
         {
-            // Ordinal order of paths makes "which duplicate is reported" independent of file enumeration order.
-            var firstByClass = new Dictionary<string, RouterOutput>(StringComparer.Ordinal);
-            foreach (RouterOutput output in outputs.OrderBy(o => o.ProfilePath, StringComparer.Ordinal))
+            // Ordinal order of paths makes "which duplicate is reported" and the hint names independent of file enumeration order.
+            List<RouterOutput> ordered = outputs.OrderBy(o => o.ProfilePath, StringComparer.Ordinal).ToList();
+
+            // Every namespace (and enclosing namespace) a generated router lives in: a class of one of those names would collide.
+            var namespaces = new Dictionary<string, RouterOutput>(StringComparer.Ordinal);
+            foreach (RouterOutput output in ordered.Where(o => o.FullClassName != null))
+            {
+                string ns = output.FullClassName!;
+                for (int dot = ns.LastIndexOf('.'); dot > 0; dot = ns.LastIndexOf('.'))
+                {
+                    ns = ns.Substring(0, dot);
+                    if (!namespaces.ContainsKey(ns))
+                    {
+                        namespaces.Add(ns, output);
+                    }
+                }
+            }
+
+            // Case-insensitive: class names differing only in case make hint names (and files on Windows and macOS) clash.
+            var firstByClass = new Dictionary<string, RouterOutput>(StringComparer.OrdinalIgnoreCase);
+            var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (RouterOutput output in ordered)
             {
                 foreach (DiagnosticInfo diagnostic in output.Diagnostics)
                 {
@@ -81,21 +100,42 @@ namespace RouterGen.Generator
 
                 if (firstByClass.TryGetValue(output.FullClassName, out RouterOutput? first))
                 {
-                    DiagnosticInfo at = output.NameLocation ?? new DiagnosticInfo("", "", output.ProfilePath, 0, 0, 1, 1, 1, 1);
-                    context.ReportDiagnostic(new DiagnosticInfo(
-                        Profiles.ProfileProblemIds.DuplicateRouterClass,
-                        $"Profiles '{Path.GetFileName(first.ProfilePath)}' and '{Path.GetFileName(output.ProfilePath)}' both generate class '{output.FullClassName}'; rename one (field \"name\") or give it another \"namespace\". Only the first is generated.",
-                        at.Path, at.Start, at.Length, at.Line, at.Column, at.EndLine, at.EndColumn).ToDiagnostic());
+                    string sameCase = first.FullClassName == output.FullClassName ? "both generate class" : "generate classes differing only in case,";
+                    string classes = first.FullClassName == output.FullClassName ? $"'{output.FullClassName}'" : $"'{first.FullClassName}' and '{output.FullClassName}'";
+                    ReportAtName(context, output, Profiles.ProfileProblemIds.DuplicateRouterClass,
+                        $"Profiles '{Path.GetFileName(first.ProfilePath)}' and '{Path.GetFileName(output.ProfilePath)}' {sameCase} {classes}; rename one (field \"name\") or give it another \"namespace\". Only the first is generated.");
+                    continue;
+                }
+
+                if (namespaces.TryGetValue(output.FullClassName, out RouterOutput? owner))
+                {
+                    ReportAtName(context, output, Profiles.ProfileProblemIds.RouterClassCollidesWithNamespace,
+                        $"Class '{output.FullClassName}' would collide with the namespace of the router generated from '{Path.GetFileName(owner.ProfilePath)}'; rename it (field \"name\") or change one \"namespace\".");
                     continue;
                 }
 
                 firstByClass.Add(output.FullClassName, output);
-                context.AddSource(output.HintName, output.Source);
+                string hintName = GeneratedCodeText.HintName(output.FullClassName, hintNames);
+                try
+                {
+                    context.AddSource(hintName, output.Source);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    // AddSource throws on a bad or duplicate hint name; a generator bug must not take the build down.
+                    ReportAtName(context, output, Profiles.ProfileProblemIds.GeneratorFailure,
+                        $"RouterGen failed to add the generated router '{hintName}' ({e.GetType().Name}: {e.Message}). Please report this.");
+                }
             }
         }
 
-        private static bool IsDottedName(string? name) =>
-            !string.IsNullOrEmpty(name) && name!.Split('.').All(Profiles.ProfileReader.IsIdentifier);
+        private static void ReportAtName(SourceProductionContext context, RouterOutput output, string id, string message)
+        {
+            DiagnosticInfo at = output.NameLocation ?? new DiagnosticInfo("", "", output.ProfilePath, 0, 0, 1, 1, 1, 1);
+            context.ReportDiagnostic(new DiagnosticInfo(id, message, at.Path, at.Start, at.Length, at.Line, at.Column, at.EndLine, at.EndColumn).ToDiagnostic());
+        }
+
+        private static bool IsDottedName(string? name) => !string.IsNullOrEmpty(name) && Profiles.RouterClassName.NamespaceProblem(name!) == null;
     }
 
     /// <summary>Names of the tracked pipeline steps (used by the incremental-caching tests).</summary>

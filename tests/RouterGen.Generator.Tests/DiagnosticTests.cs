@@ -14,7 +14,7 @@ namespace RouterGen.Generator.Tests
     /// </summary>
     public sealed class DiagnosticTests
     {
-        private const string ProfilePath = "/project/Routing/tiny.router.json";
+        internal const string ProfilePath = "/project/Routing/tiny.router.json";
 
         [Fact]
         public void MalformedJsonIsRG0001AtTheFault()
@@ -92,15 +92,26 @@ namespace RouterGen.Generator.Tests
         public void TwoProfilesGeneratingTheSameClassAreRG0013AndOnlyTheFirstIsGenerated()
         {
             string text = File.ReadAllText(GeneratorHarness.FixturePath("tiny.router.json"));
+            AssertSecondProfileRefused(text, text, "RG0013", "\"TinyRouter\"");
+        }
+
+        /// <summary>
+        /// Runs two profiles together; asserts the second alone is refused with <paramref name="id"/> at its
+        /// <paramref name="nameValue"/>, the first is generated, the result compiles and the generator did not throw.
+        /// </summary>
+        internal static Diagnostic AssertSecondProfileRefused(string first, string second, string id, string nameValue)
+        {
             GeneratorOutcome outcome = GeneratorHarness.Run(
-                new InMemoryAdditionalText("/project/a/tiny.router.json", text),
-                new InMemoryAdditionalText("/project/b/tiny-copy.router.json", text));
+                new InMemoryAdditionalText("/project/a/first.router.json", first),
+                new InMemoryAdditionalText("/project/b/second.router.json", second));
+            Assert.Null(outcome.Result.Results.Single().Exception);
             Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
-            Assert.Equal("RG0013", diagnostic.Id);
-            Assert.Equal("/project/b/tiny-copy.router.json", diagnostic.Location.GetLineSpan().Path);
-            Assert.Equal(text.IndexOf("\"TinyRouter\"", StringComparison.Ordinal), diagnostic.Location.SourceSpan.Start);
+            Assert.Equal(id, diagnostic.Id);
+            Assert.Equal("/project/b/second.router.json", diagnostic.Location.GetLineSpan().Path);
+            Assert.Equal(second.IndexOf(nameValue, StringComparison.Ordinal), diagnostic.Location.SourceSpan.Start);
             Assert.Single(outcome.Sources);
             Assert.Empty(outcome.CompileProblems());
+            return diagnostic;
         }
 
         [Fact]
@@ -166,14 +177,14 @@ namespace RouterGen.Generator.Tests
             Assert.Empty(outcome.Sources);
         }
 
-        private static string Mutate(Action<JsonObject> change)
+        internal static string Mutate(Action<JsonObject> change)
         {
             JsonObject profile = JsonNode.Parse(File.ReadAllText(GeneratorHarness.FixturePath("tiny.router.json")))!.AsObject();
             change(profile);
             return profile.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         }
 
-        private static Diagnostic AssertReported(string text, string id, string? at = null, string? message = null)
+        internal static Diagnostic AssertReported(string text, string id, string? at = null, string? message = null)
         {
             GeneratorOutcome outcome = GeneratorHarness.Run(new InMemoryAdditionalText(ProfilePath, text));
             Assert.DoesNotContain(outcome.GeneratorDiagnostics, d => d.Id == "RG0017");

@@ -20,7 +20,8 @@ namespace RouterGen.Generator.Tests
     /// <summary>Runs the generator in-process on profile texts, the way the compiler does, and compiles the result.</summary>
     internal static class GeneratorHarness
     {
-        public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+        // Diagnose: XML doc comments are parsed and checked, so a profile string that breaks a doc comment is a warning here.
+        public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
         private static readonly Lazy<MetadataReference[]> References = new(() =>
         {

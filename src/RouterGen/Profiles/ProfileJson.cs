@@ -472,13 +472,15 @@ namespace RouterGen.Profiles
     {
         /// <summary>
         /// A double-quoted literal that is valid both as JSON and as a C# regular string: quotes, backslashes, control
-        /// characters and the characters C# treats as line breaks (U+0085, U+2028, U+2029) are escaped.
+        /// characters, the characters C# treats as line breaks (U+0085, U+2028, U+2029), format characters, noncharacters
+        /// and unpaired surrogates are escaped. The generator's string literals all come from here.
         /// </summary>
         public static string Quote(string value)
         {
             var s = new StringBuilder(value.Length + 2).Append('"');
-            foreach (char c in value)
+            for (int i = 0; i < value.Length; i++)
             {
+                char c = value[i];
                 switch (c)
                 {
                     case '"': s.Append("\\\""); break;
@@ -487,7 +489,7 @@ namespace RouterGen.Profiles
                     case '\r': s.Append("\\r"); break;
                     case '\t': s.Append("\\t"); break;
                     default:
-                        if (c < ' ' || c == '\u0085' || c == '\u2028' || c == '\u2029')
+                        if (NeedsEscape(value, i))
                         {
                             s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                         }
@@ -501,6 +503,26 @@ namespace RouterGen.Profiles
             }
 
             return s.Append('"').ToString();
+        }
+
+        // Escaped as \uXXXX (valid in JSON and C#): control characters and line breaks (a raw one ends a C# string literal),
+        // format characters such as bidirectional overrides (they reorder the text a reviewer sees around the literal),
+        // the noncharacters U+FFFE/U+FFFF and unpaired surrogates (not encodable as UTF-8).
+        private static bool NeedsEscape(string value, int i)
+        {
+            char c = value[i];
+            if (char.IsHighSurrogate(c))
+            {
+                return i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1]);
+            }
+
+            if (char.IsLowSurrogate(c))
+            {
+                return i == 0 || !char.IsHighSurrogate(value[i - 1]);
+            }
+
+            return char.IsControl(c) || c == '\u2028' || c == '\u2029' || c == '\uFFFE' || c == '\uFFFF' ||
+                char.GetUnicodeCategory(c) == UnicodeCategory.Format;
         }
     }
 }

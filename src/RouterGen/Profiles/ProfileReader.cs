@@ -61,6 +61,9 @@ namespace RouterGen.Profiles
 
         /// <summary>The generator itself failed (a bug); reported instead of crashing the build.</summary>
         public const string GeneratorFailure = "RG0017";
+
+        /// <summary>A router class would have the name of another router's namespace (generator only).</summary>
+        public const string RouterClassCollidesWithNamespace = "RG0018";
     }
 
     /// <summary>A problem found in a profile, with where it is.</summary>
@@ -115,6 +118,22 @@ namespace RouterGen.Profiles
         public IReadOnlyList<ProfileProblem> Problems { get; }
     }
 
+    /// <summary>Which characters and how many a profile string field accepts (see docs/profile-format.md).</summary>
+    internal enum StringRule
+    {
+        /// <summary>One line of visible text, at most <see cref="ProfileReader.MaxIdLength"/> characters.</summary>
+        Id,
+
+        /// <summary>Like <see cref="Id"/>, up to <see cref="ProfileReader.MaxTextLength"/> characters (the embedder identity).</summary>
+        Identity,
+
+        /// <summary>Any well-formed text, at most <see cref="ProfileReader.MaxLabelLength"/> characters.</summary>
+        Label,
+
+        /// <summary>Any well-formed text, at most <see cref="ProfileReader.MaxTextLength"/> characters.</summary>
+        Text,
+    }
+
     /// <summary>Reads and validates profile JSON.</summary>
     public static class ProfileReader
     {
@@ -129,6 +148,15 @@ namespace RouterGen.Profiles
 
         /// <summary>Largest embedding dimension.</summary>
         public const int MaxDimension = 8192;
+
+        /// <summary>Longest id: model and cluster ids, held-out metric keys, the ONNX prefix, provenance tool and time.</summary>
+        public const int MaxIdLength = 256;
+
+        /// <summary>Longest cluster label.</summary>
+        public const int MaxLabelLength = 1024;
+
+        /// <summary>Longest free text: description, display names, provenance dataset, attribution and notes, identity.</summary>
+        public const int MaxTextLength = 4096;
 
         /// <summary>Parses and validates profile text. Never throws for bad input: problems are returned.</summary>
         public static ProfileReadResult Read(string text)
@@ -188,25 +216,21 @@ namespace RouterGen.Profiles
                 }
 
                 JsonValue? name = fields.Required("name");
-                if (name != null && ReadString(name, "name") is string n)
+                if (name != null && ReadString(name, "name", StringRule.Text) is string n)
                 {
-                    if (!IsIdentifier(n))
+                    if (RouterClassName.NameProblem(n) is string problem)
                     {
-                        Report(ProfileProblemIds.InvalidValue, name, $"name \"{n}\" must be a C# identifier (letters, digits, '_'; not starting with a digit): it becomes the router's class name.");
+                        Report(ProfileProblemIds.InvalidValue, name, problem);
                     }
 
                     profile.Name = n;
                 }
 
-                if (fields.Optional("namespace") is JsonValue ns && ReadString(ns, "namespace") is string nsText)
+                if (fields.Optional("namespace") is JsonValue ns && ReadString(ns, "namespace", StringRule.Text) is string nsText)
                 {
-                    foreach (string part in nsText.Split('.'))
+                    if (RouterClassName.NamespaceProblem(nsText) is string problem)
                     {
-                        if (!IsIdentifier(part))
-                        {
-                            Report(ProfileProblemIds.InvalidValue, ns, $"namespace \"{nsText}\" is not a dotted C# name.");
-                            break;
-                        }
+                        Report(ProfileProblemIds.InvalidValue, ns, problem);
                     }
 
                     profile.Namespace = nsText;
@@ -214,7 +238,7 @@ namespace RouterGen.Profiles
 
                 if (fields.Optional("description") is JsonValue description)
                 {
-                    profile.Description = ReadString(description, "description");
+                    profile.Description = ReadString(description, "description", StringRule.Text);
                 }
 
                 if (fields.Required("embedder") is JsonValue embedder)
@@ -275,14 +299,15 @@ namespace RouterGen.Profiles
                 }
 
                 JsonValue? identity = fields.Required("identity");
-                if (identity != null && ReadString(identity, "embedder.identity") is string id)
+                if (identity != null && ReadString(identity, "embedder.identity", StringRule.Identity) is string id)
                 {
                     embedder.Identity = id;
                 }
 
                 JsonValue? kind = fields.Required("kind");
-                string? k = kind == null ? null : ReadString(kind, "embedder.kind");
+                string? k = kind == null ? null : ReadString(kind, "embedder.kind", StringRule.Id);
                 JsonValue? parameters = fields.Optional("parameters");
+                int problemsBeforeParameters = _problems.Count;
                 string? expectedIdentity = null;
                 if (k == EmbedderDefinition.HashedNgramsKind)
                 {
@@ -303,7 +328,9 @@ namespace RouterGen.Profiles
 
                 // The identity is derived from the parameters; a hand-edited parameter with a stale identity would let a
                 // router silently accept an embedder that no longer matches its centroids.
-                if (expectedIdentity != null && identity != null && embedder.Identity.Length > 0 && embedder.Identity != expectedIdentity)
+                // A refused parameter is reported once, not again as a stale identity.
+                if (expectedIdentity != null && identity != null && embedder.Identity.Length > 0 && embedder.Identity != expectedIdentity &&
+                    _problems.Count == problemsBeforeParameters)
                 {
                     Report(ProfileProblemIds.InvalidValue, identity, $"embedder.identity \"{embedder.Identity}\" does not match embedder.kind and embedder.parameters, whose identity is \"{expectedIdentity}\".");
                 }
@@ -371,12 +398,17 @@ namespace RouterGen.Profiles
                     return p;
                 }
 
-                if (fields.Optional("modelSha256") is JsonValue sha && ReadString(sha, "embedder.parameters.modelSha256") is string hash)
+                if (fields.Optional("modelSha256") is JsonValue sha && ReadString(sha, "embedder.parameters.modelSha256", StringRule.Id) is string hash)
                 {
+                    if (!IsSha256Hex(hash))
+                    {
+                        Report(ProfileProblemIds.InvalidValue, sha, "embedder.parameters.modelSha256 must be the SHA-256 of model.onnx as 64 lower-case hex digits.");
+                    }
+
                     p.ModelSha256 = hash;
                 }
 
-                if (fields.Optional("pooling") is JsonValue pooling && ReadString(pooling, "embedder.parameters.pooling") is string pool)
+                if (fields.Optional("pooling") is JsonValue pooling && ReadString(pooling, "embedder.parameters.pooling", StringRule.Id) is string pool)
                 {
                     if (!EmbeddingPoolingNames.TryParse(pool, out EmbeddingPooling parsed))
                     {
@@ -388,7 +420,7 @@ namespace RouterGen.Profiles
 
                 if (fields.Optional("prefix") is JsonValue prefix && prefix.Kind != JsonValueKind.Null)
                 {
-                    p.Prefix = ReadString(prefix, "embedder.parameters.prefix");
+                    p.Prefix = ReadString(prefix, "embedder.parameters.prefix", StringRule.Id);
                 }
 
                 p.MaxTokens = OptionalInt(fields, "maxTokens", "embedder.parameters.maxTokens", 2, 8192) ?? p.MaxTokens;
@@ -427,7 +459,7 @@ namespace RouterGen.Profiles
                         continue;
                     }
 
-                    if (fields.Required("id") is JsonValue idValue && ReadString(idValue, path + ".id") is string id)
+                    if (fields.Required("id") is JsonValue idValue && ReadString(idValue, path + ".id", StringRule.Id) is string id)
                     {
                         if (id.Length == 0)
                         {
@@ -447,7 +479,7 @@ namespace RouterGen.Profiles
 
                     if (fields.Optional("displayName") is JsonValue display)
                     {
-                        model.DisplayName = ReadString(display, path + ".displayName");
+                        model.DisplayName = ReadString(display, path + ".displayName", StringRule.Text);
                     }
 
                     if (fields.Required("costPerRequestUsd") is JsonValue cost && ReadCost(cost, path + ".costPerRequestUsd") is double c)
@@ -509,7 +541,7 @@ namespace RouterGen.Profiles
                         continue;
                     }
 
-                    if (fields.Required("id") is JsonValue idValue && ReadString(idValue, path + ".id") is string id)
+                    if (fields.Required("id") is JsonValue idValue && ReadString(idValue, path + ".id", StringRule.Id) is string id)
                     {
                         if (seen.TryGetValue(id, out int first))
                         {
@@ -525,7 +557,7 @@ namespace RouterGen.Profiles
 
                     if (fields.Optional("label") is JsonValue label)
                     {
-                        cluster.Label = ReadString(label, path + ".label") ?? "";
+                        cluster.Label = ReadString(label, path + ".label", StringRule.Label) ?? "";
                     }
 
                     cluster.SampleCount = OptionalInt(fields, "sampleCount", path + ".sampleCount", 0, int.MaxValue, required: true) ?? 0;
@@ -631,7 +663,7 @@ namespace RouterGen.Profiles
                     }
 
                     var preset = new PresetDefinition();
-                    if (fields.Required("name") is JsonValue nameValue && ReadString(nameValue, path + ".name") is string name)
+                    if (fields.Required("name") is JsonValue nameValue && ReadString(nameValue, path + ".name", StringRule.Id) is string name)
                     {
                         if (!IsPresetName(name))
                         {
@@ -649,7 +681,7 @@ namespace RouterGen.Profiles
                         preset.Name = name;
                     }
 
-                    if (fields.Required("policy") is JsonValue policyValue && ReadString(policyValue, path + ".policy") is string policy)
+                    if (fields.Required("policy") is JsonValue policyValue && ReadString(policyValue, path + ".policy", StringRule.Id) is string policy)
                     {
                         if (!RoutingPolicyNames.TryParse(policy, out RoutingPolicy parsed))
                         {
@@ -671,7 +703,7 @@ namespace RouterGen.Profiles
 
                     if (fields.Optional("description") is JsonValue description)
                     {
-                        preset.Description = ReadString(description, path + ".description");
+                        preset.Description = ReadString(description, path + ".description", StringRule.Text);
                     }
 
                     profile.Presets.Add(preset);
@@ -686,7 +718,7 @@ namespace RouterGen.Profiles
                     return;
                 }
 
-                if (fields.Required("model") is JsonValue modelValue && ReadString(modelValue, "fallback.model") is string model)
+                if (fields.Required("model") is JsonValue modelValue && ReadString(modelValue, "fallback.model", StringRule.Id) is string model)
                 {
                     if (profile.Models.Count > 0 && profile.IndexOfModel(model) < 0)
                     {
@@ -716,15 +748,21 @@ namespace RouterGen.Profiles
                     return provenance;
                 }
 
-                provenance.Dataset = fields.Optional("dataset") is JsonValue d ? ReadString(d, "provenance.dataset") : null;
-                provenance.Attribution = fields.Optional("attribution") is JsonValue a ? ReadString(a, "provenance.attribution") : null;
-                provenance.CreatedUtc = fields.Optional("createdUtc") is JsonValue c ? ReadString(c, "provenance.createdUtc") : null;
-                provenance.Tool = fields.Optional("tool") is JsonValue t ? ReadString(t, "provenance.tool") : null;
-                provenance.Notes = fields.Optional("notes") is JsonValue n ? ReadString(n, "provenance.notes") : null;
+                provenance.Dataset = fields.Optional("dataset") is JsonValue d ? ReadString(d, "provenance.dataset", StringRule.Text) : null;
+                provenance.Attribution = fields.Optional("attribution") is JsonValue a ? ReadString(a, "provenance.attribution", StringRule.Text) : null;
+                provenance.CreatedUtc = fields.Optional("createdUtc") is JsonValue c ? ReadString(c, "provenance.createdUtc", StringRule.Id) : null;
+                provenance.Tool = fields.Optional("tool") is JsonValue t ? ReadString(t, "provenance.tool", StringRule.Id) : null;
+                provenance.Notes = fields.Optional("notes") is JsonValue n ? ReadString(n, "provenance.notes", StringRule.Text) : null;
                 if (fields.Optional("heldOutMetrics") is JsonValue metrics && Expect(metrics, JsonValueKind.Object, "provenance.heldOutMetrics"))
                 {
                     foreach (JsonMember member in metrics.Members!)
                     {
+                        if (StringProblem(member.Name, StringRule.Id) is string problem)
+                        {
+                            Report(ProfileProblemIds.InvalidValue, member, $"provenance.heldOutMetrics key {problem}");
+                            continue;
+                        }
+
                         if (ReadNumber(member.Value, $"provenance.heldOutMetrics[\"{member.Name}\"]") is double x)
                         {
                             provenance.HeldOutMetrics[member.Name] = x;
@@ -770,7 +808,21 @@ namespace RouterGen.Profiles
                 return false;
             }
 
-            private string? ReadString(JsonValue value, string path) => Expect(value, JsonValueKind.String, path) ? value.String : null;
+            private string? ReadString(JsonValue value, string path, StringRule rule)
+            {
+                if (!Expect(value, JsonValueKind.String, path))
+                {
+                    return null;
+                }
+
+                if (StringProblem(value.String!, rule) is string problem)
+                {
+                    Report(ProfileProblemIds.InvalidValue, value, path + " " + problem);
+                    return null;
+                }
+
+                return value.String;
+            }
 
             private bool? ReadBool(JsonValue value, string path)
             {
@@ -938,17 +990,63 @@ namespace RouterGen.Profiles
             }
         }
 
-        /// <summary>True when <paramref name="name"/> is a plain C# identifier (ASCII letters, digits, underscore).</summary>
-        public static bool IsIdentifier(string name)
+        /// <summary>True when <paramref name="name"/> is a plain C# identifier (ASCII letters, digits, underscore; not a keyword).</summary>
+        public static bool IsIdentifier(string name) => RouterClassName.IsIdentifier(name);
+
+        /// <summary>
+        /// Why a string value breaks its field's character rule (the text follows the field's path), or null. Every string
+        /// must be well-formed Unicode without the noncharacters U+FFFE/U+FFFF; ids (<see cref="StringRule.Id"/>,
+        /// <see cref="StringRule.Identity"/>) also refuse control characters (C0, DEL, C1), line and paragraph separators and
+        /// format characters (bidirectional overrides, zero-width characters), which have no meaning in an id and could hide
+        /// or reorder text where the id is shown.
+        /// </summary>
+        internal static string? StringProblem(string value, StringRule rule)
         {
-            if (name.Length == 0 || char.IsDigit(name[0]))
+            int max = rule == StringRule.Id ? MaxIdLength : rule == StringRule.Label ? MaxLabelLength : MaxTextLength;
+            if (value.Length > max)
+            {
+                return $"is {value.Length} characters long; at most {max} are allowed.";
+            }
+
+            bool id = rule == StringRule.Id || rule == StringRule.Identity;
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+
+                if (char.IsSurrogate(c))
+                {
+                    return $"holds an unpaired surrogate (U+{(int)c:X4}) at character {i}; text must be well-formed Unicode.";
+                }
+
+                if (c == '\uFFFE' || c == '\uFFFF')
+                {
+                    return $"holds the noncharacter U+{(int)c:X4} at character {i}.";
+                }
+
+                if (id && (char.IsControl(c) || c == '\u2028' || c == '\u2029' || char.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    return $"holds the control, line-break or format character U+{(int)c:X4} at character {i}; ids are one line of visible text.";
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsSha256Hex(string value)
+        {
+            if (value.Length != 64)
             {
                 return false;
             }
 
-            foreach (char c in name)
+            foreach (char c in value)
             {
-                if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
                 {
                     return false;
                 }
