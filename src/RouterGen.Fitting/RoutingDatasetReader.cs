@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.Json;
+using RouterGen.Json;
 
 namespace RouterGen.Fitting
 {
@@ -94,7 +95,8 @@ namespace RouterGen.Fitting
         public static List<DatasetModel> ReadModels(string file, ReadOnlyMemory<byte> utf8)
         {
             utf8 = WithoutByteOrderMark(utf8);
-            IReadOnlyList<int> lines = StrictJsonCheck.Check(file, 1, utf8.Span);
+            var lines = new List<int>();
+            ThrowIfProblem(file, StrictJson.Check(utf8.Span, 1, default, lines));
             using JsonDocument document = JsonDocument.Parse(utf8);
             var all = new List<DatasetModel>();
             var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -216,13 +218,10 @@ namespace RouterGen.Fitting
                     continue;
                 }
 
-                try
+                if (StrictJson.Check(line.Span, lineNumber) is { } problem)
                 {
-                    StrictJsonCheck.Check(file, lineNumber, line.Span);
-                }
-                catch (DatasetException e) when (e.Problem.StartsWith("malformed JSON", StringComparison.Ordinal) && (line.Span.IndexOf("NaN"u8) >= 0 || line.Span.IndexOf("Infinity"u8) >= 0))
-                {
-                    throw new DatasetException(file, lineNumber, e.Field, e.Problem + " (NaN and Infinity are not JSON numbers; every score must be a number in [0, 1])");
+                    bool notJsonNumbers = problem.Malformed && (line.Span.IndexOf("NaN"u8) >= 0 || line.Span.IndexOf("Infinity"u8) >= 0);
+                    ThrowIfProblem(file, notJsonNumbers ? problem with { Problem = problem.Problem + " (NaN and Infinity are not JSON numbers; every score must be a number in [0, 1])" } : problem);
                 }
 
                 using (JsonDocument document = JsonDocument.Parse(line))
@@ -441,6 +440,14 @@ namespace RouterGen.Fitting
             }
 
             return UnitNumber(file, line, path + "." + name, value, double.PositiveInfinity);
+        }
+
+        private static void ThrowIfProblem(string file, StrictJsonProblem? problem)
+        {
+            if (problem is not null)
+            {
+                throw new DatasetException(file, problem.Line, problem.Field, problem.Problem);
+            }
         }
 
         private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

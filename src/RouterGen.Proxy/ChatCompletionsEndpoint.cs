@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -14,6 +15,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using RouterGen.Json;
 using RouterGen.Routing;
 
 namespace RouterGen.Proxy
@@ -44,6 +46,7 @@ namespace RouterGen.Proxy
         private readonly ILogger _logger;
         private readonly UpstreamModel?[] _upstreamOfModel;
         private readonly ModelMask _served;
+        private readonly SecretRedactor _redactor;
 
         public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, HttpClient http, ILogger logger)
         {
@@ -53,6 +56,7 @@ namespace RouterGen.Proxy
             _metrics = metrics;
             _http = http;
             _logger = logger;
+            _redactor = new SecretRedactor(settings.Upstreams.Values.Select(u => u.ApiKey));
             _upstreamOfModel = new UpstreamModel?[_tables.ModelCount];
             ulong served = 0;
             for (int m = 0; m < _tables.ModelCount; m++)
@@ -122,9 +126,43 @@ namespace RouterGen.Proxy
                 // The client went away; there is nobody to answer. Counted as 499 (client closed request), as nginx does.
                 status = 499;
             }
+            catch (BadHttpRequestException e)
+            {
+                // Kestrel's verdict on the upload itself (it ended early, or broke the protocol): the client's fault.
+                status = e.StatusCode;
+                await TryWriteErrorAsync(context, e.StatusCode, "The request body could not be read: " + e.Message, "invalid_request_body").ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // A bug, not a client error: one log entry (secrets masked), an OpenAI-shaped 500, and counted as 500.
+                status = StatusCodes.Status500InternalServerError;
+                _logger.LogError("Chat completion request failed: {Error}", _redactor.Redact(e.ToString()));
+                await TryWriteErrorAsync(context, status.Value, "The proxy failed while handling this request; the error is logged.", "internal_error", type: "server_error").ConfigureAwait(false);
+            }
             finally
             {
                 _metrics.RequestFinished(route, status ?? context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            }
+        }
+
+        // Answers with an error when nothing has been sent yet; otherwise the connection is cut so the client cannot take
+        // a half-sent answer for a whole one.
+        private static async Task TryWriteErrorAsync(HttpContext context, int status, string message, string code, string type = OpenAIError.InvalidRequest)
+        {
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            try
+            {
+                context.Response.Headers.Clear();
+                await OpenAIError.WriteAsync(context, status, message, code, type: type).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                context.Abort();
             }
         }
 
@@ -156,6 +194,14 @@ namespace RouterGen.Proxy
 
         private async Task<string> HandleBodyAsync(HttpContext context, ReadOnlyMemory<byte> body)
         {
+            // Invalid UTF-8, lone-surrogate escapes and duplicate keys anywhere in the body are refused up front, so every
+            // string read below decodes, and what is forwarded is well-formed Unicode JSON.
+            if (StrictJson.Check(body.Span) is { } problem)
+            {
+                await OpenAIError.WriteAsync(context, 400, $"The request body is not valid JSON text: {(problem.Field is null ? "" : $"'{problem.Field}': ")}{problem.Problem}", "invalid_json", problem.Field).ConfigureAwait(false);
+                return "rejected";
+            }
+
             // JsonDocument reads the request in place (no copy, pooled metadata) and the forwarded body is written from it
             // with only "model" replaced; nothing is materialised into a mutable tree.
             JsonDocument document;
@@ -165,7 +211,7 @@ namespace RouterGen.Proxy
             }
             catch (JsonException e)
             {
-                await OpenAIError.WriteAsync(context, 400, $"The request body is not valid JSON: {e.Message}", "invalid_json").ConfigureAwait(false);
+                await OpenAIError.WriteAsync(context, 400, $"The request body is not valid JSON: {StrictJson.FirstSentence(e.Message)}", "invalid_json").ConfigureAwait(false);
                 return "rejected";
             }
 
@@ -193,6 +239,12 @@ namespace RouterGen.Proxy
             if (!request.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             {
                 await OpenAIError.WriteAsync(context, 400, "'messages' is required and must be a non-empty array.", "missing_required_parameter", "messages").ConfigureAwait(false);
+                return "rejected";
+            }
+
+            if (InvalidMessages(messages, out string? param) is { } invalid)
+            {
+                await OpenAIError.WriteAsync(context, 400, invalid, "invalid_type", param).ConfigureAwait(false);
                 return "rejected";
             }
 
@@ -250,6 +302,47 @@ namespace RouterGen.Proxy
 
             await ForwardAsync(context, request, stream, [upstream], null).ConfigureAwait(false);
             return "passthrough";
+        }
+
+        // The shape OpenAI itself requires and the routing text relies on: every message an object with a string role,
+        // every content part an object with a string type.
+        private static string? InvalidMessages(JsonElement messages, out string? param)
+        {
+            int index = 0;
+            foreach (JsonElement message in messages.EnumerateArray())
+            {
+                param = $"messages[{index}]";
+                if (message.ValueKind != JsonValueKind.Object)
+                {
+                    return $"'{param}' must be an object with a 'role' and 'content'.";
+                }
+
+                if (!message.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String)
+                {
+                    param += ".role";
+                    return $"'{param}' must be a string such as \"user\".";
+                }
+
+                if (message.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.Array)
+                {
+                    int part = 0;
+                    foreach (JsonElement contentPart in content.EnumerateArray())
+                    {
+                        if (contentPart.ValueKind != JsonValueKind.Object || !contentPart.TryGetProperty("type", out JsonElement type) || type.ValueKind != JsonValueKind.String)
+                        {
+                            param = FormattableString.Invariant($"messages[{index}].content[{part}].type");
+                            return $"'{param}' is required and must be a string such as \"text\".";
+                        }
+
+                        part++;
+                    }
+                }
+
+                index++;
+            }
+
+            param = null;
+            return null;
         }
 
         // Excludes every model whose expected cost for this request's cluster exceeds the budget, then decides again in the
@@ -323,7 +416,7 @@ namespace RouterGen.Proxy
                 timeout.CancelAfter(upstream.Timeout);
                 long sent = Stopwatch.GetTimestamp();
                 HttpResponseMessage? response = null;
-                byte[]? buffered = null;
+                BufferedAnswer? buffered = null;
                 string? failure = null;
                 try
                 {
@@ -336,8 +429,15 @@ namespace RouterGen.Proxy
                     }
                     else if (!stream || !response.IsSuccessStatusCode)
                     {
-                        // Read the whole answer before sending anything: until then a timeout can still fall back.
-                        buffered = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                        // Read the whole answer before sending anything: until then a timeout can still fall back. The cap
+                        // bounds the memory one answer can take.
+                        await using Stream answer = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                        buffered = await BufferedAnswer.ReadAsync(answer, response.Content.Headers.ContentLength, _settings.Config.MaxUpstreamResponseBytes, timeout.Token).ConfigureAwait(false);
+                        if (buffered is null)
+                        {
+                            failure = "response_too_large";
+                            failures.Add(FormattableString.Invariant($"{upstream.ModelId} (answer larger than {_settings.Config.MaxUpstreamResponseBytes} bytes)"));
+                        }
                     }
                 }
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
@@ -349,6 +449,12 @@ namespace RouterGen.Proxy
                 {
                     failure = "connection";
                     failures.Add($"{upstream.ModelId} ({e.HttpRequestError})");
+                }
+                catch (IOException)
+                {
+                    // The upstream connection broke while the answer was being read.
+                    failure = "connection";
+                    failures.Add($"{upstream.ModelId} (connection broken)");
                 }
 
                 if (failure is not null)
@@ -365,16 +471,18 @@ namespace RouterGen.Proxy
                 }
 
                 using (response)
+                using (buffered)
                 {
                     _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
                     timeout.CancelAfter(Timeout.InfiniteTimeSpan);
                     WriteRoutingHeaders(context, upstream.ModelId, routed, attempt);
                     context.Response.StatusCode = (int)response!.StatusCode;
-                    context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+                    context.Response.ContentType = HeaderSafe(response.Content.Headers.ContentType?.ToString() ?? "application/json");
                     if (buffered is not null)
                     {
                         context.Response.ContentLength = buffered.Length;
-                        await context.Response.Body.WriteAsync(buffered, aborted).ConfigureAwait(false);
+                        using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
+                        await buffered.WriteToAsync(relay, aborted).ConfigureAwait(false);
                         return;
                     }
 
@@ -396,15 +504,18 @@ namespace RouterGen.Proxy
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.Headers.CacheControl = "no-cache";
             byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
             try
             {
                 await using Stream source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
                 int read;
                 while ((read = await source.ReadAsync(chunk, aborted).ConfigureAwait(false)) > 0)
                 {
-                    await context.Response.Body.WriteAsync(chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
+                    await relay.WriteAsync(chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
                     await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
                 }
+
+                await relay.CompleteAsync(aborted).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
             {
@@ -489,7 +600,7 @@ namespace RouterGen.Proxy
             foreach (JsonElement message in messages.EnumerateArray())
             {
                 last = message;
-                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out JsonElement role) && role.ValueEquals("user"u8))
+                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out JsonElement role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("user"u8))
                 {
                     lastUser = message;
                 }
@@ -514,7 +625,7 @@ namespace RouterGen.Proxy
             var joined = new StringBuilder();
             foreach (JsonElement part in content.EnumerateArray())
             {
-                if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out JsonElement type) && type.ValueEquals("text"u8) &&
+                if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("text"u8) &&
                     part.TryGetProperty("text", out JsonElement text) && text.ValueKind == JsonValueKind.String)
                 {
                     if (joined.Length > 0)

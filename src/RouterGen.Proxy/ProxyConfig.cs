@@ -9,6 +9,15 @@ namespace RouterGen.Proxy
     /// </summary>
     public sealed class ProxyConfig
     {
+        /// <summary>Largest value of <see cref="MaxRequestBodyBytes"/> and <see cref="MaxUpstreamResponseBytes"/>: 1 GiB.</summary>
+        public const long MaxBodyBytesLimit = 1L << 30;
+
+        /// <summary>Largest value of <see cref="MaxAttempts"/> (a router ranks at most 64 models).</summary>
+        public const int MaxAttemptsLimit = 64;
+
+        /// <summary>Largest timeout in seconds: one day.</summary>
+        public const double MaxTimeoutSeconds = 86_400;
+
         /// <summary>Path of the router profile (<c>*.router.json</c>), relative to the configuration file.</summary>
         public string? Profile { get; set; }
 
@@ -20,6 +29,13 @@ namespace RouterGen.Proxy
 
         /// <summary>Largest accepted request body in bytes (1 MiB by default); larger requests get 413.</summary>
         public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+        /// <summary>
+        /// Largest upstream answer the proxy buffers, in bytes (32 MiB by default): non-streamed answers and error bodies
+        /// are read whole before anything is sent, so that a failure can still fall back. A larger answer counts as a
+        /// failed attempt (reason <c>response_too_large</c>). Streamed answers are relayed as they arrive and not capped.
+        /// </summary>
+        public long MaxUpstreamResponseBytes { get; set; } = 32 * 1024 * 1024;
 
         /// <summary>
         /// Largest expected cost in USD of one routed request. Models whose expected cost for the request's cluster exceeds
@@ -65,6 +81,7 @@ namespace RouterGen.Proxy
         PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
         ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
     [JsonSerializable(typeof(ProxyConfig))]
     internal sealed partial class ProxyConfigJsonContext : JsonSerializerContext

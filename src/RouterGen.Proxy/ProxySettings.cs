@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using RouterGen.Json;
 using RouterGen.Routing;
 
 namespace RouterGen.Proxy
@@ -56,6 +57,18 @@ namespace RouterGen.Proxy
                 throw new ProxyConfigException($"{path}: cannot read the proxy configuration: {e.Message}");
             }
 
+            // Strings the deserializer would fail on (or accept) only as they are bound, and duplicate keys, are refused
+            // here with the key's line and path; the deserializer refuses duplicates as well.
+            if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                bytes = bytes[3..];
+            }
+
+            if (StrictJson.Check(bytes, 1, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) is { } problem)
+            {
+                throw new ProxyConfigException($"{path}:{problem.Line}: {problem.Field ?? "$"}: {problem.Problem}");
+            }
+
             ProxyConfig? config;
             try
             {
@@ -104,24 +117,27 @@ namespace RouterGen.Proxy
             environment ??= Environment.GetEnvironmentVariable;
             string At(string field) => $"{source}:{(lines.TryGetValue(field, out int line) ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}: {field}";
 
-            if (config.MaxRequestBodyBytes < 1024)
+            // Every numeric setting has a range: values past it would overflow a buffer size or a timer at the first
+            // request instead of failing here, where the message can name the field.
+            if (config.MaxRequestBodyBytes is < 1024 or > ProxyConfig.MaxBodyBytesLimit)
             {
-                throw new ProxyConfigException($"{At("maxRequestBodyBytes")}: must be at least 1024, not {config.MaxRequestBodyBytes}.");
+                throw new ProxyConfigException($"{At("maxRequestBodyBytes")}: must be from 1024 to {ProxyConfig.MaxBodyBytesLimit} (1 GiB), not {config.MaxRequestBodyBytes}.");
             }
 
-            if (config.MaxAttempts < 1)
+            if (config.MaxUpstreamResponseBytes is < 1024 or > ProxyConfig.MaxBodyBytesLimit)
             {
-                throw new ProxyConfigException($"{At("maxAttempts")}: must be at least 1, not {config.MaxAttempts}.");
+                throw new ProxyConfigException($"{At("maxUpstreamResponseBytes")}: must be from 1024 to {ProxyConfig.MaxBodyBytesLimit} (1 GiB), not {config.MaxUpstreamResponseBytes}.");
             }
 
-            if (!(config.UpstreamTimeoutSeconds > 0))
+            if (config.MaxAttempts is < 1 or > ProxyConfig.MaxAttemptsLimit)
             {
-                throw new ProxyConfigException($"{At("upstreamTimeoutSeconds")}: must be a positive number of seconds.");
+                throw new ProxyConfigException($"{At("maxAttempts")}: must be from 1 to {ProxyConfig.MaxAttemptsLimit}, not {config.MaxAttempts}.");
             }
 
-            if (config.MaxCostPerRequestUsd is double cap && !(cap > 0))
+            CheckTimeout(config.UpstreamTimeoutSeconds, At("upstreamTimeoutSeconds"));
+            if (config.MaxCostPerRequestUsd is double cap && !(cap > 0 && double.IsFinite(cap)))
             {
-                throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive number of USD.");
+                throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive finite number of USD.");
             }
 
             if (config.Urls is { } urls)
@@ -167,13 +183,13 @@ namespace RouterGen.Proxy
                 }
 
                 double timeout = upstream.TimeoutSeconds ?? config.UpstreamTimeoutSeconds;
-                if (!(timeout > 0))
+                CheckTimeout(timeout, At(field + ".timeoutSeconds"));
+                if (baseUrl.Fragment.Length > 0)
                 {
-                    throw new ProxyConfigException($"{At(field + ".timeoutSeconds")}: must be a positive number of seconds.");
+                    throw new ProxyConfigException($"{At(field + ".baseUrl")}: must not have a #fragment.");
                 }
 
-                string endpoint = baseUrl.AbsoluteUri.TrimEnd('/') + "/chat/completions";
-                upstreams[entry.Key] = new UpstreamModel(entry.Key, new Uri(endpoint), upstream.UpstreamModel ?? entry.Key, apiKey, TimeSpan.FromSeconds(timeout));
+                upstreams[entry.Key] = new UpstreamModel(entry.Key, ChatCompletionsUrl(baseUrl), upstream.UpstreamModel ?? entry.Key, apiKey, TimeSpan.FromSeconds(timeout));
             }
 
             var keyHashes = new List<byte[]>();
@@ -189,10 +205,34 @@ namespace RouterGen.Proxy
                 {
                     keyHashes.Add(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
                 }
+
+                // Only separators (" , ") would otherwise mean no key is accepted and, silently, none is required.
+                if (keyHashes.Count == 0)
+                {
+                    throw new ProxyConfigException($"{At("clientApiKeysEnv")}: environment variable '{clientVariable}' holds no key, only separators; give the accepted client keys comma-separated, or remove clientApiKeysEnv to serve without client authentication.");
+                }
             }
 
             string? profile = config.Profile is null ? null : Path.GetFullPath(Path.Combine(directory, config.Profile));
             return new ProxySettings(config, profile, upstreams, keyHashes.ToArray());
+        }
+
+        /// <summary>
+        /// The chat completions URL under <paramref name="baseUrl"/>: the path gets <c>/chat/completions</c> and the query
+        /// (Azure OpenAI's <c>?api-version=…</c>) is kept after it.
+        /// </summary>
+        internal static Uri ChatCompletionsUrl(Uri baseUrl)
+        {
+            ArgumentNullException.ThrowIfNull(baseUrl);
+            return new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/') + "/chat/completions" + baseUrl.Query);
+        }
+
+        private static void CheckTimeout(double seconds, string at)
+        {
+            if (!(seconds > 0 && seconds <= ProxyConfig.MaxTimeoutSeconds))
+            {
+                throw new ProxyConfigException($"{at}: must be a number of seconds above 0 and at most {ProxyConfig.MaxTimeoutSeconds} (one day), not {seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
+            }
         }
 
         // System.Text.Json appends "Path: ... | LineNumber: ..." which the message already says in front.

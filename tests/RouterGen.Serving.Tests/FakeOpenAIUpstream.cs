@@ -25,6 +25,7 @@ namespace RouterGen.Serving.Tests
         private readonly ConcurrentDictionary<string, int> _failWithStatus = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (int Status, string[] Chunks)> _replies = new(StringComparer.Ordinal);
 
         private FakeOpenAIUpstream(WebApplication app)
         {
@@ -55,6 +56,9 @@ namespace RouterGen.Serving.Tests
 
         /// <summary>Requests for <paramref name="upstreamModel"/> get this status with an error body (0 = answer normally).</summary>
         public void FailWith(string upstreamModel, int status) => _failWithStatus[upstreamModel] = status;
+
+        /// <summary>Requests for <paramref name="upstreamModel"/> get this status and body, sent as these separately flushed chunks.</summary>
+        public void ReplyWith(string upstreamModel, int status, params string[] chunks) => _replies[upstreamModel] = (status, chunks);
 
         /// <summary>Requests for <paramref name="upstreamModel"/> wait this long before answering.</summary>
         public void Delay(string upstreamModel, TimeSpan delay) => _delay[upstreamModel] = delay;
@@ -97,6 +101,19 @@ namespace RouterGen.Serving.Tests
                 {
                     return;
                 }
+            }
+
+            if (_replies.TryGetValue(model, out (int Status, string[] Chunks) reply))
+            {
+                context.Response.StatusCode = reply.Status;
+                context.Response.ContentType = "application/json";
+                foreach (string chunk in reply.Chunks)
+                {
+                    await context.Response.WriteAsync(chunk);
+                    await context.Response.Body.FlushAsync();
+                }
+
+                return;
             }
 
             if (_failWithStatus.TryGetValue(model, out int status) && status != 0)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -7,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using RouterGen.Proxy;
+using RouterGen.Routing;
 
 namespace RouterGen.Serving.Tests
 {
@@ -22,8 +24,9 @@ namespace RouterGen.Serving.Tests
         private readonly WebApplication _app;
         private readonly string _directory;
 
-        private ProxyUnderTest(WebApplication app, FakeOpenAIUpstream upstream, string directory)
+        private ProxyUnderTest(WebApplication app, FakeOpenAIUpstream upstream, string directory, ConcurrentQueue<string> log)
         {
+            Log = log;
             _app = app;
             Upstream = upstream;
             _directory = directory;
@@ -40,7 +43,10 @@ namespace RouterGen.Serving.Tests
 
         public static string UpstreamKeyOf(string model) => "upstream-secret-" + model;
 
-        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false)
+        /// <summary>Every log entry the proxy wrote, formatted, with its exception's text when it has one.</summary>
+        public ConcurrentQueue<string> Log { get; }
+
+        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null)
         {
             FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
             string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
@@ -68,13 +74,19 @@ namespace RouterGen.Serving.Tests
                 ["CLIENT_KEYS"] = "another-key, " + ClientKey,
             };
             ProxySettings settings = ProxySettings.FromConfig(config, directory, name => environment.GetValueOrDefault(name));
-            WebApplication app = RoutingProxy.Create(settings, settings.LoadRouter(), new RoutingProxyOptions
+            var log = new ConcurrentQueue<string>();
+            IPromptRouter router = settings.LoadRouter();
+            WebApplication app = RoutingProxy.Create(settings, wrapRouter?.Invoke(router) ?? router, new RoutingProxyOptions
             {
                 Urls = "http://127.0.0.1:0",
-                ConfigureLogging = logging => logging.ClearProviders(),
+                ConfigureLogging = logging =>
+                {
+                    logging.ClearProviders();
+                    logging.AddProvider(new CapturingLoggerProvider(log));
+                },
             });
             await app.StartAsync();
-            return new ProxyUnderTest(app, upstream, directory);
+            return new ProxyUnderTest(app, upstream, directory, log);
         }
 
         public async ValueTask DisposeAsync()
@@ -84,6 +96,27 @@ namespace RouterGen.Serving.Tests
             await _app.DisposeAsync();
             await Upstream.DisposeAsync();
             Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>Collects log entries in memory, so tests can check what the proxy logs (and that it logs no stack traces).</summary>
+    internal sealed class CapturingLoggerProvider(ConcurrentQueue<string> entries) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(entries, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> entries, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
         }
     }
 }
