@@ -1,34 +1,65 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using RouterGen.Profiles;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>One candidate cluster count and its cross-validated routing utility.</summary>
+    /// <summary>One candidate (cluster count, prior strength) and its cross-validated routing figures.</summary>
     /// <param name="K">Cluster count.</param>
-    /// <param name="Utility">Mean held-out score of the max-quality router.</param>
-    /// <param name="StandardError">Standard error of the difference in per-prompt score to the best candidate.</param>
-    public sealed record ClusterCountCandidate(int K, double Utility, double StandardError);
+    /// <param name="PriorStrength">Beta prior strength α, or null for k = 1 (one cluster is the global rate whatever α).</param>
+    /// <param name="Aiq">Held-out AIQ of the deployable policies (cost-weighted and shortfall sweeps) on the fit prompts' single-model cost range.</param>
+    /// <param name="MaxQuality">Held-out mean score of the max-quality router (the secondary figure).</param>
+    public sealed record ClusterCountCandidate(int K, double? PriorStrength, double Aiq, double MaxQuality);
 
-    /// <summary>The chosen cluster count and the evidence.</summary>
+    /// <summary>The chosen cluster count and prior strength, and the evidence.</summary>
     /// <param name="K">The chosen count.</param>
+    /// <param name="PriorStrength">The chosen α; null when it is left to the leave-one-out rule (k = 1) or was given.</param>
     /// <param name="Candidates">Every candidate that was tried.</param>
-    public sealed record ClusterCountChoice(int K, IReadOnlyList<ClusterCountCandidate> Candidates);
+    public sealed record ClusterCountChoice(int K, double? PriorStrength, IReadOnlyList<ClusterCountCandidate> Candidates);
 
     /// <summary>
-    /// Chooses k by cross-validated routing utility inside the fit prompts (never the evaluation prompts): for each
-    /// candidate k, inner folds fit clusters and statistics on part of the fit prompts and score the max-quality router on
-    /// the rest. The smallest k whose utility is within one standard error (paired, per prompt) of the best is chosen:
-    /// with a few hundred prompts most differences between neighbouring k are noise, and fewer clusters mean better
-    /// supported statistics. Silhouette and other geometric scores are not used: they measure clusters, not routing.
+    /// Chooses k and the prior strength α by cross-validated frontier area inside the fit prompts (never the evaluation
+    /// prompts): for each candidate k, inner folds cluster part of the fit prompts once, estimate statistics for every α
+    /// candidate, and score every deployable knob on the rest; the candidate with the highest AIQ
+    /// (<see cref="QualityCostFrontier"/>) wins, ties to the smaller k. AIQ rather than max-quality accuracy: when one
+    /// model is best everywhere, clusters cannot raise max quality, but they can buy the same quality for less by sending
+    /// the prompt types where a cheaper model ties to it, and only the whole curve sees that. k = 1 (no routing) stays a
+    /// candidate. Silhouette and other geometric scores are not used: they measure clusters, not routing.
     /// </summary>
     public static class ClusterCountSelection
     {
         /// <summary>Fit prompts per cluster below which a candidate k is not tried.</summary>
         public const int MinPromptsPerCluster = 10;
 
-        /// <summary>Chooses k for a fit on <paramref name="fitRows"/>.</summary>
-        public static ClusterCountChoice Choose(RoutingDataset dataset, EmbeddingMatrix embeddings, EmbedderDefinition embedder, IReadOnlyList<int> fitRows, EvaluationOptions options, ulong seed)
+        /// <summary>Prior strengths tried per k &gt; 1 when none is given: from trusting clusters to trusting global rates.</summary>
+        public static IReadOnlyList<double> PriorStrengthCandidates { get; } = new double[] { 1, 4, 16, 64, 256, 1024 };
+
+        /// <summary>
+        /// What a fit on <paramref name="fitRows"/> uses: a given k and α as they are; whatever is not given chosen by
+        /// <see cref="Choose"/> (a given k is then the only k candidate). Null when both were given.
+        /// </summary>
+        public static ClusterCountChoice? ChooseUnlessGiven(RoutingDataset dataset, EmbeddingMatrix embeddings, EmbedderDefinition embedder, IReadOnlyList<int> fitRows, EvaluationOptions options, ulong seed)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            if (options.Clusters <= 0)
+            {
+                return Choose(dataset, embeddings, embedder, fitRows, options, seed);
+            }
+
+            if (options.Fit.PriorStrength is not null || options.Clusters == 1)
+            {
+                return null;
+            }
+
+            return Choose(dataset, embeddings, embedder, fitRows, options, seed, new[] { options.Clusters });
+        }
+
+        /// <summary>
+        /// Chooses k (among <paramref name="clusterCandidates"/>, default <see cref="EvaluationOptions.ClusterCandidates"/>)
+        /// and α (unless given) for a fit on <paramref name="fitRows"/>.
+        /// </summary>
+        public static ClusterCountChoice Choose(RoutingDataset dataset, EmbeddingMatrix embeddings, EmbedderDefinition embedder, IReadOnlyList<int> fitRows, EvaluationOptions options, ulong seed, IReadOnlyList<int>? clusterCandidates = null)
         {
             ArgumentNullException.ThrowIfNull(dataset);
             ArgumentNullException.ThrowIfNull(embeddings);
@@ -43,69 +74,103 @@ namespace RouterGen.Fitting
 
             new SeededRandom(seed, 0x1234).Shuffle(shuffled);
             int innerFit = fitRows.Count - ((fitRows.Count + folds - 1) / folds);
-            var candidates = new List<int>();
-            foreach (int k in options.ClusterCandidates)
+            var counts = new List<int>();
+            foreach (int k in clusterCandidates ?? options.ClusterCandidates)
             {
                 if (k == 1 || k * MinPromptsPerCluster <= innerFit)
                 {
-                    candidates.Add(k);
+                    counts.Add(k);
                 }
             }
 
-            if (candidates.Count == 0)
+            if (counts.Count == 0)
             {
-                candidates.Add(1);
+                counts.Add(1);
             }
 
-            var points = new[] { new PolicyPoint(PolicyFamilies.CostWeighted, 0) };
-            var settings = new FitSettings
+            PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.IsRuntimePolicy);
+            IReadOnlyList<double?> priors = options.Fit.PriorStrength is double given
+                ? new double?[] { given }
+                : PriorStrengthCandidates.Select(a => (double?)a).ToArray();
+            var kMeans = options.Fit.KMeans.With(seed, Math.Min(2, options.Fit.KMeans.Restarts));
+            SingleModelCostRange(dataset, fitRows, out double costMin, out double costMax);
+            int maxQualityPoint = Array.FindIndex(points, p => p.Family == PolicyFamilies.CostWeighted && p.Knob == 0);
+            var results = new List<ClusterCountCandidate>();
+            foreach (int k in counts)
             {
-                PriorStrength = options.Fit.PriorStrength,
-                MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
-                KMeans = options.Fit.KMeans.With(seed, Math.Min(2, options.Fit.KMeans.Restarts)),
-            };
-            var perPrompt = new double[candidates.Count][];
-            for (int ci = 0; ci < candidates.Count; ci++)
-            {
-                var scores = new double[shuffled.Length];
-                var costs = new double[shuffled.Length];
+                IReadOnlyList<double?> alphas = k == 1 ? new double?[] { options.Fit.PriorStrength } : priors;
+                var scores = new double[alphas.Count][];
+                var costs = new double[alphas.Count][];
+                for (int a = 0; a < alphas.Count; a++)
+                {
+                    scores[a] = new double[points.Length * shuffled.Length];
+                    costs[a] = new double[points.Length * shuffled.Length];
+                }
+
                 for (int f = 0; f < folds; f++)
                 {
                     Split(shuffled, folds, f, out List<int> train, out List<int> test, out List<int> positions);
-                    HeldOutEvaluator.EvaluateFold(dataset, embeddings, embedder, train, test, positions, shuffled.Length, candidates[ci], settings, options, points, scores, costs);
+                    HeldOutEvaluator.EnsureDisjoint(dataset, train, test);
+                    KMeansResult clustering = KMeans.Fit(embeddings, train, k, kMeans);
+                    for (int a = 0; a < alphas.Count; a++)
+                    {
+                        var settings = new FitSettings { PriorStrength = alphas[a], MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
+                        FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
+                        HeldOutEvaluator.Score(dataset, embeddings, fitted, test, positions, shuffled.Length, options, points, scores[a], costs[a]);
+                    }
                 }
 
-                perPrompt[ci] = scores;
-            }
-
-            int best = 0;
-            var utility = new double[candidates.Count];
-            for (int ci = 0; ci < candidates.Count; ci++)
-            {
-                utility[ci] = Mean(perPrompt[ci]);
-                if (utility[ci] > utility[best])
+                for (int a = 0; a < alphas.Count; a++)
                 {
-                    best = ci;
+                    var quality = new double[points.Length];
+                    var total = new double[points.Length];
+                    for (int p = 0; p < points.Length; p++)
+                    {
+                        for (int i = 0; i < shuffled.Length; i++)
+                        {
+                            quality[p] += scores[a][(p * shuffled.Length) + i];
+                            total[p] += costs[a][(p * shuffled.Length) + i];
+                        }
+
+                        quality[p] /= shuffled.Length;
+                    }
+
+                    double aiq = QualityCostFrontier.Aiq(total, quality, costMin, costMax);
+                    results.Add(new ClusterCountCandidate(k, k == 1 ? null : alphas[a], aiq, maxQualityPoint < 0 ? double.NaN : quality[maxQualityPoint]));
                 }
             }
 
-            var results = new List<ClusterCountCandidate>();
-            int chosen = best;
-            for (int ci = candidates.Count - 1; ci >= 0; ci--)
+            ClusterCountCandidate best = results[0];
+            foreach (ClusterCountCandidate c in results)
             {
-                double se = PairedStandardError(perPrompt[ci], perPrompt[best]);
-                if (candidates[ci] < candidates[chosen] && utility[ci] >= utility[best] - se)
+                // Strictly better only: ties keep the earlier (smaller k, then smaller α) candidate.
+                if (c.Aiq > best.Aiq)
                 {
-                    chosen = ci;
+                    best = c;
                 }
             }
 
-            for (int ci = 0; ci < candidates.Count; ci++)
-            {
-                results.Add(new ClusterCountCandidate(candidates[ci], utility[ci], PairedStandardError(perPrompt[ci], perPrompt[best])));
-            }
+            return new ClusterCountChoice(best.K, options.Fit.PriorStrength is null ? best.PriorStrength : null, results);
+        }
 
-            return new ClusterCountChoice(candidates[chosen], results);
+        /// <summary>Cheapest and most expensive single model's total cost over <paramref name="rows"/>: the range AIQ is taken on.</summary>
+        public static void SingleModelCostRange(RoutingDataset dataset, IReadOnlyList<int> rows, out double costMin, out double costMax)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(rows);
+            costMin = double.PositiveInfinity;
+            costMax = double.NegativeInfinity;
+            for (int m = 0; m < dataset.ModelCount; m++)
+            {
+                double total = 0;
+                foreach (int row in rows)
+                {
+                    total += dataset.CostUsd(row, m);
+                }
+
+                costMin = Math.Min(costMin, total);
+                costMax = Math.Max(costMax, total);
+            }
         }
 
         /// <summary>Fold <paramref name="fold"/> of <paramref name="folds"/> contiguous folds over <paramref name="shuffled"/>.</summary>
@@ -126,42 +191,6 @@ namespace RouterGen.Fitting
                     train.Add(shuffled[i]);
                 }
             }
-        }
-
-        private static double Mean(double[] values)
-        {
-            double sum = 0;
-            foreach (double v in values)
-            {
-                sum += v;
-            }
-
-            return values.Length == 0 ? 0 : sum / values.Length;
-        }
-
-        private static double PairedStandardError(double[] a, double[] b)
-        {
-            int n = a.Length;
-            if (n < 2)
-            {
-                return 0;
-            }
-
-            double mean = 0;
-            for (int i = 0; i < n; i++)
-            {
-                mean += a[i] - b[i];
-            }
-
-            mean /= n;
-            double variance = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double d = a[i] - b[i] - mean;
-                variance += d * d;
-            }
-
-            return Math.Sqrt(variance / (n - 1) / n);
         }
     }
 }

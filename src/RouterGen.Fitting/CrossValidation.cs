@@ -97,12 +97,11 @@ namespace RouterGen.Fitting
             {
                 FoldPlan fold = tasks.Folds[t];
                 ulong foldSeed = options.Seed + (ulong)(fold.Seed * 1000) + (ulong)fold.Fold;
-                int k = options.Clusters > 0
-                    ? options.Clusters
-                    : ClusterCountSelection.Choose(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, options, foldSeed).K;
+                ClusterCountChoice? choice = ClusterCountSelection.ChooseUnlessGiven(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, options, foldSeed);
+                int k = choice?.K ?? options.Clusters;
                 var settings = new FitSettings
                 {
-                    PriorStrength = options.Fit.PriorStrength,
+                    PriorStrength = options.Fit.PriorStrength ?? choice?.PriorStrength,
                     MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
                     KMeans = options.Fit.KMeans.With(foldSeed, options.Fit.KMeans.Restarts),
                 };

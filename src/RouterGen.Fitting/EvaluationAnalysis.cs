@@ -118,6 +118,7 @@ namespace RouterGen.Fitting
             }
 
             List<RegimeResult> regimes = Regimes(run, options, deployable, pointQuality, pointCost, singleScores, singleCosts, bestSingle, n);
+            List<FamilyFrontier> families = Families(run, options, pointQuality, pointCost, singleQuality, singleCost, singleScores, singleCosts, bestSingle, out Interval singleHull, out double costMin, out double costMax);
             return new EvaluationReport
             {
                 Dataset = data.Name,
@@ -138,6 +139,10 @@ namespace RouterGen.Fitting
                 Regimes = regimes,
                 Comparisons = comparisons,
                 FrontierNowhereBelowSingles = nowhereBelow,
+                Families = families,
+                SingleModelHullAiq = singleHull,
+                AiqCostMinUsd = costMin,
+                AiqCostMaxUsd = costMax,
                 ElapsedSeconds = run.ElapsedSeconds,
             };
         }
@@ -171,6 +176,153 @@ namespace RouterGen.Fitting
                 }
 
                 result[a] = !dominated;
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// AIQ of every family (and of all deployable points pooled) and of the single-model hull, on one cost range: from
+        /// the cheapest to the most expensive single model or router point, so every curve is integrated over the same
+        /// costs. Intervals resample prompts; the range is recomputed inside each resample.
+        /// </summary>
+        private static List<FamilyFrontier> Families(HeldOutRun run, EvaluationOptions options, double[] pointQuality, double[] pointCost, double[] singleQuality, double[] singleCost, double[] singleScores, double[] singleCosts, int bestSingle, out Interval singleHull, out double costMin, out double costMax)
+        {
+            int n = run.EvalRows.Length;
+            var names = new List<string>();
+            var members = new List<List<int>>();
+            void Join(string name, int point)
+            {
+                int at = names.IndexOf(name);
+                if (at < 0)
+                {
+                    names.Add(name);
+                    members.Add(new List<int>());
+                    at = names.Count - 1;
+                }
+
+                members[at].Add(point);
+            }
+
+            for (int p = 0; p < run.Points.Length; p++)
+            {
+                if (run.Points[p].IsRuntimePolicy)
+                {
+                    Join(FamilyFrontier.Deployable, p);
+                }
+            }
+
+            for (int p = 0; p < run.Points.Length; p++)
+            {
+                Join(run.Points[p].Family, p);
+            }
+
+            double[] aiq = FamilyAiq(members, pointQuality, pointCost, singleQuality, singleCost, out double singleAiq, out costMin, out costMax);
+
+            int samples = Math.Max(0, options.BootstrapSamples);
+            var resampled = new List<double>[names.Count];
+            var resampledDelta = new List<double>[names.Count];
+            for (int g = 0; g < names.Count; g++)
+            {
+                resampled[g] = new List<double>(samples);
+                resampledDelta[g] = new List<double>(samples);
+            }
+
+            var resampledSingle = new List<double>(samples);
+            var random = new SeededRandom(options.Seed, 0xA10);
+            var counts = new int[n];
+            var q = new double[run.Points.Length];
+            var c = new double[run.Points.Length];
+            var sq = new double[singleQuality.Length];
+            var sc = new double[singleQuality.Length];
+            for (int b = 0; b < samples; b++)
+            {
+                Array.Clear(counts);
+                for (int i = 0; i < n; i++)
+                {
+                    counts[random.Next(n)]++;
+                }
+
+                for (int p = 0; p < q.Length; p++)
+                {
+                    Weighted(run.Scores, run.Costs, p * n, n, counts, out q[p], out c[p]);
+                }
+
+                for (int m = 0; m < sq.Length; m++)
+                {
+                    Weighted(singleScores, singleCosts, m * n, n, counts, out sq[m], out sc[m]);
+                }
+
+                double[] values = FamilyAiq(members, q, c, sq, sc, out double single, out _, out _);
+                resampledSingle.Add(single);
+                for (int g = 0; g < names.Count; g++)
+                {
+                    resampled[g].Add(values[g]);
+                    resampledDelta[g].Add(values[g] - single);
+                }
+            }
+
+            singleHull = Percentiles(singleAiq, resampledSingle, samples);
+            double bestQuality = singleQuality[bestSingle], bestCost = singleCost[bestSingle];
+            var result = new List<FamilyFrontier>();
+            for (int g = 0; g < names.Count; g++)
+            {
+                var include = new bool[run.Points.Length];
+                int top = -1;
+                foreach (int p in members[g])
+                {
+                    include[p] = true;
+                    if (top < 0 || pointQuality[p] > pointQuality[top] || (pointQuality[p] == pointQuality[top] && pointCost[p] < pointCost[top]))
+                    {
+                        top = p;
+                    }
+                }
+
+                int reach = Cheapest(pointQuality, pointCost, include, bestQuality);
+                result.Add(new FamilyFrontier(
+                    names[g],
+                    Percentiles(aiq[g], resampled[g], samples),
+                    Percentiles(aiq[g] - singleAiq, resampledDelta[g], samples),
+                    pointQuality[top],
+                    pointCost[top],
+                    reach < 0 ? null : run.Points[reach],
+                    reach < 0 || !(bestCost > 0) ? double.NaN : pointCost[reach] / bestCost));
+            }
+
+            return result;
+        }
+
+        private static double[] FamilyAiq(List<List<int>> members, double[] quality, double[] cost, double[] singleQuality, double[] singleCost, out double singleAiq, out double costMin, out double costMax)
+        {
+            costMin = double.PositiveInfinity;
+            costMax = double.NegativeInfinity;
+            foreach (double v in cost)
+            {
+                costMin = Math.Min(costMin, v);
+                costMax = Math.Max(costMax, v);
+            }
+
+            foreach (double v in singleCost)
+            {
+                costMin = Math.Min(costMin, v);
+                costMax = Math.Max(costMax, v);
+            }
+
+            singleAiq = QualityCostFrontier.Aiq(singleCost, singleQuality, costMin, costMax);
+            var result = new double[members.Count];
+            var groupCost = new List<double>();
+            var groupQuality = new List<double>();
+            for (int g = 0; g < members.Count; g++)
+            {
+                groupCost.Clear();
+                groupQuality.Clear();
+                foreach (int p in members[g])
+                {
+                    groupCost.Add(cost[p]);
+                    groupQuality.Add(quality[p]);
+                }
+
+                result[g] = QualityCostFrontier.Aiq(groupCost, groupQuality, costMin, costMax);
             }
 
             return result;

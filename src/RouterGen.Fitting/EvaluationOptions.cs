@@ -45,6 +45,13 @@ namespace RouterGen.Fitting
         /// <summary>Clusters blended by the Avengers-Pro style soft policy (top-n nearest, similarity-weighted).</summary>
         public int SoftClusters { get; set; } = 3;
 
+        /// <summary>
+        /// True (the default): an out-of-distribution prompt is routed by the global statistics under the point's own policy
+        /// and knob. False: it goes to the fixed fallback model whatever the knob (the v1 runtime rule), which puts a
+        /// costly model under every cheap knob.
+        /// </summary>
+        public bool FallbackHonoursKnob { get; set; } = true;
+
         /// <summary>Bootstrap resamples for the 95% intervals.</summary>
         public int BootstrapSamples { get; set; } = 1000;
 

@@ -44,6 +44,20 @@ namespace RouterGen.Fitting
     /// <param name="CostOfCheapestPoint">That point's total cost (NaN when none).</param>
     public sealed record SingleModelComparison(string ModelId, double Quality, double TotalCostUsd, double RouterQualityAtCost, PolicyPoint? CheapestPointReachingQuality, double CostOfCheapestPoint);
 
+    /// <summary>One policy family over its whole knob range (see <see cref="QualityCostFrontier"/>).</summary>
+    /// <param name="Family">One of <see cref="PolicyFamilies"/>, or <see cref="FamilyFrontier.Deployable"/> for every runtime point together.</param>
+    /// <param name="Aiq">RouterBench AIQ on the report's common cost range, with a bootstrap interval over prompts.</param>
+    /// <param name="AiqMinusSingleHull">AIQ minus the single-model hull's AIQ on the same prompts, with interval.</param>
+    /// <param name="MaxQuality">The family's highest quality at any knob (the secondary figure).</param>
+    /// <param name="MaxQualityCostUsd">That point's total cost.</param>
+    /// <param name="CheapestReachingBestSingle">The cheapest point with at least the best single model's quality, or null.</param>
+    /// <param name="CostShareToReachBestSingle">That point's cost as a share of the best single model's cost (NaN when none).</param>
+    public sealed record FamilyFrontier(string Family, Interval Aiq, Interval AiqMinusSingleHull, double MaxQuality, double MaxQualityCostUsd, PolicyPoint? CheapestReachingBestSingle, double CostShareToReachBestSingle)
+    {
+        /// <summary>Name of the pseudo-family that pools every deployable (runtime) policy point.</summary>
+        public const string Deployable = "deployable";
+    }
+
     /// <summary>Everything held-out evaluation found.</summary>
     public sealed class EvaluationReport
     {
@@ -103,6 +117,32 @@ namespace RouterGen.Fitting
         /// the router frontier is nowhere below the single-model frontier.
         /// </summary>
         public bool FrontierNowhereBelowSingles { get; init; }
+
+        /// <summary>Every policy family's AIQ and cost to reach the best single model, plus the pooled deployable router.</summary>
+        public IReadOnlyList<FamilyFrontier> Families { get; init; } = Array.Empty<FamilyFrontier>();
+
+        /// <summary>AIQ of the single models' non-decreasing convex hull on the common cost range, with interval.</summary>
+        public Interval SingleModelHullAiq { get; init; } = new(double.NaN, double.NaN, double.NaN, 0, 0);
+
+        /// <summary>Lower end of the common AIQ cost range: the cheapest single model or router point.</summary>
+        public double AiqCostMinUsd { get; init; }
+
+        /// <summary>Upper end of the common AIQ cost range: the most expensive single model or router point.</summary>
+        public double AiqCostMaxUsd { get; init; }
+
+        /// <summary>The family summary by name, or null.</summary>
+        public FamilyFrontier? Family(string family)
+        {
+            foreach (FamilyFrontier f in Families)
+            {
+                if (f.Family == family)
+                {
+                    return f;
+                }
+            }
+
+            return null;
+        }
 
         /// <summary>Wall-clock seconds the evaluation took.</summary>
         public double ElapsedSeconds { get; init; }

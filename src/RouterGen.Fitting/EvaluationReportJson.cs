@@ -50,6 +50,29 @@ namespace RouterGen.Fitting
                 w.WritePropertyName("oracle");
                 Single(w, report.Oracle);
                 w.WriteBoolean("frontierNowhereBelowSingles", report.FrontierNowhereBelowSingles);
+                w.WriteStartObject("aiq");
+                Number(w, "costMinUsd", report.AiqCostMinUsd);
+                Number(w, "costMaxUsd", report.AiqCostMaxUsd);
+                w.WritePropertyName("singleModelHull");
+                Interval(w, report.SingleModelHullAiq);
+                w.WriteStartArray("families");
+                foreach (FamilyFrontier f in report.Families)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("family", f.Family);
+                    w.WritePropertyName("aiq");
+                    Interval(w, f.Aiq);
+                    w.WritePropertyName("aiqMinusSingleModelHull");
+                    Interval(w, f.AiqMinusSingleHull);
+                    Number(w, "maxQuality", f.MaxQuality);
+                    Number(w, "maxQualityTotalCostUsd", f.MaxQualityCostUsd);
+                    w.WriteString("cheapestPointReachingBestSingle", f.CheapestReachingBestSingle?.ToString());
+                    Number(w, "costShareToReachBestSingle", f.CostShareToReachBestSingle);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
                 w.WriteStartArray("regimes");
                 foreach (RegimeResult r in report.Regimes)
                 {

@@ -71,17 +71,15 @@ namespace RouterGen.Fitting
 
             EvaluationOptions heldOut = options.HeldOut;
             heldOut.Fit = options.Fit;
-            ClusterCountChoice? choice = null;
-            int k = options.Clusters;
-            if (k <= 0)
-            {
-                progress?.Report(new EvaluationProgress(0, 1, "choosing cluster count"));
-                choice = ClusterCountSelection.Choose(dataset, embeddings, setup.Definition, rows, heldOut, options.Fit.KMeans.Seed);
-                k = choice.K;
-            }
+            heldOut.Clusters = options.Clusters;
+            progress?.Report(new EvaluationProgress(0, 1, "choosing cluster count and prior strength"));
+            ClusterCountChoice? choice = ClusterCountSelection.ChooseUnlessGiven(dataset, embeddings, setup.Definition, rows, heldOut, options.Fit.KMeans.Seed);
+            int k = choice?.K ?? options.Clusters;
+            double? prior = options.Fit.PriorStrength ?? choice?.PriorStrength;
 
             progress?.Report(new EvaluationProgress(0, 1, "clustering"));
-            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, rows, setup.Definition, k, options.Fit);
+            FitSettings fitSettings = options.Fit.WithPriorStrength(prior);
+            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, rows, setup.Definition, k, fitSettings);
 
             heldOut.Clusters = k;
             heldOut.Seed = options.Fit.KMeans.Seed;
@@ -160,10 +158,10 @@ namespace RouterGen.Fitting
             };
             var notes = new StringBuilder();
             notes.Append(CultureInfo.InvariantCulture, $"Spherical k-means++ on L2-normalised embeddings, k={fitted.Clustering.K}");
-            notes.Append(choice is null ? " (given)" : $" (chosen by {options.HeldOut.InnerFolds}-fold cross-validated max-quality routing accuracy, one-standard-error rule)");
+            notes.Append(options.Clusters > 0 ? " (given)" : $" (chosen by {options.HeldOut.InnerFolds}-fold cross-validated AIQ, the area under the quality-cost frontier of the deployable knobs)");
             notes.Append(CultureInfo.InvariantCulture, $", {options.Fit.KMeans.Restarts} restarts, seed {options.Fit.KMeans.Seed}. ");
             notes.Append(CultureInfo.InvariantCulture, $"Quality per cluster = (successes + a*global rate) / (prompts + a) with Beta prior strength a={fitted.Statistics.PriorStrength.ToString("R", CultureInfo.InvariantCulture)} ");
-            notes.Append(options.Fit.PriorStrength is null ? "(chosen by leave-one-out likelihood). " : "(given). ");
+            notes.Append(options.Fit.PriorStrength is not null ? "(given). " : choice?.PriorStrength is not null ? "(chosen with k by cross-validated AIQ). " : "(chosen by leave-one-out likelihood). ");
             int estimated = 0;
             foreach (bool e in dataset.CostIsEstimate)
             {

@@ -158,16 +158,40 @@ namespace RouterGen.Fitting
             double[] scores,
             double[] costs)
         {
+            // Score checks the remaining arguments; nothing is fit before the leakage check.
+            EnsureDisjoint(dataset, fitRows, evalRows);
+            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, fitRows, embedder, k, settings, withLabels: false);
+            Score(dataset, embeddings, fitted, evalRows, evalPositions, evalCount, options, points, scores, costs);
+            return fitted;
+        }
+
+        /// <summary>
+        /// Scores an already fitted router (see <see cref="EvaluateFold"/>; the caller guarantees that
+        /// <paramref name="evalRows"/> were not fit on). Out-of-distribution prompts take the fallback rule: with
+        /// <see cref="EvaluationOptions.FallbackHonoursKnob"/>, the global statistics under the point's own policy and knob;
+        /// otherwise the fixed fallback model.
+        /// </summary>
+        public static void Score(
+            RoutingDataset dataset,
+            EmbeddingMatrix embeddings,
+            FittedRouter fitted,
+            IReadOnlyList<int> evalRows,
+            IReadOnlyList<int> evalPositions,
+            int evalCount,
+            EvaluationOptions options,
+            PolicyPoint[] points,
+            double[] scores,
+            double[] costs)
+        {
             ArgumentNullException.ThrowIfNull(dataset);
             ArgumentNullException.ThrowIfNull(embeddings);
+            ArgumentNullException.ThrowIfNull(fitted);
             ArgumentNullException.ThrowIfNull(evalRows);
             ArgumentNullException.ThrowIfNull(evalPositions);
+            ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(points);
             ArgumentNullException.ThrowIfNull(scores);
             ArgumentNullException.ThrowIfNull(costs);
-            ArgumentNullException.ThrowIfNull(options);
-            EnsureDisjoint(dataset, fitRows, evalRows);
-            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, fitRows, embedder, k, settings, withLabels: false);
             RouterProfile router = fitted.Router;
             RouterTables tables = router.Tables;
             int models = dataset.ModelCount;
@@ -176,6 +200,14 @@ namespace RouterGen.Fitting
             var similarities = new float[clusters];
             var blendedQuality = new double[models];
             var blendedCost = new double[models];
+            var globalQuality = new double[models];
+            var globalCost = new double[models];
+            for (int m = 0; m < models; m++)
+            {
+                globalQuality[m] = tables.QualityOf(-1, m);
+                globalCost[m] = tables.CostOf(-1, m);
+            }
+
             var order = new int[clusters];
             ulong all = RoutingMath.AllModels(models);
             for (int i = 0; i < evalRows.Count; i++)
@@ -186,51 +218,55 @@ namespace RouterGen.Fitting
                 ReadOnlySpan<double> rowScores = dataset.ScoresOf(row);
                 ReadOnlySpan<double> rowCosts = dataset.CostsOf(row);
                 int nearest = CentroidSearch.Nearest(router.UnitCentroids, dimension, embedding, out float similarity);
+                bool outOfDistribution = nearest < 0 || similarity < tables.MinSimilarity;
                 bool softReady = false;
                 for (int p = 0; p < points.Length; p++)
                 {
                     PolicyPoint point = points[p];
                     int at = (p * evalCount) + position;
                     int model;
-                    switch (point.Family)
+                    if (point.Family == PolicyFamilies.Random)
                     {
-                        case PolicyFamilies.Random:
-                            scores[at] = Mean(rowScores);
-                            costs[at] = Mean(rowCosts);
-                            continue;
-                        case PolicyFamilies.GlobalBest:
-                            model = tables.FallbackModel;
-                            break;
-                        case PolicyFamilies.SoftClusters:
-                            if (nearest < 0 || similarity < tables.MinSimilarity)
-                            {
-                                model = tables.FallbackModel;
-                                break;
-                            }
+                        scores[at] = Mean(rowScores);
+                        costs[at] = Mean(rowCosts);
+                        continue;
+                    }
 
-                            if (!softReady)
-                            {
-                                Blend(router, embedding, options.SoftClusters, similarities, order, blendedQuality, blendedCost);
-                                softReady = true;
-                            }
+                    if (point.Family == PolicyFamilies.GlobalBest)
+                    {
+                        model = tables.FallbackModel;
+                    }
+                    else if (outOfDistribution)
+                    {
+                        model = !options.FallbackHonoursKnob
+                            ? tables.FallbackModel
+                            : point.Family == PolicyFamilies.Shortfall
+                                ? RoutingMath.ChooseShortfall(globalQuality, globalCost, 0, models, point.Knob, all)
+                                : RoutingMath.ChooseCostWeighted(globalQuality, globalCost, 0, models, tables.CostScale, point.Knob, all);
+                    }
+                    else if (point.Family == PolicyFamilies.SoftClusters)
+                    {
+                        if (!softReady)
+                        {
+                            Blend(router, embedding, options.SoftClusters, similarities, order, blendedQuality, blendedCost);
+                            softReady = true;
+                        }
 
-                            model = RoutingMath.ChooseCostWeighted(blendedQuality, blendedCost, 0, models, tables.CostScale, point.Knob, all);
-                            break;
-                        default:
-                            // Exactly what RouterProfile.Route does after its centroid search, without repeating the search per knob.
-                            RoutingOptions routing = point.ToRoutingOptions();
-                            model = tables.TryDecideOffFastPath(nearest, similarity, routing, out RouteDecision decision)
-                                ? decision.ModelIndex
-                                : router.WinnerAt(nearest, routing.Policy, routing.Knob);
-                            break;
+                        model = RoutingMath.ChooseCostWeighted(blendedQuality, blendedCost, 0, models, tables.CostScale, point.Knob, all);
+                    }
+                    else
+                    {
+                        // Exactly what RouterProfile.Route does after its centroid search, without repeating the search per knob.
+                        RoutingOptions routing = point.ToRoutingOptions();
+                        model = tables.TryDecideOffFastPath(nearest, similarity, routing, out RouteDecision decision)
+                            ? decision.ModelIndex
+                            : router.WinnerAt(nearest, routing.Policy, routing.Knob);
                     }
 
                     scores[at] = rowScores[model];
                     costs[at] = rowCosts[model];
                 }
             }
-
-            return fitted;
         }
 
         private static void Blend(RouterProfile router, ReadOnlySpan<float> embedding, int top, float[] similarities, int[] order, double[] quality, double[] cost)

@@ -33,6 +33,18 @@ namespace RouterGen.Fitting
 
         /// <summary>Distinctive terms per cluster label.</summary>
         public int LabelTerms { get; set; } = 3;
+
+        /// <summary>A copy with <see cref="PriorStrength"/> replaced.</summary>
+        public FitSettings WithPriorStrength(double? priorStrength) => new()
+        {
+            RouterName = RouterName,
+            Namespace = Namespace,
+            Description = Description,
+            KMeans = KMeans,
+            PriorStrength = priorStrength,
+            MinSimilarityQuantile = MinSimilarityQuantile,
+            LabelTerms = LabelTerms,
+        };
     }
 
     /// <summary>A profile fit on some prompts, ready to route.</summary>
@@ -60,7 +72,20 @@ namespace RouterGen.Fitting
             ArgumentNullException.ThrowIfNull(rows);
             ArgumentNullException.ThrowIfNull(embedder);
             ArgumentNullException.ThrowIfNull(settings);
-            KMeansResult clustering = KMeans.Fit(embeddings, rows, k, settings.KMeans);
+            return Build(dataset, rows, embedder, KMeans.Fit(embeddings, rows, k, settings.KMeans), settings, withLabels);
+        }
+
+        /// <summary>
+        /// Estimates statistics for an existing clustering of <paramref name="rows"/> (the fit's selection tries several prior
+        /// strengths on one clustering without repeating k-means).
+        /// </summary>
+        public static FittedRouter Build(RoutingDataset dataset, IReadOnlyList<int> rows, EmbedderDefinition embedder, KMeansResult clustering, FitSettings settings, bool withLabels = true)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(rows);
+            ArgumentNullException.ThrowIfNull(embedder);
+            ArgumentNullException.ThrowIfNull(clustering);
+            ArgumentNullException.ThrowIfNull(settings);
             ClusterStatistics statistics = ClusterStatistics.Compute(dataset, rows, clustering.Assignment, clustering.K, settings.PriorStrength);
             string[] labels;
             if (withLabels)

@@ -112,7 +112,9 @@ namespace RouterGen.Fitting.Tests
             EmbeddingMatrix embeddings = Embed(data);
             int[] fit = Enumerable.Range(0, 240).ToArray();
             int[] eval = Enumerable.Range(240, 60).ToArray();
-            var options = new EvaluationOptions();
+
+            // The runtime still sends out-of-distribution prompts to the fixed fallback model (the v1 rule).
+            var options = new EvaluationOptions { FallbackHonoursKnob = false };
             PolicyPoint[] points = PolicyPoint.All(options);
             var scores = new double[points.Length * eval.Length];
             var costs = new double[points.Length * eval.Length];

@@ -47,6 +47,23 @@ namespace RouterGen.Cli.Commands
 
             table.WriteTo(output);
             output.WriteLine();
+            output.WriteLine($"## Frontier area (RouterBench AIQ on total cost {Format.Usd(report.AiqCostMinUsd)}–{Format.Usd(report.AiqCostMaxUsd)}; bootstrap 95% intervals)");
+            output.WriteLine();
+            var areas = new MarkdownTable("family", ">AIQ [95% CI]", ">vs single-model hull [95% CI]", ">max quality", ">its cost", "cost to reach best single (share of its cost)");
+            areas.Add("single-model hull", IntervalText(report.SingleModelHullAiq, Format.Aiq), "-", Format.Percent(report.BestSingle.Quality), Format.Usd(report.BestSingle.TotalCostUsd), "100%");
+            foreach (FamilyFrontier f in report.Families)
+            {
+                areas.Add(
+                    f.Family,
+                    IntervalText(f.Aiq, Format.Aiq),
+                    IntervalText(f.AiqMinusSingleHull, Format.AiqDelta),
+                    Format.Percent(f.MaxQuality),
+                    Format.Usd(f.MaxQualityCostUsd),
+                    f.CheapestReachingBestSingle is null ? "not reached" : $"{Format.Percent(f.CostShareToReachBestSingle)} ({f.CheapestReachingBestSingle})");
+            }
+
+            areas.WriteTo(output);
+            output.WriteLine();
             output.WriteLine("## HyDRA regimes (deployable policies; bootstrap 95% intervals over prompts)");
             output.WriteLine();
             var regimes = new MarkdownTable("regime", "point", ">quality", ">total cost", "quality vs best single [95% CI]", "cost saving [95% CI]");

@@ -79,13 +79,15 @@ namespace RouterGen.Cli.Commands
                 writer.WriteLine($"Wrote {path}: {result.Profile.Models.Count} models, {result.Profile.Clusters.Count} clusters, embedder {result.Profile.Embedder.Identity}.");
                 if (result.ClusterChoice is not null)
                 {
-                    writer.Write("Cluster count chosen by cross-validated max-quality accuracy:");
+                    writer.WriteLine("Cluster count and prior strength chosen by cross-validated AIQ (max-quality accuracy in brackets):");
                     foreach (ClusterCountCandidate c in result.ClusterChoice.Candidates)
                     {
-                        writer.Write(string.Create(CultureInfo.InvariantCulture, $" k={c.K}: {c.Utility * 100:0.0}%"));
+                        string alpha = c.PriorStrength is double a ? string.Create(CultureInfo.InvariantCulture, $", α={a}") : "";
+                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  k={c.K}{alpha}: AIQ {c.Aiq:0.0000} ({c.MaxQuality * 100:0.0}%)"));
                     }
 
-                    writer.WriteLine($" → k={result.ClusterChoice.K}.");
+                    string chosenAlpha = result.ClusterChoice.PriorStrength is double ca ? string.Create(CultureInfo.InvariantCulture, $", α={ca}") : "";
+                    writer.WriteLine($"→ k={result.ClusterChoice.K}{chosenAlpha}.");
                 }
 
                 foreach (PresetDefinition preset in result.Profile.Presets)

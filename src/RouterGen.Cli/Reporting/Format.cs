@@ -14,6 +14,12 @@ namespace RouterGen.Cli.Reporting
         /// <summary>A quality with three decimals.</summary>
         public static string Quality(double quality) => quality.ToString("0.000", CultureInfo.InvariantCulture);
 
+        /// <summary>An AIQ (mean quality over a cost range, in [0, 1]) with four decimals.</summary>
+        public static string Aiq(double aiq) => aiq.ToString("0.0000", CultureInfo.InvariantCulture);
+
+        /// <summary>A signed difference of AIQs with four decimals.</summary>
+        public static string AiqDelta(double delta) => Signed(delta, "0.0000");
+
         /// <summary>A cost in USD with enough significant digits for cents and fractions of a cent.</summary>
         public static string Usd(double usd) => "$" + Money(usd);
 
