@@ -143,8 +143,8 @@ namespace RouterGen.Fitting
             ClusterCountCandidate best = results[0];
             foreach (ClusterCountCandidate c in results)
             {
-                // Strictly better only: ties keep the earlier (smaller k, then smaller α) candidate.
-                if (c.Aiq > best.Aiq)
+                // Clearly better only: ties (up to summation order) keep the earlier (smaller k, then smaller α) candidate.
+                if (c.Aiq > best.Aiq + 1e-9)
                 {
                     best = c;
                 }
