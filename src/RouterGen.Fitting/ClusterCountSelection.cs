@@ -32,6 +32,9 @@ namespace RouterGen.Fitting
         /// <summary>Fit prompts per cluster below which a candidate k is not tried.</summary>
         public const int MinPromptsPerCluster = 10;
 
+        /// <summary>AIQ differences up to this are ties (the simpler candidate wins).</summary>
+        public const double AiqTieTolerance = 1e-4;
+
         /// <summary>Prior strengths tried per k &gt; 1 when none is given: from trusting clusters to trusting global rates.</summary>
         public static IReadOnlyList<double> PriorStrengthCandidates { get; } = new double[] { 1, 4, 16, 64, 256, 1024 };
 
@@ -74,10 +77,11 @@ namespace RouterGen.Fitting
 
             new SeededRandom(seed, 0x1234).Shuffle(shuffled);
             int innerFit = fitRows.Count - ((fitRows.Count + folds - 1) / folds);
+            // Explicit candidates (a k the user gave) are all tried; the default grid only where clusters can be supported.
             var counts = new List<int>();
             foreach (int k in clusterCandidates ?? options.ClusterCandidates)
             {
-                if (k == 1 || k * MinPromptsPerCluster <= innerFit)
+                if (k == 1 || clusterCandidates is not null || k * MinPromptsPerCluster <= innerFit)
                 {
                     counts.Add(k);
                 }
@@ -143,8 +147,9 @@ namespace RouterGen.Fitting
             ClusterCountCandidate best = results[0];
             foreach (ClusterCountCandidate c in results)
             {
-                // Clearly better only: ties (up to summation order) keep the earlier (smaller k, then smaller α) candidate.
-                if (c.Aiq > best.Aiq + 1e-9)
+                // Clearly better only: 1e-4 of AIQ is far below its standard error on any data set a router is fit on
+                // (about 0.01 at 500 prompts), so such near-ties keep the earlier (smaller k, then smaller α) candidate.
+                if (c.Aiq > best.Aiq + AiqTieTolerance)
                 {
                     best = c;
                 }
