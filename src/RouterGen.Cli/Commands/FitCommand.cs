@@ -11,6 +11,20 @@ namespace RouterGen.Cli.Commands
     /// <summary><c>routergen fit --data routing.jsonl --models models.json --out X.router.json</c>: fits a router profile.</summary>
     internal static class FitCommand
     {
+        // The generator's own rule (shared source): fit refuses, before any work, a name the build would refuse.
+        private static void CheckRouterName(string name, string? ns)
+        {
+            if (RouterClassName.NameProblem(name) is string nameProblem)
+            {
+                throw new UserInputException("--name: " + nameProblem);
+            }
+
+            if (ns is not null && RouterClassName.NamespaceProblem(ns) is string namespaceProblem)
+            {
+                throw new UserInputException("--namespace: " + namespaceProblem);
+            }
+        }
+
         public static Command Create()
         {
             var data = new DatasetOptions();
@@ -41,6 +55,7 @@ namespace RouterGen.Cli.Commands
                 string? reportPath = parseResult.GetValue(report);
                 OutputFiles.Check("--out", path);
                 OutputFiles.Check("--report", reportPath);
+                CheckRouterName(parseResult.GetRequiredValue(name), parseResult.GetValue(ns));
                 RoutingDataset dataset = data.Load(parseResult);
                 EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
                 string routerName = parseResult.GetRequiredValue(name);
