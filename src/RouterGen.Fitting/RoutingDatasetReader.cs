@@ -390,7 +390,7 @@ namespace RouterGen.Fitting
         {
             if (value.ValueKind != JsonValueKind.Number)
             {
-                throw new DatasetException(file, line, field, $"expected a number, found {Describe(value.ValueKind)}{(value.ValueKind == JsonValueKind.String ? $" \"{value.GetString()}\"" : "")}.");
+                throw new DatasetException(file, line, field, $"expected a number, found {Describe(value.ValueKind)}{(value.ValueKind == JsonValueKind.String ? $" \"{Shortened(value.GetString()!)}\"" : "")}.");
             }
 
             double v = value.GetDouble();
@@ -441,6 +441,9 @@ namespace RouterGen.Fitting
 
             return UnitNumber(file, line, path + "." + name, value, double.PositiveInfinity);
         }
+
+        // A value copied into a message is cut short: the message names it, it need not reproduce it.
+        private static string Shortened(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
         private static void ThrowIfProblem(string file, StrictJsonProblem? problem)
         {
