@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using RouterGen.Fitting;
 using RouterGen.Onnx;
+using RouterGen.Embedding;
 using RouterGen.Profiles;
 
 namespace RouterGen.Cli
@@ -22,7 +23,7 @@ namespace RouterGen.Cli
 
         /// <summary>Parses the option into a factory of embedders (fit-time embedders that learn see only fit prompts).</summary>
         /// <exception cref="UserInputException">The value is not understood.</exception>
-        public static EmbedderFactory Parse(string value)
+        public static EmbedderFactory Parse(string value, EmbeddingCache? cache = null)
         {
             ArgumentNullException.ThrowIfNull(value);
             if (value == "builtin")
@@ -44,8 +45,8 @@ namespace RouterGen.Cli
 
             if (value.StartsWith("onnx:", StringComparison.Ordinal))
             {
-                OnnxEmbedder embedder = LoadOnnx(value, directory => OnnxEmbedder.Load(directory));
-                var setup = new EmbedderSetup(embedder, embedder.Definition);
+                OnnxEmbedder embedder = LoadOnnx(value, directory => OnnxEmbedder.Load(directory, FittingOptions()));
+                var setup = new EmbedderSetup(Cached(embedder, cache), embedder.Definition);
                 return _ => setup;
             }
 
@@ -53,7 +54,7 @@ namespace RouterGen.Cli
         }
 
         /// <summary>The embedder a profile was fit with, rebuilt from its definition (built-in only), else from the option.</summary>
-        public static EmbedderSetup ForProfile(EmbedderDefinition definition, string? option)
+        public static EmbedderSetup ForProfile(EmbedderDefinition definition, string? option, EmbeddingCache? cache = null)
         {
             ArgumentNullException.ThrowIfNull(definition);
             if (option is null && definition.Kind == EmbedderDefinition.HashedNgramsKind)
@@ -70,11 +71,19 @@ namespace RouterGen.Cli
             {
                 // The profile's pooling, prefix and token limit, and a check that this is the very model it was fit with.
                 OnnxEmbedder embedder = LoadOnnx(option, directory => OnnxEmbedder.LoadForProfile(directory, definition));
-                return new EmbedderSetup(embedder, embedder.Definition);
+                return new EmbedderSetup(Cached(embedder, cache), embedder.Definition);
             }
 
-            return Parse(option)(Array.Empty<string>());
+            return Parse(option, cache)(Array.Empty<string>());
         }
+
+        private static IEmbedder Cached(OnnxEmbedder embedder, EmbeddingCache? cache) => cache is null ? embedder : cache.Wrap(embedder);
+
+        // How the commands that embed whole data sets run the model, chosen by measurement (docs/benchmarks.md, "Embedding
+        // for fitting"): one intra-op thread per core, graph nodes in order (parallel inter-op doubled the CPU time), and
+        // no spinning: on a loaded 2-core machine spinning workers took 44% more CPU for no gain, while without spinning
+        // the second thread costs ~10% CPU under load and halves the time on an idle machine.
+        private static OnnxEmbedderOptions FittingOptions() => new() { IntraOpThreads = Environment.ProcessorCount, AllowSpinning = false };
 
         // The embedder lives as long as the process: commands run once and exit.
         private static OnnxEmbedder LoadOnnx(string value, Func<string, OnnxEmbedder> load)

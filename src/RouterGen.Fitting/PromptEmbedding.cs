@@ -9,13 +9,20 @@ namespace RouterGen.Fitting
     /// <summary>Embeds many prompts in batches, in parallel where the embedder allows it.</summary>
     public static class PromptEmbedding
     {
-        /// <summary>Prompts per batch: large enough to amortise a batch embedder's call, small enough for smooth progress.</summary>
+        /// <summary>Prompts per batch for a per-prompt embedder, spread over the cores: small enough for smooth progress.</summary>
         public const int BatchSize = 64;
 
         /// <summary>
-        /// Embeds every prompt and L2-normalises each row. A <see cref="IBatchEmbedder"/> is called batch by batch on one
-        /// thread (it may hold a session that is not thread-safe); any other embedder (the built-in one is stateless) is
-        /// called from several threads. <paramref name="progress"/> receives the number of prompts embedded so far.
+        /// Prompts per call of a <see cref="IBatchEmbedder"/>: enough that a length-bucketing embedder (the ONNX one) finds
+        /// runs of prompts of nearly equal token count, so little of its work is padding; progress moves per call.
+        /// </summary>
+        public const int BatchEmbedderCallSize = 1024;
+
+        /// <summary>
+        /// Embeds every prompt and L2-normalises each row. A <see cref="IBatchEmbedder"/> is called with
+        /// <see cref="BatchEmbedderCallSize"/> prompts at a time on one thread (it may hold a session that is not
+        /// thread-safe, and parallelises inside); any other embedder (the built-in one is stateless) is called from several
+        /// threads. Wrap the embedder with <see cref="EmbeddingCache.Wrap"/> to reuse embeddings across runs. <paramref name="progress"/> receives the number of prompts embedded so far.
         /// </summary>
         public static EmbeddingMatrix EmbedAll(IEmbedder embedder, IReadOnlyList<string> prompts, IProgress<int>? progress = null, CancellationToken cancellation = default)
         {
@@ -23,12 +30,13 @@ namespace RouterGen.Fitting
             ArgumentNullException.ThrowIfNull(prompts);
             int dimension = embedder.Dimension;
             var data = new float[(long)prompts.Count * dimension];
-            int batches = (prompts.Count + BatchSize - 1) / BatchSize;
+            int batchSize = embedder is IBatchEmbedder ? BatchEmbedderCallSize : BatchSize;
+            int batches = (prompts.Count + batchSize - 1) / batchSize;
             int done = 0;
             void EmbedBatch(int b)
             {
-                int start = b * BatchSize;
-                int count = Math.Min(BatchSize, prompts.Count - start);
+                int start = b * batchSize;
+                int count = Math.Min(batchSize, prompts.Count - start);
                 Span<float> rows = data.AsSpan(start * dimension, count * dimension);
                 if (embedder is IBatchEmbedder batch)
                 {

@@ -21,7 +21,7 @@ namespace RouterGen.Onnx
     /// <see cref="Embed"/> reuses pinned input and output buffers and the ONNX Runtime tensors wrapping them (one set per
     /// sequence length, created on first use), so after warm-up a call allocates on the managed heap only what the
     /// tokenizer allocates. Calls to <see cref="Embed"/> are serialised by a lock; use one embedder per thread for
-    /// parallel single-prompt embedding. <see cref="EmbedBatch"/> pads prompts of similar length together.
+    /// parallel single-prompt embedding. <see cref="EmbedBatch"/> runs prompts of similar length together (length-bucketed).
     /// </remarks>
     public sealed class OnnxEmbedder : IBatchEmbedder, IDisposable
     {
@@ -34,6 +34,8 @@ namespace RouterGen.Onnx
         private readonly string _prefix;
         private readonly int _maxTokens;
         private readonly int _batchSize;
+        private readonly int _maxBatchTokens;
+        private readonly double _maxPaddingRatio;
         private readonly string _inputIdsName;
         private readonly string? _attentionMaskName;
         private readonly string? _tokenTypeIdsName;
@@ -53,7 +55,7 @@ namespace RouterGen.Onnx
         private char[] _text = new char[256];
         private bool _disposed;
 
-        private OnnxEmbedder(string source, OnnxModelFolder? folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, EmbeddingPooling pooling, string? prefix, int maxTokens, int batchSize)
+        private OnnxEmbedder(string source, OnnxModelFolder? folder, InferenceSession session, BertTokenizer tokenizer, string modelSha256, EmbeddingPooling pooling, string? prefix, int maxTokens, int batchSize, int maxBatchTokens, double maxPaddingRatio)
         {
             Source = source;
             Folder = folder;
@@ -63,6 +65,8 @@ namespace RouterGen.Onnx
             _prefix = prefix ?? "";
             _maxTokens = maxTokens;
             _batchSize = batchSize;
+            _maxBatchTokens = maxBatchTokens;
+            _maxPaddingRatio = maxPaddingRatio;
 
             (_inputIdsName, _attentionMaskName, _tokenTypeIdsName) = ReadInputs(source, session);
             (_outputName, int? hidden) = ReadOutput(source, session);
@@ -233,6 +237,12 @@ namespace RouterGen.Onnx
         }
 
         /// <inheritdoc />
+        /// <remarks>
+        /// Length-bucketed: the prompts are sorted by token count and cut into runs of similar length, each one ONNX
+        /// Runtime call of at most <see cref="OnnxEmbedderOptions.BatchSize"/> prompts and
+        /// <see cref="OnnxEmbedderOptions.MaxBatchTokens"/> padded tokens, padded only to its own longest prompt; rows
+        /// are written back in input order. Pass many prompts per call (hundreds) so that neighbours in length exist.
+        /// </remarks>
         public void EmbedBatch(IReadOnlyList<string> texts, Span<float> destination)
         {
             ArgumentNullException.ThrowIfNull(texts);
@@ -243,20 +253,31 @@ namespace RouterGen.Onnx
 
             ObjectDisposedException.ThrowIf(_disposed, this);
             var tokens = new IReadOnlyList<int>[texts.Count];
-            for (int i = 0; i < texts.Count; i++)
+            lock (_gate)
             {
-                tokens[i] = Tokenize(texts[i] ?? throw new ArgumentException($"texts[{i}] is null.", nameof(texts)));
+                for (int i = 0; i < texts.Count; i++)
+                {
+                    tokens[i] = Encode(WithPrefix(texts[i] ?? throw new ArgumentException($"texts[{i}] is null.", nameof(texts))));
+                }
             }
 
-            // Prompts of similar length share a call, so little compute goes to padding.
+            // A stable sort: equal lengths keep input order, so the batches (and the floats) are deterministic.
             int[] order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Count).ToArray();
-            for (int start = 0; start < order.Length; start += _batchSize)
+            int capacity = 0;
+            foreach ((int start, int count) in LengthBuckets(order, tokens))
             {
-                int count = Math.Min(_batchSize, order.Length - start);
+                capacity = Math.Max(capacity, count * tokens[order[start + count - 1]].Count);
+            }
+
+            var ids = new long[capacity];
+            var mask = new long[capacity];
+            var types = new long[capacity];
+            foreach ((int start, int count) in LengthBuckets(order, tokens))
+            {
                 int length = tokens[order[start + count - 1]].Count;
-                var ids = new long[count * length];
-                var mask = new long[count * length];
-                var types = new long[count * length];
+                int cells = count * length;
+                Array.Clear(ids, 0, cells);
+                Array.Clear(mask, 0, cells);
                 for (int row = 0; row < count; row++)
                 {
                     IReadOnlyList<int> rowTokens = tokens[order[start + row]];
@@ -268,9 +289,9 @@ namespace RouterGen.Onnx
                 }
 
                 long[] shape = { count, length };
-                using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
-                using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
-                using OrtValue typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+                using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, cells), shape);
+                using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mask.AsMemory(0, cells), shape);
+                using OrtValue typesValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, types.AsMemory(0, cells), shape);
                 using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, InputValues(idsValue, maskValue, typesValue), _outputNames);
                 ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>();
                 for (int row = 0; row < count; row++)
@@ -278,6 +299,32 @@ namespace RouterGen.Onnx
                     int index = order[start + row];
                     Pool(hidden.Slice(row * length * Dimension, length * Dimension), mask.AsSpan(row * length, length), destination.Slice(index * Dimension, Dimension));
                 }
+            }
+        }
+
+        // Runs of the length-sorted prompts: a run grows while it stays within the row cap and the padded-token budget
+        // (count × its longest, which is its last, prompt) and while its longest prompt is at most MaxPaddingRatio longer
+        // than its shortest, so padding stays under that share of the work; a single prompt always forms a run.
+        private IEnumerable<(int Start, int Count)> LengthBuckets(int[] order, IReadOnlyList<int>[] tokens)
+        {
+            int start = 0;
+            while (start < order.Length)
+            {
+                double longestAllowed = tokens[order[start]].Count * (1 + _maxPaddingRatio);
+                int count = 1;
+                while (start + count < order.Length && count < _batchSize)
+                {
+                    int length = tokens[order[start + count]].Count;
+                    if ((long)(count + 1) * length > _maxBatchTokens || length > longestAllowed)
+                    {
+                        break;
+                    }
+
+                    count++;
+                }
+
+                yield return (start, count);
+                start += count;
             }
         }
 
@@ -339,10 +386,20 @@ namespace RouterGen.Onnx
                 throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize is {options.BatchSize}; it must be at least 1.");
             }
 
-            InferenceSession session = CreateSession(source, options.IntraOpThreads, openSession);
+            if (!(options.MaxPaddingRatio >= 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxPaddingRatio is {options.MaxPaddingRatio}; it must be 0 or more.");
+            }
+
+            if (options.MaxBatchTokens < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens is {options.MaxBatchTokens}; it must be at least 1.");
+            }
+
+            InferenceSession session = CreateSession(source, options.IntraOpThreads, options.InterOpThreads, options.AllowSpinning, openSession);
             try
             {
-                return new OnnxEmbedder(source, folder, session, tokenizer, sha256, pooling, string.IsNullOrEmpty(prefix) ? null : prefix, maxTokens, options.BatchSize);
+                return new OnnxEmbedder(source, folder, session, tokenizer, sha256, pooling, string.IsNullOrEmpty(prefix) ? null : prefix, maxTokens, options.BatchSize, options.MaxBatchTokens, options.MaxPaddingRatio);
             }
             catch
             {
@@ -351,16 +408,23 @@ namespace RouterGen.Onnx
             }
         }
 
-        private static InferenceSession CreateSession(string source, int intraOpThreads, Func<SessionOptions, InferenceSession> openSession)
+        private static InferenceSession CreateSession(string source, int intraOpThreads, int interOpThreads, bool allowSpinning, Func<SessionOptions, InferenceSession> openSession)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
+            ArgumentOutOfRangeException.ThrowIfNegative(interOpThreads);
             using var options = new SessionOptions
             {
                 IntraOpNumThreads = intraOpThreads,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                InterOpNumThreads = Math.Max(interOpThreads, 1),
+                ExecutionMode = interOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
+            if (!allowSpinning)
+            {
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+            }
+
             try
             {
                 return openSession(options);

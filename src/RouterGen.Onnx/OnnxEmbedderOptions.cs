@@ -20,7 +20,32 @@ namespace RouterGen.Onnx
         /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core). Default: 1.</summary>
         public int IntraOpThreads { get; set; } = 1;
 
-        /// <summary>Prompts per ONNX Runtime call in <see cref="OnnxEmbedder.EmbedBatch"/>. Default: 32.</summary>
+        /// <summary>
+        /// ONNX Runtime inter-op threads: above 1, independent graph nodes run in parallel (ORT_PARALLEL); 0 or 1 runs
+        /// them in order (ORT_SEQUENTIAL). Default: 1.
+        /// </summary>
+        public int InterOpThreads { get; set; } = 1;
+
+        /// <summary>
+        /// Let idle ONNX Runtime worker threads spin waiting for work (lower latency on an idle machine; on a machine
+        /// shared with other work, spinning threads take cores from it). Default: true.
+        /// </summary>
+        public bool AllowSpinning { get; set; } = true;
+
+        /// <summary>At most this many prompts per ONNX Runtime call in <see cref="OnnxEmbedder.EmbedBatch"/>. Default: 32.</summary>
         public int BatchSize { get; set; } = 32;
+
+        /// <summary>
+        /// At most this many padded tokens (prompts × the longest one's tokens) per ONNX Runtime call in
+        /// <see cref="OnnxEmbedder.EmbedBatch"/>; a single longer prompt still gets its own call. Default: 8,192.
+        /// </summary>
+        public int MaxBatchTokens { get; set; } = 8192;
+
+        /// <summary>
+        /// In <see cref="OnnxEmbedder.EmbedBatch"/>, a call's longest prompt has at most this fraction more tokens than its
+        /// shortest, so padding is at most this share of the work. Default: 0.125. <see cref="double.PositiveInfinity"/>
+        /// gives fixed-size calls (<see cref="BatchSize"/> prompts of sorted length each).
+        /// </summary>
+        public double MaxPaddingRatio { get; set; } = 0.125;
     }
 }

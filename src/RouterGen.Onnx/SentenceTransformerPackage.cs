@@ -109,11 +109,20 @@ namespace RouterGen.Onnx
             return (model, vocabulary);
         }
 
-        /// <summary>Loads an embedder straight from the DLL at <paramref name="assemblyPath"/>, with the package's pooling and token limit unless <paramref name="options"/> says otherwise.</summary>
+        /// <summary>
+        /// Loads an embedder straight from the DLL at <paramref name="assemblyPath"/>, with the package's pooling and token
+        /// limit unless <paramref name="options"/> says otherwise; with <paramref name="int8"/>, the model quantised by
+        /// <see cref="OnnxInt8Quantizer"/> (its own identity).
+        /// </summary>
         /// <exception cref="OnnxModelException">The DLL cannot be read or holds a different model.</exception>
-        public OnnxEmbedder Load(string assemblyPath, OnnxEmbedderOptions? options = null)
+        public OnnxEmbedder Load(string assemblyPath, OnnxEmbedderOptions? options = null, bool int8 = false)
         {
             (byte[] model, string vocabulary) = Read(assemblyPath);
+            if (int8)
+            {
+                model = OnnxInt8Quantizer.Quantize(model).Model;
+            }
+
             options ??= new OnnxEmbedderOptions();
             var effective = new OnnxEmbedderOptions
             {
@@ -121,10 +130,14 @@ namespace RouterGen.Onnx
                 Prefix = options.Prefix,
                 MaxTokens = options.MaxTokens ?? MaxSequenceLength,
                 IntraOpThreads = options.IntraOpThreads,
+                InterOpThreads = options.InterOpThreads,
+                AllowSpinning = options.AllowSpinning,
                 BatchSize = options.BatchSize,
+                MaxBatchTokens = options.MaxBatchTokens,
+                MaxPaddingRatio = options.MaxPaddingRatio,
             };
             using var vocabularyStream = new MemoryStream(Encoding.UTF8.GetBytes(vocabulary));
-            return OnnxEmbedder.Load(model, vocabularyStream, effective, $"{assemblyPath}!{ModelResourceName}");
+            return OnnxEmbedder.Load(model, vocabularyStream, effective, $"{assemblyPath}!{ModelResourceName}{(int8 ? " (int8)" : "")}");
         }
 
         /// <summary>
@@ -135,8 +148,9 @@ namespace RouterGen.Onnx
         /// <param name="assemblyPath">The package's DLL.</param>
         /// <param name="directory">The folder to create.</param>
         /// <param name="replace">Replace an existing folder; otherwise an existing non-empty folder is an error.</param>
+        /// <param name="int8">Write the model quantised by <see cref="OnnxInt8Quantizer"/> (about a quarter of the size; its own identity).</param>
         /// <exception cref="OnnxModelException">The DLL cannot be read, or the folder exists and <paramref name="replace"/> is false.</exception>
-        public void WriteModelFolder(string assemblyPath, string directory, bool replace = false)
+        public void WriteModelFolder(string assemblyPath, string directory, bool replace = false, bool int8 = false)
         {
             ArgumentNullException.ThrowIfNull(directory);
             string target = Path.GetFullPath(directory);
@@ -146,6 +160,11 @@ namespace RouterGen.Onnx
             }
 
             (byte[] model, string vocabulary) = Read(assemblyPath);
+            if (int8)
+            {
+                model = OnnxInt8Quantizer.Quantize(model).Model;
+            }
+
             string parent = Path.GetDirectoryName(target) ?? throw new OnnxModelException($"'{target}' has no parent folder.");
             Directory.CreateDirectory(parent);
             string temporary = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");

@@ -94,7 +94,7 @@ namespace RouterGen.Cli.Tests
             string embedder = "onnx:" + model;
             string data = WriteDataset();
             string profilePath = Path.Combine(_folder.Path, "MiniLM.router.json");
-            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", embedder, "--clusters", "2", "--out", profilePath, "--name", "MiniLMRouter", "--cv-folds", "2");
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", embedder, "--embedding-cache", "off", "--clusters", "2", "--out", profilePath, "--name", "MiniLMRouter", "--cv-folds", "2");
             Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
             RouterProfile profile = RouterProfile.Load(profilePath);
             Assert.Equal(384, profile.Definition.Embedder.Dimension);
@@ -104,15 +104,23 @@ namespace RouterGen.Cli.Tests
             Assert.True(route.ExitCode == 0, route.Error + route.Output);
             Assert.Contains("- decision: **cheap**", route.Output, StringComparison.Ordinal);
 
-            CliRun eval = CliRun.Of("eval", "--data", data, "--embedder", embedder, "--clusters", "2", "--folds", "2", "--seeds", "1", "--bootstrap", "20");
+            CliRun eval = CliRun.Of("eval", "--data", data, "--embedder", embedder, "--embedding-cache", Path.Combine(_folder.Path, "cache"), "--clusters", "2", "--folds", "2", "--seeds", "1", "--bootstrap", "20");
             Assert.True(eval.ExitCode == 0, eval.Error + eval.Output);
 
-            string vectors = Path.Combine(_folder.Path, "e.jsonl");
-            CliRun embed = CliRun.Of("embed", "--text", "It's so sunny outside!", "--embedder", embedder, "--out", vectors);
+            // embed through a fresh cache: all 40 prompts embedded, then all 40 read back, giving the same vectors.
+            string cache = Path.Combine(_folder.Path, "cache");
+            string cold = Path.Combine(_folder.Path, "cold.npy"), warm = Path.Combine(_folder.Path, "warm.npy");
+            CliRun embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--out", cold);
             Assert.True(embed.ExitCode == 0, embed.Error);
-            Assert.Contains("Wrote 1 embeddings of dimension 384", embed.Output, StringComparison.Ordinal);
+            Assert.Contains("Wrote 40 embeddings of dimension 384", embed.Output, StringComparison.Ordinal);
+            Assert.Contains("0 read, 40 embedded", embed.Output, StringComparison.Ordinal);
+            embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--out", warm);
+            Assert.Contains("40 read, 0 embedded", embed.Output, StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllBytes(cold), File.ReadAllBytes(warm));
+            embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", "off", "--out", warm);
+            Assert.DoesNotContain("Embedding cache", embed.Output, StringComparison.Ordinal);
 
-            CliRun calibrate = CliRun.Of("calibrate", "--profile", profilePath, "--data", data, "--embedder", embedder);
+            CliRun calibrate = CliRun.Of("calibrate", "--profile", profilePath, "--data", data, "--embedder", embedder, "--embedding-cache", Path.Combine(_folder.Path, "cache"));
             Assert.True(calibrate.ExitCode == 0, calibrate.Error + calibrate.Output);
             Assert.Contains("Updated: cheap, strong", calibrate.Output, StringComparison.Ordinal);
 

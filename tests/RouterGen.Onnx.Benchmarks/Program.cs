@@ -5,6 +5,16 @@ namespace RouterGen.Onnx.Benchmarks
     public static class Program
     {
         // dotnet run -c Release --project tests/RouterGen.Onnx.Benchmarks -- --filter '*OnnxEmbedder*'
-        public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // dotnet run -c Release --project tests/RouterGen.Onnx.Benchmarks -- throughput <routing.jsonl> [--every N] [--passes N] [--configs old,t2-b8192,...]
+        public static void Main(string[] args)
+        {
+            if (args.Length > 1 && args[0] == "throughput")
+            {
+                EmbeddingThroughput.Run(args[1..]);
+                return;
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        }
     }
 }

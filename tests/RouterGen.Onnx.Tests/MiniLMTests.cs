@@ -53,6 +53,46 @@ namespace RouterGen.Onnx.Tests
         }
 
         [Fact]
+        public void Length_bucketed_batch_gives_every_prompt_its_own_embedding_in_input_order()
+        {
+            // Lengths from 3 to the 256-token cap, shuffled, so the batch is cut into several runs of similar length.
+            string[] words = { "router", "model", "prompt", "cluster", "quality", "cost", "embedding", "token" };
+            string[] prompts = new[] { 40, 1, 300, 7, 7, 120, 2, 64, 250, 15, 16, 17, 3, 90, 1, 33 }
+                .Select((n, i) => string.Join(' ', Enumerable.Range(0, n).Select(k => words[(k * (i + 3)) % words.Length])))
+                .ToArray();
+            var batch = new float[prompts.Length * 384];
+            _miniLM.Embedder.EmbedBatch(prompts, batch);
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                float[] single = _miniLM.Embed(prompts[i]);
+                Assert.True(Cosine(single, batch.AsSpan(i * 384, 384).ToArray()) > 0.99999, $"prompt {i} ({prompts[i].Length} chars)");
+            }
+        }
+
+        [Fact]
+        public void Int8_quantisation_keeps_the_similarity_structure_with_its_own_identity()
+        {
+            (byte[] model, string vocabulary) = SentenceTransformerPackage.MiniLM.Read(_miniLM.AssemblyPath);
+            (byte[] int8, int quantized) = OnnxInt8Quantizer.Quantize(model);
+            Assert.Equal(36, quantized); // 6 layers × (query, key, value, attention output, two feed-forward)
+            Assert.True(int8.Length < model.Length / 3, $"{int8.Length} bytes");
+
+            using var vocabularyStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(vocabulary));
+            using OnnxEmbedder embedder = OnnxEmbedder.Load(int8, vocabularyStream, new OnnxEmbedderOptions { MaxTokens = 256 });
+            Assert.NotEqual(_miniLM.Embedder.Identity, embedder.Identity);
+            string[] sentences = { "The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium." };
+            float[][] q = sentences.Select(t => { var v = new float[384]; embedder.Embed(t, v); return v; }).ToArray();
+            foreach ((float[] quantizedRow, string sentence) in q.Zip(sentences))
+            {
+                Assert.True(Cosine(quantizedRow, _miniLM.Embed(sentence)) > 0.98, sentence);
+            }
+
+            Assert.Equal(0.6660, Cosine(q[0], q[1]), 1);
+            Assert.Equal(0.1046, Cosine(q[0], q[2]), 1);
+            Assert.Equal(0.1411, Cosine(q[1], q[2]), 1);
+        }
+
+        [Fact]
         public void Package_embedder_has_the_models_identity_dimension_and_pooling()
         {
             OnnxEmbedder e = _miniLM.Embedder;

@@ -71,11 +71,14 @@ namespace RouterGen.Onnx.Tests
             Assert.NotEqual(mean.Identity, cls.Identity);
         }
 
-        [Fact]
-        public void Batch_with_padding_equals_one_prompt_at_a_time()
+        [Theory]
+        [InlineData(3, 8192, double.PositiveInfinity)] // fixed-size calls of 3, padded to the longest
+        [InlineData(32, 8192, 0.0)] // only equal lengths share a call: no padding at all
+        [InlineData(32, 10, 0.125)] // a 10-token budget: calls of one or two short prompts, long ones alone
+        public void Batch_with_padding_equals_one_prompt_at_a_time(int batchSize, int maxBatchTokens, double maxPaddingRatio)
         {
             SmallModels.Write(_folder.Path, SmallModels.Tiny);
-            using OnnxEmbedder embedder = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { BatchSize = 3 });
+            using OnnxEmbedder embedder = OnnxEmbedder.Load(_folder.Path, new OnnxEmbedderOptions { BatchSize = batchSize, MaxBatchTokens = maxBatchTokens, MaxPaddingRatio = maxPaddingRatio });
             string[] prompts =
             {
                 "fix the bug in my sql query", "poem", "translate the article to german please", "prove the theorem", "",

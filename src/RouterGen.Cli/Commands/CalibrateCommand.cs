@@ -18,12 +18,14 @@ namespace RouterGen.Cli.Commands
             var profileOption = new Option<string>("--profile") { Description = "The profile to calibrate.", Required = true };
             var output = new Option<string?>("--out") { Description = "Where to write the calibrated profile (default: overwrite --profile, atomically)." };
             var embedder = new Option<string?>("--embedder") { Description = "The profile's embedder, needed only for ONNX profiles: onnx:<dir>." };
+            Option<string?> embeddingCache = EmbeddingCacheOption.Create();
             var prior = new Option<double?>("--prior-strength") { Description = "Beta prior strength (default: chosen by leave-one-out likelihood on the new results)." };
             var command = new Command("calibrate", "Add or update models on a profile's frozen centroids: only their per-cluster statistics are computed; clusters, labels and other models stay as they are.")
             {
                 profileOption,
                 output,
                 embedder,
+                embeddingCache,
                 prior,
             };
             data.AddTo(command);
@@ -33,7 +35,7 @@ namespace RouterGen.Cli.Commands
                 OutputFiles.Check("--out", parseResult.GetValue(output));
                 RouterProfile profile = RouterProfile.Load(path);
                 RoutingDataset results = data.Load(parseResult);
-                EmbedderSetup setup = EmbedderOption.ForProfile(profile.Definition.Embedder, parseResult.GetValue(embedder));
+                EmbedderSetup setup = EmbedderOption.ForProfile(profile.Definition.Embedder, parseResult.GetValue(embedder), EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache)));
                 CalibrationResult result = Calibration.Calibrate(profile.Definition, results, setup.Embedder, parseResult.GetValue(prior));
                 string target = parseResult.GetValue(output) ?? path;
                 ProfileWriter.Save(result.Profile, target);

@@ -27,6 +27,7 @@ namespace RouterGen.Cli.Commands
                 AllowMultipleArgumentsPerToken = false,
             };
             Option<string> embedder = EmbedderOption.Create();
+            Option<string?> embeddingCache = EmbeddingCacheOption.Create();
             var output = new Option<string>("--out")
             {
                 Description = "Where to write (atomically): *.jsonl (one {\"id\", \"embedding\"} object per line) or *.npy (float32 matrix, rows in input order).",
@@ -36,6 +37,7 @@ namespace RouterGen.Cli.Commands
             data.AddTo(command);
             command.Options.Add(text);
             command.Options.Add(embedder);
+            command.Options.Add(embeddingCache);
             command.Options.Add(output);
             CommandAction.Set(command, (parseResult, writer) =>
             {
@@ -58,7 +60,8 @@ namespace RouterGen.Cli.Commands
                     ? data.Load(parseResult).Prompts.Select(p => (p.Id, p.Text)).ToArray()
                     : texts.Select((t, i) => ((i + 1).ToString(CultureInfo.InvariantCulture), t)).ToArray();
                 string[] promptTexts = prompts.Select(p => p.Text).ToArray();
-                EmbedderSetup setup = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder))(promptTexts);
+                EmbeddingCache? cache = EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache));
+                EmbedderSetup setup = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder), cache)(promptTexts);
                 EmbeddingMatrix matrix = PromptEmbedding.EmbedAll(setup.Embedder, promptTexts);
 
                 if (npy)
@@ -71,6 +74,11 @@ namespace RouterGen.Cli.Commands
                 }
 
                 writer.WriteLine($"Wrote {matrix.Rows} embeddings of dimension {matrix.Dimension} to {path} (embedder {setup.Definition.Identity}).");
+                if (cache is not null && cache.Hits + cache.Misses > 0)
+                {
+                    writer.WriteLine($"Embedding cache {cache.DirectoryPath}: {cache.Hits} read, {cache.Misses} embedded ({cache.Rejected} entries rejected and recomputed).");
+                }
+
                 return ExitCodes.Success;
             });
             return command;

@@ -18,6 +18,7 @@ namespace RouterGen.Cli.Commands
         {
             var data = new DatasetOptions();
             Option<string> embedder = EmbedderOption.Create();
+            Option<string?> embeddingCache = EmbeddingCacheOption.Create();
             var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 10 };
             var seeds = new Option<int>("--seeds") { Description = "Repetitions with different shuffles and k-means seeds (averaged).", DefaultValueFactory = _ => 5 };
             var split = new Option<string?>("--split") { Description = "Evaluate on this split (e.g. test) after fitting on --fit-split, instead of cross-validating." };
@@ -32,7 +33,7 @@ namespace RouterGen.Cli.Commands
             var title = new Option<string?>("--title") { Description = "Plot title." };
             var command = new Command("eval", "Held-out evaluation: each fold's clusters and statistics are fit without its prompts; routing policies against single models and the oracle.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, bootstrap, report, plot, title })
+            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, bootstrap, report, plot, title })
             {
                 command.Options.Add(option);
             }
@@ -44,7 +45,7 @@ namespace RouterGen.Cli.Commands
                 OutputFiles.Check("--report", reportPath);
                 OutputFiles.Check("--plot", plotPath);
                 RoutingDataset dataset = data.Load(parseResult);
-                EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
+                EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder), EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache)));
                 var options = new EvaluationOptions
                 {
                     Folds = parseResult.GetValue(folds),

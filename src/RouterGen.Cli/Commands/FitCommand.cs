@@ -29,6 +29,7 @@ namespace RouterGen.Cli.Commands
         {
             var data = new DatasetOptions();
             Option<string> embedder = EmbedderOption.Create();
+            Option<string?> embeddingCache = EmbeddingCacheOption.Create();
             var clusters = new Option<string>("--clusters") { Description = "Number of clusters, or auto (chosen by cross-validated routing accuracy).", DefaultValueFactory = _ => "auto" };
             var output = new Option<string>("--out") { Description = "The profile to write (atomically).", Required = true };
             var name = new Option<string>("--name") { Description = "Router name: the generated class name.", DefaultValueFactory = _ => "Router" };
@@ -44,7 +45,7 @@ namespace RouterGen.Cli.Commands
             var report = new Option<string?>("--report") { Description = "Also write the held-out evaluation as JSON here." };
             var command = new Command("fit", "Fit a router profile from per-prompt model results: embed, cluster, estimate shrunk per-cluster quality and cost, label clusters, set presets from a held-out pass.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report })
+            foreach (Option option in new Option[] { embedder, embeddingCache, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report })
             {
                 command.Options.Add(option);
             }
@@ -57,7 +58,7 @@ namespace RouterGen.Cli.Commands
                 OutputFiles.Check("--report", reportPath);
                 CheckRouterName(parseResult.GetRequiredValue(name), parseResult.GetValue(ns));
                 RoutingDataset dataset = data.Load(parseResult);
-                EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder));
+                EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder), EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache)));
                 string routerName = parseResult.GetRequiredValue(name);
                 var settings = new FitSettings
                 {

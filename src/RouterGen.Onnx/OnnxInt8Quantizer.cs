@@ -1,0 +1,499 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace RouterGen.Onnx
+{
+    /// <summary>
+    /// Dynamic int8 quantisation of an ONNX model's matrix products, as onnxruntime's <c>quantize_dynamic</c> does it
+    /// (per-channel, reduced range): every <c>MatMul</c> whose second input is a 2-D float initializer W[K, N] becomes
+    /// <c>DynamicQuantizeLinear</c> of the activations → <c>MatMulInteger</c> with W quantised per output column → <c>Cast</c>
+    /// → <c>Mul</c> by (activation scale × column scale). Everything else in the model is copied byte for byte.
+    /// </summary>
+    /// <remarks>
+    /// Weights use the symmetric range ±63 (7 bits, onnxruntime's <c>reduce_range</c>): on x86 without VNNI (this
+    /// project's AVX2 machines) the u8×s8 kernels add pairs of byte products in 16-bit lanes, and 255 × 127 × 2 would
+    /// saturate them; 255 × 63 × 2 does not. The quantised model has its own SHA-256, so an embedder loading it has its
+    /// own identity and never shares profiles or cache entries with the float model.
+    /// </remarks>
+    public static class OnnxInt8Quantizer
+    {
+        /// <summary>The largest quantised weight magnitude (7-bit symmetric range).</summary>
+        public const int WeightRange = 63;
+
+        private const int FloatType = 1;
+        private const int Int8Type = 3;
+
+        /// <summary>Returns the quantised model and how many MatMul nodes were quantised.</summary>
+        /// <exception cref="OnnxModelException">The bytes are not an ONNX model this quantiser understands, or its opset is below 11.</exception>
+        public static (byte[] Model, int QuantizedMatMuls) Quantize(byte[] model)
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            try
+            {
+                return QuantizeModel(model);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException)
+            {
+                throw new OnnxModelException($"Cannot quantise the model: not a well-formed ONNX protobuf ({e.Message}).", e);
+            }
+        }
+
+        private static (byte[] Model, int QuantizedMatMuls) QuantizeModel(byte[] model)
+        {
+            var fields = ReadFields(model);
+            long defaultOpset = 0;
+            foreach (Field f in fields)
+            {
+                if (f.Number == 8 && f.WireType == 2)
+                {
+                    string domain = "";
+                    long version = 0;
+                    foreach (Field o in ReadFields(f.Bytes(model)))
+                    {
+                        if (o.Number == 1 && o.WireType == 2)
+                        {
+                            domain = Encoding.UTF8.GetString(o.Bytes(f.Bytes(model)));
+                        }
+                        else if (o.Number == 2 && o.WireType == 0)
+                        {
+                            version = (long)o.Varint;
+                        }
+                    }
+
+                    if (domain.Length == 0 || domain == "ai.onnx")
+                    {
+                        defaultOpset = version;
+                    }
+                }
+            }
+
+            if (defaultOpset < 11)
+            {
+                throw new OnnxModelException($"The model imports ONNX opset {defaultOpset}; DynamicQuantizeLinear needs opset 11 or later.");
+            }
+
+            var output = new ProtoBuffer();
+            int quantized = 0;
+            bool sawGraph = false;
+            foreach (Field f in fields)
+            {
+                if (f.Number == 7 && f.WireType == 2)
+                {
+                    sawGraph = true;
+                    (byte[] graph, quantized) = QuantizeGraph(f.Bytes(model).ToArray());
+                    output.WriteBytes(7, graph);
+                }
+                else
+                {
+                    output.WriteRaw(f.Raw(model));
+                }
+            }
+
+            if (!sawGraph)
+            {
+                throw new OnnxModelException("The model has no graph.");
+            }
+
+            return (output.ToArray(), quantized);
+        }
+
+        private static (byte[] Graph, int Quantized) QuantizeGraph(byte[] graph)
+        {
+            List<Field> fields = ReadFields(graph);
+            var initializers = new Dictionary<string, (Field Field, Tensor Tensor)>(StringComparer.Ordinal);
+            var nodes = new List<(Field Field, Node Node)>();
+            foreach (Field f in fields)
+            {
+                if (f.Number == 5 && f.WireType == 2)
+                {
+                    Tensor tensor = Tensor.Parse(f.Bytes(graph));
+                    initializers[tensor.Name] = (f, tensor);
+                }
+                else if (f.Number == 1 && f.WireType == 2)
+                {
+                    nodes.Add((f, Node.Parse(f.Bytes(graph))));
+                }
+            }
+
+            // Only weights used by nothing but quantisable MatMuls lose their float copy.
+            var uses = new Dictionary<string, int>(StringComparer.Ordinal);
+            var matMulUses = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach ((_, Node node) in nodes)
+            {
+                foreach (string input in node.Inputs)
+                {
+                    uses[input] = uses.GetValueOrDefault(input) + 1;
+                }
+
+                if (IsQuantisable(node, initializers))
+                {
+                    matMulUses[node.Inputs[1]] = matMulUses.GetValueOrDefault(node.Inputs[1]) + 1;
+                }
+            }
+
+            var output = new ProtoBuffer();
+            var added = new Dictionary<string, (string Weights, string Scales, string Zeros)>(StringComparer.Ordinal);
+            var newInitializers = new List<byte[]>();
+            int quantized = 0;
+            int nodeIndex = 0;
+            foreach (Field f in fields)
+            {
+                if (f.Number == 1 && f.WireType == 2)
+                {
+                    Node node = nodes[nodeIndex++].Node;
+                    if (!IsQuantisable(node, initializers))
+                    {
+                        output.WriteRaw(f.Raw(graph));
+                        continue;
+                    }
+
+                    string weightName = node.Inputs[1];
+                    if (!added.TryGetValue(weightName, out var q))
+                    {
+                        q = (weightName + "_quantized", weightName + "_scale", weightName + "_zero_point");
+                        newInitializers.AddRange(QuantiseWeights(initializers[weightName].Tensor, q.Weights, q.Scales, q.Zeros));
+                        added[weightName] = q;
+                    }
+
+                    string y = node.Outputs[0];
+                    string p = (node.Name.Length > 0 ? node.Name : y) + "_int8";
+                    output.WriteBytes(1, NodeBytes("DynamicQuantizeLinear", p + "_quantize", new[] { node.Inputs[0] }, new[] { p + "_a", p + "_a_scale", p + "_a_zero_point" }));
+                    output.WriteBytes(1, NodeBytes("MatMulInteger", p + "_matmul", new[] { p + "_a", q.Weights, p + "_a_zero_point", q.Zeros }, new[] { p + "_int32" }));
+                    output.WriteBytes(1, NodeBytes("Cast", p + "_cast", new[] { p + "_int32" }, new[] { p + "_float" }, castTo: FloatType));
+                    output.WriteBytes(1, NodeBytes("Mul", p + "_scale", new[] { p + "_a_scale", q.Scales }, new[] { p + "_scales" }));
+                    output.WriteBytes(1, NodeBytes("Mul", p + "_rescale", new[] { p + "_float", p + "_scales" }, new[] { y }));
+                    quantized++;
+                }
+                else if (f.Number == 5 && f.WireType == 2)
+                {
+                    string name = Tensor.Parse(f.Bytes(graph)).Name;
+                    bool onlyQuantisedMatMuls = matMulUses.TryGetValue(name, out int m) && m == uses.GetValueOrDefault(name);
+                    if (!onlyQuantisedMatMuls)
+                    {
+                        output.WriteRaw(f.Raw(graph));
+                    }
+                }
+                else
+                {
+                    output.WriteRaw(f.Raw(graph));
+                }
+            }
+
+            foreach (byte[] tensor in newInitializers)
+            {
+                output.WriteBytes(5, tensor);
+            }
+
+            return (output.ToArray(), quantized);
+        }
+
+        private static bool IsQuantisable(Node node, Dictionary<string, (Field Field, Tensor Tensor)> initializers) =>
+            node.OpType == "MatMul" && node.Domain.Length == 0 && node.Inputs.Count == 2 && node.Outputs.Count == 1 &&
+            initializers.TryGetValue(node.Inputs[1], out var w) && w.Tensor.DataType == FloatType && w.Tensor.Dims.Count == 2 && w.Tensor.HasData;
+
+        // Per output column n of W[K, N]: scale = max |W[k, n]| / 63, q = round(W / scale); zero points are all 0.
+        private static IEnumerable<byte[]> QuantiseWeights(Tensor weights, string quantizedName, string scalesName, string zerosName)
+        {
+            int rows = (int)weights.Dims[0], columns = (int)weights.Dims[1];
+            float[] w = weights.Floats();
+            var scales = new float[columns];
+            for (int n = 0; n < columns; n++)
+            {
+                float max = 0;
+                for (int k = 0; k < rows; k++)
+                {
+                    max = Math.Max(max, Math.Abs(w[(k * columns) + n]));
+                }
+
+                scales[n] = max > 0 ? max / WeightRange : 1f;
+            }
+
+            var q = new byte[w.Length];
+            for (int i = 0; i < w.Length; i++)
+            {
+                q[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(w[i] / scales[i % columns]), -WeightRange, WeightRange));
+            }
+
+            var scaleBytes = new byte[columns * 4];
+            for (int n = 0; n < columns; n++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(scaleBytes.AsSpan(n * 4), scales[n]);
+            }
+
+            yield return TensorBytes(quantizedName, Int8Type, new long[] { rows, columns }, q);
+            yield return TensorBytes(scalesName, FloatType, new long[] { columns }, scaleBytes);
+            yield return TensorBytes(zerosName, Int8Type, new long[] { columns }, new byte[columns]);
+        }
+
+        private static byte[] TensorBytes(string name, int dataType, long[] dims, byte[] raw)
+        {
+            var t = new ProtoBuffer();
+            foreach (long d in dims)
+            {
+                t.WriteVarintField(1, (ulong)d);
+            }
+
+            t.WriteVarintField(2, (ulong)dataType);
+            t.WriteBytes(8, Encoding.UTF8.GetBytes(name));
+            t.WriteBytes(9, raw);
+            return t.ToArray();
+        }
+
+        private static byte[] NodeBytes(string opType, string name, string[] inputs, string[] outputs, int? castTo = null)
+        {
+            var n = new ProtoBuffer();
+            foreach (string input in inputs)
+            {
+                n.WriteBytes(1, Encoding.UTF8.GetBytes(input));
+            }
+
+            foreach (string o in outputs)
+            {
+                n.WriteBytes(2, Encoding.UTF8.GetBytes(o));
+            }
+
+            n.WriteBytes(3, Encoding.UTF8.GetBytes(name));
+            n.WriteBytes(4, Encoding.UTF8.GetBytes(opType));
+            if (castTo is int to)
+            {
+                // AttributeProto: name = 1, i = 3, type = 20 (INT = 2).
+                var attribute = new ProtoBuffer();
+                attribute.WriteBytes(1, "to"u8);
+                attribute.WriteVarintField(3, (ulong)to);
+                attribute.WriteVarintField(20, 2);
+                n.WriteBytes(5, attribute.ToArray());
+            }
+
+            return n.ToArray();
+        }
+
+        private static List<Field> ReadFields(ReadOnlySpan<byte> message)
+        {
+            var fields = new List<Field>();
+            int position = 0;
+            while (position < message.Length)
+            {
+                int start = position;
+                ulong tag = ReadVarint(message, ref position);
+                int number = (int)(tag >> 3), wireType = (int)(tag & 7);
+                ulong varint = 0;
+                int valueStart = position, valueLength;
+                switch (wireType)
+                {
+                    case 0:
+                        varint = ReadVarint(message, ref position);
+                        valueLength = position - valueStart;
+                        break;
+                    case 1:
+                        valueLength = 8;
+                        position += 8;
+                        break;
+                    case 2:
+                        ulong length = ReadVarint(message, ref position);
+                        if (length > (ulong)(message.Length - position))
+                        {
+                            throw new InvalidDataException($"field {number} at byte {start} claims {length} bytes; {message.Length - position} remain.");
+                        }
+
+                        valueStart = position;
+                        valueLength = (int)length;
+                        position += valueLength;
+                        break;
+                    case 5:
+                        valueLength = 4;
+                        position += 4;
+                        break;
+                    default:
+                        throw new InvalidDataException($"field {number} at byte {start} has wire type {wireType}, which ONNX does not use.");
+                }
+
+                if (position > message.Length)
+                {
+                    throw new InvalidDataException($"field {number} at byte {start} runs past the end of its message.");
+                }
+
+                fields.Add(new Field(number, wireType, start, position - start, valueStart, valueLength, varint));
+            }
+
+            return fields;
+        }
+
+        private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int position)
+        {
+            ulong value = 0;
+            for (int shift = 0; shift < 64; shift += 7)
+            {
+                if (position >= bytes.Length)
+                {
+                    throw new InvalidDataException("a varint runs past the end of its message.");
+                }
+
+                byte b = bytes[position++];
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return value;
+                }
+            }
+
+            throw new InvalidDataException("a varint is longer than 10 bytes.");
+        }
+
+        private readonly record struct Field(int Number, int WireType, int Start, int Length, int ValueStart, int ValueLength, ulong Varint)
+        {
+            public ReadOnlySpan<byte> Raw(ReadOnlySpan<byte> message) => message.Slice(Start, Length);
+
+            public ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> message) => message.Slice(ValueStart, ValueLength);
+        }
+
+        private sealed class Node
+        {
+            public List<string> Inputs { get; } = new();
+
+            public List<string> Outputs { get; } = new();
+
+            public string Name { get; private set; } = "";
+
+            public string OpType { get; private set; } = "";
+
+            public string Domain { get; private set; } = "";
+
+            public static Node Parse(ReadOnlySpan<byte> bytes)
+            {
+                var node = new Node();
+                foreach (Field f in ReadFields(bytes))
+                {
+                    if (f.WireType != 2)
+                    {
+                        continue;
+                    }
+
+                    string text = Encoding.UTF8.GetString(f.Bytes(bytes));
+                    switch (f.Number)
+                    {
+                        case 1: node.Inputs.Add(text); break;
+                        case 2: node.Outputs.Add(text); break;
+                        case 3: node.Name = text; break;
+                        case 4: node.OpType = text; break;
+                        case 7: node.Domain = text; break;
+                    }
+                }
+
+                return node;
+            }
+        }
+
+        private sealed class Tensor
+        {
+            private byte[]? _raw;
+            private float[]? _floats;
+
+            public List<long> Dims { get; } = new();
+
+            public int DataType { get; private set; }
+
+            public string Name { get; private set; } = "";
+
+            public bool HasData => _raw != null || _floats != null;
+
+            public static Tensor Parse(ReadOnlySpan<byte> bytes)
+            {
+                var tensor = new Tensor();
+                bool external = false;
+                foreach (Field f in ReadFields(bytes))
+                {
+                    switch (f.Number, f.WireType)
+                    {
+                        case (1, 0): tensor.Dims.Add((long)f.Varint); break;
+                        case (1, 2):
+                            ReadOnlySpan<byte> packed = f.Bytes(bytes);
+                            int p = 0;
+                            while (p < packed.Length)
+                            {
+                                tensor.Dims.Add((long)ReadVarint(packed, ref p));
+                            }
+
+                            break;
+                        case (2, 0): tensor.DataType = (int)f.Varint; break;
+                        case (8, 2): tensor.Name = Encoding.UTF8.GetString(f.Bytes(bytes)); break;
+                        case (9, 2): tensor._raw = f.Bytes(bytes).ToArray(); break;
+                        case (4, 2):
+                            ReadOnlySpan<byte> data = f.Bytes(bytes);
+                            tensor._floats = new float[data.Length / 4];
+                            for (int i = 0; i < tensor._floats.Length; i++)
+                            {
+                                tensor._floats[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
+                            }
+
+                            break;
+                        case (14, 0): external = f.Varint == 1; break;
+                    }
+                }
+
+                if (external)
+                {
+                    tensor._raw = null;
+                    tensor._floats = null;
+                }
+
+                return tensor;
+            }
+
+            public float[] Floats()
+            {
+                if (_floats != null)
+                {
+                    return _floats;
+                }
+
+                var values = new float[_raw!.Length / 4];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(_raw.AsSpan(i * 4));
+                }
+
+                return values;
+            }
+        }
+
+        private sealed class ProtoBuffer
+        {
+            private readonly ArrayBufferWriter<byte> _buffer = new();
+
+            public void WriteRaw(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
+
+            public void WriteVarintField(int field, ulong value)
+            {
+                WriteVarint((ulong)(field << 3));
+                WriteVarint(value);
+            }
+
+            public void WriteBytes(int field, ReadOnlySpan<byte> value)
+            {
+                WriteVarint((ulong)((field << 3) | 2));
+                WriteVarint((ulong)value.Length);
+                _buffer.Write(value);
+            }
+
+            public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+
+            private void WriteVarint(ulong value)
+            {
+                Span<byte> bytes = stackalloc byte[10];
+                int n = 0;
+                while (value >= 0x80)
+                {
+                    bytes[n++] = (byte)(value | 0x80);
+                    value >>= 7;
+                }
+
+                bytes[n++] = (byte)value;
+                _buffer.Write(bytes[..n]);
+            }
+        }
+    }
+}
