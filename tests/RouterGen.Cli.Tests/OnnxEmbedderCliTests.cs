@@ -104,23 +104,21 @@ namespace RouterGen.Cli.Tests
             Assert.True(route.ExitCode == 0, route.Error + route.Output);
             Assert.Contains("- decision: **cheap**", route.Output, StringComparison.Ordinal);
 
-            CliRun eval = CliRun.Of("eval", "--data", data, "--embedder", embedder, "--embedding-cache", Path.Combine(_folder.Path, "cache"), "--clusters", "2", "--folds", "2", "--seeds", "1", "--bootstrap", "20");
-            Assert.True(eval.ExitCode == 0, eval.Error + eval.Output);
-
-            // embed through a fresh cache: all 40 prompts embedded, then all 40 read back, giving the same vectors.
+            // eval fills a fresh cache; embed then reads all 40 prompts from it, giving what the model gives without it.
             string cache = Path.Combine(_folder.Path, "cache");
-            string cold = Path.Combine(_folder.Path, "cold.npy"), warm = Path.Combine(_folder.Path, "warm.npy");
-            CliRun embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--out", cold);
+            CliRun eval = CliRun.Of("eval", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--clusters", "2", "--folds", "2", "--seeds", "1", "--bootstrap", "20");
+            Assert.True(eval.ExitCode == 0, eval.Error + eval.Output);
+            string fresh = Path.Combine(_folder.Path, "fresh.npy"), cached = Path.Combine(_folder.Path, "cached.npy");
+            CliRun embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--out", cached);
             Assert.True(embed.ExitCode == 0, embed.Error);
             Assert.Contains("Wrote 40 embeddings of dimension 384", embed.Output, StringComparison.Ordinal);
-            Assert.Contains("0 read, 40 embedded", embed.Output, StringComparison.Ordinal);
-            embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", cache, "--out", warm);
             Assert.Contains("40 read, 0 embedded", embed.Output, StringComparison.Ordinal);
-            Assert.Equal(File.ReadAllBytes(cold), File.ReadAllBytes(warm));
-            embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", "off", "--out", warm);
+            embed = CliRun.Of("embed", "--data", data, "--embedder", embedder, "--embedding-cache", "off", "--out", fresh);
+            Assert.True(embed.ExitCode == 0, embed.Error);
             Assert.DoesNotContain("Embedding cache", embed.Output, StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllBytes(fresh), File.ReadAllBytes(cached));
 
-            CliRun calibrate = CliRun.Of("calibrate", "--profile", profilePath, "--data", data, "--embedder", embedder, "--embedding-cache", Path.Combine(_folder.Path, "cache"));
+            CliRun calibrate = CliRun.Of("calibrate", "--profile", profilePath, "--data", data, "--embedder", embedder, "--embedding-cache", cache);
             Assert.True(calibrate.ExitCode == 0, calibrate.Error + calibrate.Output);
             Assert.Contains("Updated: cheap, strong", calibrate.Output, StringComparison.Ordinal);
 

@@ -75,7 +75,8 @@ namespace RouterGen.Onnx.Tests
             (byte[] model, string vocabulary) = SentenceTransformerPackage.MiniLM.Read(_miniLM.AssemblyPath);
             (byte[] int8, int quantized) = OnnxInt8Quantizer.Quantize(model);
             Assert.Equal(36, quantized); // 6 layers × (query, key, value, attention output, two feed-forward)
-            Assert.True(int8.Length < model.Length / 3, $"{int8.Length} bytes");
+            // 10.6 M MatMul weights go from 4 bytes to 1; the 30,522 × 384 word-embedding table (a Gather) stays float.
+            Assert.InRange(int8.Length, model.Length - 33_000_000, model.Length - 31_000_000);
 
             using var vocabularyStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(vocabulary));
             using OnnxEmbedder embedder = OnnxEmbedder.Load(int8, vocabularyStream, new OnnxEmbedderOptions { MaxTokens = 256 });
@@ -87,9 +88,10 @@ namespace RouterGen.Onnx.Tests
                 Assert.True(Cosine(quantizedRow, _miniLM.Embed(sentence)) > 0.98, sentence);
             }
 
-            Assert.Equal(0.6660, Cosine(q[0], q[1]), 1);
-            Assert.Equal(0.1046, Cosine(q[0], q[2]), 1);
-            Assert.Equal(0.1411, Cosine(q[1], q[2]), 1);
+            // The published fp32 similarities, within 0.03.
+            Assert.InRange(Cosine(q[0], q[1]), 0.6660 - 0.03, 0.6660 + 0.03);
+            Assert.InRange(Cosine(q[0], q[2]), 0.1046 - 0.03, 0.1046 + 0.03);
+            Assert.InRange(Cosine(q[1], q[2]), 0.1411 - 0.03, 0.1411 + 0.03);
         }
 
         [Fact]
