@@ -5,18 +5,29 @@ using RouterGen.Profiles;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>One candidate (cluster count, prior strength) and its cross-validated routing figures.</summary>
-    /// <param name="K">Cluster count.</param>
+    /// <summary>One candidate (estimator, cluster count, prior strength) and its cross-validated routing figures.</summary>
+    /// <param name="Estimator">One of <see cref="EstimatorKinds"/>.</param>
+    /// <param name="K">Cluster count (for the learned estimator: the clusters that give its costs and the out-of-distribution test).</param>
     /// <param name="PriorStrength">Beta prior strength α, or null for k = 1 (one cluster is the global rate whatever α).</param>
-    /// <param name="Aiq">Held-out AIQ of the deployable policies (cost-weighted and shortfall sweeps) on the fit prompts' single-model cost range.</param>
-    /// <param name="MaxQuality">Held-out mean score of the max-quality router (the secondary figure).</param>
-    public sealed record ClusterCountCandidate(int K, double? PriorStrength, double Aiq, double MaxQuality);
+    /// <param name="Aiq">Held-out AIQ of the estimator's cost-weighted and shortfall sweeps on the fit prompts' single-model cost range.</param>
+    /// <param name="MaxQuality">Held-out mean score at cost weight 0 (the secondary figure).</param>
+    public sealed record ClusterCountCandidate(string Estimator, int K, double? PriorStrength, double Aiq, double MaxQuality);
 
     /// <summary>The chosen cluster count and prior strength, and the evidence.</summary>
-    /// <param name="K">The chosen count.</param>
-    /// <param name="PriorStrength">The chosen α; null when it is left to the leave-one-out rule (k = 1) or was given.</param>
+    /// <param name="K">The nearest-cluster router's chosen count (what a v1 profile is built with).</param>
+    /// <param name="PriorStrength">Its chosen α; null when it is left to the leave-one-out rule (k = 1) or was given.</param>
     /// <param name="Candidates">Every candidate that was tried.</param>
-    public sealed record ClusterCountChoice(int K, double? PriorStrength, IReadOnlyList<ClusterCountCandidate> Candidates);
+    public sealed record ClusterCountChoice(int K, double? PriorStrength, IReadOnlyList<ClusterCountCandidate> Candidates)
+    {
+        /// <summary>The estimator kind with the highest inner AIQ (ties to the nearest cluster, then soft clusters).</summary>
+        public string Estimator { get; init; } = EstimatorKinds.NearestCluster;
+
+        /// <summary>The best candidate of every estimator kind tried.</summary>
+        public IReadOnlyDictionary<string, ClusterCountCandidate> BestPerEstimator { get; init; } = new Dictionary<string, ClusterCountCandidate>();
+
+        /// <summary>The learned estimator fit on every fit prompt (strengths and calibration from the inner folds), or null.</summary>
+        public LinearQualityEstimator? Linear { get; init; }
+    }
 
     /// <summary>
     /// Chooses k and the prior strength α by cross-validated frontier area inside the fit prompts (never the evaluation
@@ -40,7 +51,8 @@ namespace RouterGen.Fitting
 
         /// <summary>
         /// What a fit on <paramref name="fitRows"/> uses: a given k and α as they are; whatever is not given chosen by
-        /// <see cref="Choose"/> (a given k is then the only k candidate). Null when both were given.
+        /// <see cref="Choose"/> (a given k is then the only k candidate). Null when both were given and there is no
+        /// estimator kind to choose.
         /// </summary>
         public static ClusterCountChoice? ChooseUnlessGiven(RoutingDataset dataset, EmbeddingMatrix embeddings, EmbedderDefinition embedder, IReadOnlyList<int> fitRows, EvaluationOptions options, ulong seed)
         {
@@ -50,7 +62,8 @@ namespace RouterGen.Fitting
                 return Choose(dataset, embeddings, embedder, fitRows, options, seed);
             }
 
-            if (options.Fit.PriorStrength is not null || options.Clusters == 1)
+            // With both given there is nothing to choose, unless the estimator kind is (the learned estimator is on).
+            if ((options.Fit.PriorStrength is not null || options.Clusters == 1) && !options.LearnedEstimator)
             {
                 return null;
             }
@@ -92,13 +105,29 @@ namespace RouterGen.Fitting
                 counts.Add(1);
             }
 
-            PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.IsRuntimePolicy);
+            PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.IsRouter && PolicyFamilies.EstimatorOf(p.Family) != "selected");
+            var estimators = new List<string> { EstimatorKinds.NearestCluster };
+            if (options.SoftClusters > 1)
+            {
+                estimators.Add(EstimatorKinds.SoftClusters);
+            }
+
+            // The learned estimator: strengths and calibration from these same inner folds; its out-of-fold predictions
+            // are what it is scored by here.
+            LinearQualityEstimator? linear = null;
+            double[]? outOfFold = null;
+            if (options.LearnedEstimator)
+            {
+                linear = LinearQualityEstimator.Fit(dataset, embeddings, shuffled, folds, options.Linear, seed, out outOfFold);
+                estimators.Add(EstimatorKinds.Linear);
+            }
+
             IReadOnlyList<double?> priors = options.Fit.PriorStrength is double given
                 ? new double?[] { given }
                 : PriorStrengthCandidates.Select(a => (double?)a).ToArray();
             var kMeans = options.Fit.KMeans.With(seed, Math.Min(2, options.Fit.KMeans.Restarts));
             SingleModelCostRange(dataset, fitRows, out double costMin, out double costMax);
-            int maxQualityPoint = Array.FindIndex(points, p => p.Family == PolicyFamilies.CostWeighted && p.Knob == 0);
+            int models = dataset.ModelCount;
             var results = new List<ClusterCountCandidate>();
             foreach (int k in counts)
             {
@@ -116,46 +145,86 @@ namespace RouterGen.Fitting
                     Split(shuffled, folds, f, out List<int> train, out List<int> test, out List<int> positions);
                     HeldOutEvaluator.EnsureDisjoint(dataset, train, test);
                     KMeansResult clustering = KMeans.Fit(embeddings, train, k, kMeans);
+                    double[]? linearQuality = null;
+                    if (outOfFold is not null)
+                    {
+                        linearQuality = new double[test.Count * models];
+                        for (int i = 0; i < test.Count; i++)
+                        {
+                            Array.Copy(outOfFold, positions[i] * models, linearQuality, i * models, models);
+                        }
+                    }
+
                     for (int a = 0; a < alphas.Count; a++)
                     {
                         var settings = new FitSettings { PriorStrength = alphas[a], MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
                         FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
-                        HeldOutEvaluator.Score(dataset, embeddings, fitted, test, positions, shuffled.Length, options, points, scores[a], costs[a]);
+                        HeldOutEvaluator.Score(dataset, embeddings, fitted, test, positions, shuffled.Length, options, points, scores[a], costs[a], linearQuality);
                     }
                 }
 
                 for (int a = 0; a < alphas.Count; a++)
                 {
-                    var quality = new double[points.Length];
-                    var total = new double[points.Length];
-                    for (int p = 0; p < points.Length; p++)
+                    foreach (string estimator in estimators)
                     {
-                        for (int i = 0; i < shuffled.Length; i++)
+                        var quality = new List<double>();
+                        var total = new List<double>();
+                        double maxQuality = double.NaN;
+                        for (int p = 0; p < points.Length; p++)
                         {
-                            quality[p] += scores[a][(p * shuffled.Length) + i];
-                            total[p] += costs[a][(p * shuffled.Length) + i];
+                            if (PolicyFamilies.EstimatorOf(points[p].Family) != estimator)
+                            {
+                                continue;
+                            }
+
+                            double q = 0, c = 0;
+                            for (int i = 0; i < shuffled.Length; i++)
+                            {
+                                q += scores[a][(p * shuffled.Length) + i];
+                                c += costs[a][(p * shuffled.Length) + i];
+                            }
+
+                            quality.Add(q / shuffled.Length);
+                            total.Add(c);
+                            if (!PolicyFamilies.IsShortfall(points[p].Family) && points[p].Knob == 0)
+                            {
+                                maxQuality = q / shuffled.Length;
+                            }
                         }
 
-                        quality[p] /= shuffled.Length;
+                        double aiq = QualityCostFrontier.Aiq(total, quality, costMin, costMax);
+                        results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality));
                     }
-
-                    double aiq = QualityCostFrontier.Aiq(total, quality, costMin, costMax);
-                    results.Add(new ClusterCountCandidate(k, k == 1 ? null : alphas[a], aiq, maxQualityPoint < 0 ? double.NaN : quality[maxQualityPoint]));
                 }
             }
 
-            ClusterCountCandidate best = results[0];
+            var bestPer = new Dictionary<string, ClusterCountCandidate>(StringComparer.Ordinal);
             foreach (ClusterCountCandidate c in results)
             {
                 // Clearly better only: 1e-4 of AIQ is far below its standard error on any data set a router is fit on
                 // (about 0.01 at 500 prompts), so such near-ties keep the earlier (smaller k, then smaller α) candidate.
-                if (c.Aiq > best.Aiq + AiqTieTolerance)
+                if (!bestPer.TryGetValue(c.Estimator, out ClusterCountCandidate? best) || c.Aiq > best.Aiq + AiqTieTolerance)
                 {
-                    best = c;
+                    bestPer[c.Estimator] = c;
                 }
             }
 
-            return new ClusterCountChoice(best.K, options.Fit.PriorStrength is null ? best.PriorStrength : null, results);
+            string chosen = estimators[0];
+            foreach (string estimator in estimators)
+            {
+                if (bestPer[estimator].Aiq > bestPer[chosen].Aiq + AiqTieTolerance)
+                {
+                    chosen = estimator;
+                }
+            }
+
+            ClusterCountCandidate nearest = bestPer[EstimatorKinds.NearestCluster];
+            return new ClusterCountChoice(nearest.K, options.Fit.PriorStrength is null ? nearest.PriorStrength : null, results)
+            {
+                Estimator = chosen,
+                BestPerEstimator = bestPer,
+                Linear = linear,
+            };
         }
 
         /// <summary>Cheapest and most expensive single model's total cost over <paramref name="rows"/>: the range AIQ is taken on.</summary>

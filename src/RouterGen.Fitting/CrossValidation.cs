@@ -92,6 +92,8 @@ namespace RouterGen.Fitting
 
             var clusterCounts = new int[tasks.Folds.Count];
             var priors = new double[tasks.Folds.Count];
+            var estimatorChoices = new string[tasks.Folds.Count];
+            Array.Fill(estimatorChoices, EstimatorKinds.NearestCluster);
             int done = 0;
             Parallel.For(0, tasks.Folds.Count, new ParallelOptions { CancellationToken = cancellation }, t =>
             {
@@ -105,7 +107,32 @@ namespace RouterGen.Fitting
                     MinSimilarityQuantile = options.Fit.MinSimilarityQuantile,
                     KMeans = options.Fit.KMeans.With(foldSeed, options.Fit.KMeans.Restarts),
                 };
-                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed]);
+
+                // The nearest-cluster router and the baselines; without a choice of estimator, soft clusters on the same clusters.
+                bool Others(string family) => choice is null || !choice.BestPerEstimator.ContainsKey(PolicyFamilies.EstimatorOf(family) ?? "");
+                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed], family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family));
+                if (choice is not null)
+                {
+                    // Every other estimator on the clusters (k, α) it chose for itself.
+                    foreach ((string estimator, ClusterCountCandidate best) in choice.BestPerEstimator)
+                    {
+                        if (estimator == EstimatorKinds.NearestCluster)
+                        {
+                            continue;
+                        }
+
+                        double? alpha = options.Fit.PriorStrength ?? best.PriorStrength;
+                        FittedRouter own = best.K == k && alpha == settings.PriorStrength
+                            ? fitted
+                            : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings.WithPriorStrength(alpha), withLabels: false);
+                        double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
+                        HeldOutEvaluator.Score(dataset, foldEmbeddings[t], own, fold.EvalRows, fold.EvalPositions, evalCount, options, points, scores[fold.Seed], costs[fold.Seed], linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
+                    }
+
+                    HeldOutEvaluator.CopySelected(points, choice.Estimator, fold.EvalPositions, evalCount, scores[fold.Seed], costs[fold.Seed]);
+                    estimatorChoices[t] = choice.Estimator;
+                }
+
                 clusterCounts[t] = fitted.Profile.Clusters.Count;
                 priors[t] = fitted.Statistics.PriorStrength;
                 progress?.Report(new EvaluationProgress(Interlocked.Increment(ref done), tasks.Folds.Count, "fitting folds"));
@@ -128,7 +155,22 @@ namespace RouterGen.Fitting
                 }
             }
 
-            return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds);
+            return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds)
+            {
+                EstimatorChoices = estimatorChoices,
+            };
+        }
+
+        private static double[] Predict(LinearQualityEstimator estimator, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
+        {
+            int models = estimator.ModelCount;
+            var quality = new double[rows.Count * models];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                estimator.Predict(embeddings.Row(rows[i]), quality.AsSpan(i * models, models));
+            }
+
+            return quality;
         }
 
         private static FoldSchedule PlanFolds(RoutingDataset dataset, EvaluationOptions options)
@@ -214,5 +256,9 @@ namespace RouterGen.Fitting
         int Seeds,
         int FitCount,
         string EmbedderIdentity,
-        double ElapsedSeconds);
+        double ElapsedSeconds)
+    {
+        /// <summary>The estimator kind every fit chose by inner-fold AIQ (nearest-cluster when none was chosen).</summary>
+        public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
+    }
 }

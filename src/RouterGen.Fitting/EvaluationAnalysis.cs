@@ -132,6 +132,7 @@ namespace RouterGen.Fitting
                 EmbedderIdentity = run.EmbedderIdentity,
                 ClusterCounts = run.ClusterCounts,
                 PriorStrengths = run.PriorStrengths,
+                EstimatorChoices = run.EstimatorChoices,
                 Points = points,
                 Singles = singles,
                 BestSingle = singles[bestSingle],

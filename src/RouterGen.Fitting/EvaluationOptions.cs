@@ -52,6 +52,15 @@ namespace RouterGen.Fitting
         /// </summary>
         public bool FallbackHonoursKnob { get; set; } = true;
 
+        /// <summary>
+        /// True (the default): every fit also learns the per-prompt estimator (<see cref="LinearQualityEstimator"/>), its
+        /// families are scored, and the fit chooses its estimator kind by inner-fold AIQ (the selected families).
+        /// </summary>
+        public bool LearnedEstimator { get; set; } = true;
+
+        /// <summary>Settings of the learned estimator.</summary>
+        public LinearEstimatorOptions Linear { get; set; } = new LinearEstimatorOptions();
+
         /// <summary>Bootstrap resamples for the 95% intervals.</summary>
         public int BootstrapSamples { get; set; } = 1000;
 

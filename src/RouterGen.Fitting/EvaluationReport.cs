@@ -94,6 +94,9 @@ namespace RouterGen.Fitting
         /// <summary>Prior strength α of every fit.</summary>
         public IReadOnlyList<double> PriorStrengths { get; init; } = Array.Empty<double>();
 
+        /// <summary>The estimator kind every fit chose by inner-fold AIQ (the source of the selected families).</summary>
+        public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
+
         /// <summary>Every policy point.</summary>
         public IReadOnlyList<PointResult> Points { get; init; } = Array.Empty<PointResult>();
 

@@ -45,6 +45,13 @@ namespace RouterGen.Fitting
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("estimatorChoices");
+                foreach (string e in report.EstimatorChoices)
+                {
+                    w.WriteStringValue(e);
+                }
+
+                w.WriteEndArray();
                 w.WritePropertyName("bestSingle");
                 Single(w, report.BestSingle);
                 w.WritePropertyName("oracle");

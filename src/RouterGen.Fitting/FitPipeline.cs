@@ -72,6 +72,9 @@ namespace RouterGen.Fitting
             EvaluationOptions heldOut = options.HeldOut;
             heldOut.Fit = options.Fit;
             heldOut.Clusters = options.Clusters;
+
+            // A v1 profile carries clusters only: the learned estimator is measured by eval, not shipped by fit (yet).
+            heldOut.LearnedEstimator = false;
             progress?.Report(new EvaluationProgress(0, 1, "choosing cluster count and prior strength"));
             ClusterCountChoice? choice = ClusterCountSelection.ChooseUnlessGiven(dataset, embeddings, setup.Definition, rows, heldOut, options.Fit.KMeans.Seed);
             int k = choice?.K ?? options.Clusters;

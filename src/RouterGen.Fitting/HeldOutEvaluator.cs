@@ -18,11 +18,61 @@ namespace RouterGen.Fitting
         /// <summary>Avengers-Pro style: statistics blended over the top-n nearest clusters by similarity, then cost-weighted (knob = cost weight).</summary>
         public const string SoftClusters = "top-n-clusters";
 
+        /// <summary>The soft-cluster estimate under HyDRA's shortfall rule (knob = τ).</summary>
+        public const string SoftClustersShortfall = "top-n-clusters-shortfall";
+
+        /// <summary>The learned per-prompt estimator (<see cref="LinearQualityEstimator"/>, cluster costs), cost-weighted.</summary>
+        public const string Linear = "linear";
+
+        /// <summary>The learned per-prompt estimator under the shortfall rule.</summary>
+        public const string LinearShortfall = "linear-shortfall";
+
+        /// <summary>Whichever estimator the fit chose by inner-fold AIQ (<see cref="ClusterCountSelection"/>), cost-weighted.</summary>
+        public const string Selected = "selected";
+
+        /// <summary>The fit's chosen estimator under the shortfall rule.</summary>
+        public const string SelectedShortfall = "selected-shortfall";
+
         /// <summary>Always the fit prompts' best global model (no routing).</summary>
         public const string GlobalBest = "global-best";
 
         /// <summary>A uniformly random model per prompt (its expectation, not a draw).</summary>
         public const string Random = "random";
+
+        /// <summary>The estimator behind a routing family, or null for the baselines.</summary>
+        public static string? EstimatorOf(string family) => family switch
+        {
+            CostWeighted or Shortfall => EstimatorKinds.NearestCluster,
+            SoftClusters or SoftClustersShortfall => EstimatorKinds.SoftClusters,
+            Linear or LinearShortfall => EstimatorKinds.Linear,
+            Selected or SelectedShortfall => "selected",
+            _ => null,
+        };
+
+        /// <summary>True when the family applies HyDRA's shortfall rule (otherwise the cost-weighted utility).</summary>
+        public static bool IsShortfall(string family) => family is Shortfall or SoftClustersShortfall or LinearShortfall or SelectedShortfall;
+
+        /// <summary>The cost-weighted and shortfall families of an estimator kind.</summary>
+        public static (string CostWeighted, string Shortfall) Of(string estimator) => estimator switch
+        {
+            EstimatorKinds.NearestCluster => (CostWeighted, Shortfall),
+            EstimatorKinds.SoftClusters => (SoftClusters, SoftClustersShortfall),
+            EstimatorKinds.Linear => (Linear, LinearShortfall),
+            _ => (Selected, SelectedShortfall),
+        };
+    }
+
+    /// <summary>Per-prompt quality estimators a fit can choose between.</summary>
+    public static class EstimatorKinds
+    {
+        /// <summary>The nearest cluster's shrunk statistics (what a v1 profile routes by).</summary>
+        public const string NearestCluster = "nearest-cluster";
+
+        /// <summary>Similarity-weighted statistics of the top-n nearest clusters (Avengers-Pro).</summary>
+        public const string SoftClusters = "soft-clusters";
+
+        /// <summary>Per-model calibrated logistic regression on the embedding, with cluster costs.</summary>
+        public const string Linear = "linear";
     }
 
     /// <summary>One policy at one knob value.</summary>
@@ -44,7 +94,7 @@ namespace RouterGen.Fitting
         public static PolicyPoint Of(RoutingPolicy policy, double knob) => new(RoutingPolicyNames.Format(policy), knob);
 
         /// <summary>True for routing families (not the global-best or random baselines).</summary>
-        public bool IsRouter => Family is PolicyFamilies.CostWeighted or PolicyFamilies.Shortfall or PolicyFamilies.SoftClusters;
+        public bool IsRouter => PolicyFamilies.EstimatorOf(Family) is not null;
 
         /// <inheritdoc />
         public override string ToString() => IsRouter ? $"{Family}({Knob.ToString("0.#####", CultureInfo.InvariantCulture)})" : Family;
@@ -64,12 +114,29 @@ namespace RouterGen.Fitting
                 points.Add(new PolicyPoint(PolicyFamilies.Shortfall, t));
             }
 
-            if (options.SoftClusters > 1)
+            void Sweep(string estimator)
             {
+                (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
                 foreach (double w in options.CostWeights)
                 {
-                    points.Add(new PolicyPoint(PolicyFamilies.SoftClusters, w));
+                    points.Add(new PolicyPoint(costWeighted, w));
                 }
+
+                foreach (double t in options.Shortfalls)
+                {
+                    points.Add(new PolicyPoint(shortfall, t));
+                }
+            }
+
+            if (options.SoftClusters > 1)
+            {
+                Sweep(EstimatorKinds.SoftClusters);
+            }
+
+            if (options.LearnedEstimator)
+            {
+                Sweep(EstimatorKinds.Linear);
+                Sweep("selected");
             }
 
             points.Add(new PolicyPoint(PolicyFamilies.GlobalBest, 0));
@@ -156,12 +223,13 @@ namespace RouterGen.Fitting
             EvaluationOptions options,
             PolicyPoint[] points,
             double[] scores,
-            double[] costs)
+            double[] costs,
+            Func<string, bool>? families = null)
         {
             // Score checks the remaining arguments; nothing is fit before the leakage check.
             EnsureDisjoint(dataset, fitRows, evalRows);
             FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, fitRows, embedder, k, settings, withLabels: false);
-            Score(dataset, embeddings, fitted, evalRows, evalPositions, evalCount, options, points, scores, costs);
+            Score(dataset, embeddings, fitted, evalRows, evalPositions, evalCount, options, points, scores, costs, families: families);
             return fitted;
         }
 
@@ -169,7 +237,9 @@ namespace RouterGen.Fitting
         /// Scores an already fitted router (see <see cref="EvaluateFold"/>; the caller guarantees that
         /// <paramref name="evalRows"/> were not fit on). Out-of-distribution prompts take the fallback rule: with
         /// <see cref="EvaluationOptions.FallbackHonoursKnob"/>, the global statistics under the point's own policy and knob;
-        /// otherwise the fixed fallback model.
+        /// otherwise the fixed fallback model. <paramref name="linearQuality"/> (evaluation row × model, calibrated) feeds the
+        /// learned families; points of families that <paramref name="families"/> rejects (and the learned ones without
+        /// predictions) are left untouched, so several fitted routers can fill one matrix.
         /// </summary>
         public static void Score(
             RoutingDataset dataset,
@@ -181,7 +251,9 @@ namespace RouterGen.Fitting
             EvaluationOptions options,
             PolicyPoint[] points,
             double[] scores,
-            double[] costs)
+            double[] costs,
+            double[]? linearQuality = null,
+            Func<string, bool>? families = null)
         {
             ArgumentNullException.ThrowIfNull(dataset);
             ArgumentNullException.ThrowIfNull(embeddings);
@@ -197,11 +269,21 @@ namespace RouterGen.Fitting
             int models = dataset.ModelCount;
             int clusters = tables.ClusterCount;
             int dimension = embeddings.Dimension;
+            var include = new bool[points.Length];
+            for (int p = 0; p < points.Length; p++)
+            {
+                string family = points[p].Family;
+                string? estimator = PolicyFamilies.EstimatorOf(family);
+                include[p] = (families is null || families(family)) && estimator != "selected" && (estimator != EstimatorKinds.Linear || linearQuality is not null);
+            }
+
             var similarities = new float[clusters];
             var blendedQuality = new double[models];
             var blendedCost = new double[models];
             var globalQuality = new double[models];
             var globalCost = new double[models];
+            var clusterCost = new double[models];
+            var learned = new double[models];
             for (int m = 0; m < models; m++)
             {
                 globalQuality[m] = tables.QualityOf(-1, m);
@@ -220,11 +302,26 @@ namespace RouterGen.Fitting
                 int nearest = CentroidSearch.Nearest(router.UnitCentroids, dimension, embedding, out float similarity);
                 bool outOfDistribution = nearest < 0 || similarity < tables.MinSimilarity;
                 bool softReady = false;
+                if (linearQuality is not null && !outOfDistribution)
+                {
+                    for (int m = 0; m < models; m++)
+                    {
+                        learned[m] = linearQuality[(i * models) + m];
+                        clusterCost[m] = tables.CostOf(nearest, m);
+                    }
+                }
+
                 for (int p = 0; p < points.Length; p++)
                 {
+                    if (!include[p])
+                    {
+                        continue;
+                    }
+
                     PolicyPoint point = points[p];
                     int at = (p * evalCount) + position;
                     int model;
+                    bool shortfall = PolicyFamilies.IsShortfall(point.Family);
                     if (point.Family == PolicyFamilies.Random)
                     {
                         scores[at] = Mean(rowScores);
@@ -238,13 +335,9 @@ namespace RouterGen.Fitting
                     }
                     else if (outOfDistribution)
                     {
-                        model = !options.FallbackHonoursKnob
-                            ? tables.FallbackModel
-                            : point.Family == PolicyFamilies.Shortfall
-                                ? RoutingMath.ChooseShortfall(globalQuality, globalCost, 0, models, point.Knob, all)
-                                : RoutingMath.ChooseCostWeighted(globalQuality, globalCost, 0, models, tables.CostScale, point.Knob, all);
+                        model = !options.FallbackHonoursKnob ? tables.FallbackModel : Choose(globalQuality, globalCost, shortfall, point.Knob, tables.CostScale, all);
                     }
-                    else if (point.Family == PolicyFamilies.SoftClusters)
+                    else if (point.Family is PolicyFamilies.SoftClusters or PolicyFamilies.SoftClustersShortfall)
                     {
                         if (!softReady)
                         {
@@ -252,7 +345,11 @@ namespace RouterGen.Fitting
                             softReady = true;
                         }
 
-                        model = RoutingMath.ChooseCostWeighted(blendedQuality, blendedCost, 0, models, tables.CostScale, point.Knob, all);
+                        model = Choose(blendedQuality, blendedCost, shortfall, point.Knob, tables.CostScale, all);
+                    }
+                    else if (point.Family is PolicyFamilies.Linear or PolicyFamilies.LinearShortfall)
+                    {
+                        model = Choose(learned, clusterCost, shortfall, point.Knob, tables.CostScale, all);
                     }
                     else
                     {
@@ -268,6 +365,44 @@ namespace RouterGen.Fitting
                 }
             }
         }
+
+        /// <summary>
+        /// Copies the points of the chosen estimator's two families into the <see cref="PolicyFamilies.Selected"/> families
+        /// for the given evaluation positions (the knob grids of every family are the same).
+        /// </summary>
+        public static void CopySelected(PolicyPoint[] points, string estimator, IReadOnlyList<int> evalPositions, int evalCount, double[] scores, double[] costs)
+        {
+            ArgumentNullException.ThrowIfNull(points);
+            ArgumentNullException.ThrowIfNull(evalPositions);
+            ArgumentNullException.ThrowIfNull(scores);
+            ArgumentNullException.ThrowIfNull(costs);
+            (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
+            for (int p = 0; p < points.Length; p++)
+            {
+                string? source = points[p].Family switch
+                {
+                    PolicyFamilies.Selected => costWeighted,
+                    PolicyFamilies.SelectedShortfall => shortfall,
+                    _ => null,
+                };
+                if (source is null)
+                {
+                    continue;
+                }
+
+                int from = Array.FindIndex(points, q => q.Family == source && q.Knob == points[p].Knob);
+                foreach (int position in evalPositions)
+                {
+                    scores[(p * evalCount) + position] = scores[(from * evalCount) + position];
+                    costs[(p * evalCount) + position] = costs[(from * evalCount) + position];
+                }
+            }
+        }
+
+        private static int Choose(double[] quality, double[] cost, bool shortfall, double knob, double costScale, ulong all) =>
+            shortfall
+                ? RoutingMath.ChooseShortfall(quality, cost, 0, quality.Length, knob, all)
+                : RoutingMath.ChooseCostWeighted(quality, cost, 0, quality.Length, costScale, knob, all);
 
         private static void Blend(RouterProfile router, ReadOnlySpan<float> embedding, int top, float[] similarities, int[] order, double[] quality, double[] cost)
         {

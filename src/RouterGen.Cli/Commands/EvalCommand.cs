@@ -27,13 +27,14 @@ namespace RouterGen.Cli.Commands
             var seed = new Option<ulong>("--seed") { Description = "Base seed.", DefaultValueFactory = _ => 42 };
             var restarts = new Option<int>("--restarts") { Description = "k-means++ restarts per fit.", DefaultValueFactory = _ => 4 };
             var prior = new Option<double?>("--prior-strength") { Description = "Beta prior strength (default: chosen per fit by leave-one-out likelihood)." };
+            var learned = new Option<bool>("--learned-estimator") { Description = "Also fit the learned per-prompt estimator in every fold and let each fit choose its estimator kind by inner-fold AIQ (true/false).", DefaultValueFactory = _ => true };
             var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for 95% intervals.", DefaultValueFactory = _ => 1000 };
             var report = new Option<string?>("--report") { Description = "Write the full report as JSON here (atomically)." };
             var plot = new Option<string?>("--plot") { Description = "Write an SVG plot of quality against total cost here (atomically)." };
             var title = new Option<string?>("--title") { Description = "Plot title." };
             var command = new Command("eval", "Held-out evaluation: each fold's clusters and statistics are fit without its prompts; routing policies against single models and the oracle.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, bootstrap, report, plot, title })
+            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, bootstrap, report, plot, title })
             {
                 command.Options.Add(option);
             }
@@ -55,6 +56,7 @@ namespace RouterGen.Cli.Commands
                     FitSplit = parseResult.GetRequiredValue(fitSplit),
                     Clusters = DatasetOptions.ParseClusters(parseResult.GetRequiredValue(clusters)),
                     BootstrapSamples = Math.Max(0, parseResult.GetValue(bootstrap)),
+                    LearnedEstimator = parseResult.GetValue(learned),
                     Fit = new FitSettings
                     {
                         PriorStrength = parseResult.GetValue(prior),
@@ -111,7 +113,7 @@ namespace RouterGen.Cli.Commands
         public static string Plot(EvaluationReport report, string? title)
         {
             var series = new List<PlotSeries>();
-            foreach (string family in new[] { PolicyFamilies.CostWeighted, PolicyFamilies.Shortfall, PolicyFamilies.SoftClusters })
+            foreach (string family in new[] { PolicyFamilies.CostWeighted, PolicyFamilies.Shortfall, PolicyFamilies.SoftClusters, PolicyFamilies.Linear, PolicyFamilies.Selected })
             {
                 PointResult[] points = report.Points.Where(p => p.Point.Family == family).ToArray();
                 if (points.Length == 0)
@@ -125,6 +127,8 @@ namespace RouterGen.Cli.Commands
                 {
                     PolicyFamilies.CostWeighted => "router: cost knob",
                     PolicyFamilies.Shortfall => "router: shortfall τ (HyDRA)",
+                    PolicyFamilies.Linear => "learned linear estimator: cost knob",
+                    PolicyFamilies.Selected => "estimator chosen per fit: cost knob",
                     _ => "top-n soft clusters (Avengers-Pro)",
                 };
                 series.Add(new PlotSeries(name, curve));

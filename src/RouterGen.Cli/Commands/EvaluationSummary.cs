@@ -21,6 +21,11 @@ namespace RouterGen.Cli.Commands
             output.WriteLine($"- {mode}; {report.ModelIds.Count} models");
             output.WriteLine($"- clusters per fit: {Range(report.ClusterCounts.Select(k => (double)k))}; prior strength per fit: {Range(report.PriorStrengths)}");
             output.WriteLine($"- embedder: `{report.EmbedderIdentity}`");
+            if (report.EstimatorChoices.Count > 0)
+            {
+                output.WriteLine("- estimator chosen per fit by inner-fold AIQ: " + string.Join(", ", report.EstimatorChoices.GroupBy(e => e).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}")));
+            }
+
             output.WriteLine();
             var table = new MarkdownTable("policy", ">quality", ">total cost", ">vs best single");
             void Row(string name, double quality, double cost) =>
@@ -36,12 +41,19 @@ namespace RouterGen.Cli.Commands
                 }
             }
 
-            foreach (string family in new[] { PolicyFamilies.CostWeighted, PolicyFamilies.SoftClusters })
+            foreach (string family in new[] { PolicyFamilies.CostWeighted, PolicyFamilies.SoftClusters, PolicyFamilies.Linear, PolicyFamilies.Selected })
             {
                 PointResult? p = report.Find(family, 0);
                 if (p is not null)
                 {
-                    Row(family == PolicyFamilies.CostWeighted ? "router, max quality (nearest-cluster argmax)" : "top-n clusters, max quality", p.Quality, p.TotalCostUsd);
+                    string name = family switch
+                    {
+                        PolicyFamilies.CostWeighted => "router, max quality (nearest-cluster argmax)",
+                        PolicyFamilies.SoftClusters => "top-n clusters, max quality",
+                        PolicyFamilies.Linear => "learned linear estimator, max quality",
+                        _ => "estimator chosen per fit by AIQ, max quality",
+                    };
+                    Row(name, p.Quality, p.TotalCostUsd);
                 }
             }
 
