@@ -8,9 +8,13 @@ namespace RouterGen.Package.Tests
     /// <summary>Runs the dotnet CLI as a child process the way a user would, isolated from the test host's MSBuild state.</summary>
     internal static class DotnetProcess
     {
-        public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
+        public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+            RunProgram("dotnet", workingDirectory, timeout, arguments);
+
+        /// <summary>Runs <paramref name="program"/> (for example an installed tool's shim) with the same clean environment.</summary>
+        public static (int ExitCode, string Output) RunProgram(string program, string workingDirectory, TimeSpan timeout, params string[] arguments)
         {
-            var start = new ProcessStartInfo("dotnet")
+            var start = new ProcessStartInfo(program)
             {
                 WorkingDirectory = workingDirectory,
                 RedirectStandardOutput = true,
@@ -47,7 +51,7 @@ namespace RouterGen.Package.Tests
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
-                return (-1, $"dotnet {string.Join(' ', arguments)} timed out after {timeout.TotalSeconds:0} s:\n{output}");
+                return (-1, $"{program} {string.Join(' ', arguments)} timed out after {timeout.TotalSeconds:0} s:\n{output}");
             }
 
             process.WaitForExit();

@@ -17,7 +17,7 @@ namespace RouterGen.Package.Tests
     {
         private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
-        private readonly string _root = Path.Combine(Path.GetTempPath(), "routergen-package-test-" + Guid.NewGuid().ToString("N"));
+        private readonly TempFolder _temp = new("routergen-package-test-");
 
         private static readonly string[] Prompts =
         [
@@ -26,22 +26,9 @@ namespace RouterGen.Package.Tests
             "Summarize this email in two friendly sentences.",
         ];
 
-        public PackageConsumerTests()
-        {
-            Directory.CreateDirectory(_root);
-        }
+        private string _root => _temp.Path;
 
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: a leftover temp folder must not fail the test.
-            }
-        }
+        public void Dispose() => _temp.Dispose();
 
         [Fact]
         public void Packed_package_routes_in_a_fresh_project()
@@ -59,6 +46,7 @@ namespace RouterGen.Package.Tests
             WriteConsumerProject(app, feed, version);
             Run(app, "build", "-c", "Release", "--disable-build-servers", "-p:UseSharedCompilation=false");
             string output = Run(app, ["bin/Release/net10.0/PackageUser.dll", .. Prompts]);
+            string snippetOutput = Run(app, "bin/Release/net10.0/PackageUser.dll", "--snippets");
 
             // The expected decisions come from the runtime-loaded router, which decides exactly as the generated one must.
             IPromptRouter loaded = RouterProfile.Load(Path.Combine(app, "routers", "example.router.json")).CreatePromptRouter();
@@ -69,7 +57,14 @@ namespace RouterGen.Package.Tests
                 RouteDecision expected = loaded.Route(Prompts[i], RoutingOptions.MaxQuality);
                 Assert.Equal($"{expected.ModelId}|{expected.ClusterIndex}|{expected.IsFallback}", lines[i + 1]);
             }
+
+            // The README's snippet compiled (the build above) and printed what its closing comment says it prints.
+            string promised = DocumentationSnippets.ExpectedOutput(RepositoryPaths.Combine("README.md"));
+            Assert.Contains(Normalize(promised), Normalize(snippetOutput), StringComparison.Ordinal);
         }
+
+        // Percent formatting follows the machine's culture ("70%" or "70 %").
+        private static string Normalize(string text) => text.Replace(" %", "%", StringComparison.Ordinal);
 
         private static void AssertPackageLayout(string package)
         {
@@ -90,6 +85,13 @@ namespace RouterGen.Package.Tests
             var dependencies = spec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string?)e.Attribute("id")).ToList();
             Assert.Contains("System.Numerics.Tensors", dependencies);
             Assert.DoesNotContain(dependencies, d => d is not null && d.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+
+            // Metadata a package page shows: the licence, and a README written for it (no repository-relative links).
+            XElement license = spec.Descendants().Single(e => e.Name.LocalName == "license");
+            Assert.Equal(("expression", "MIT"), ((string?)license.Attribute("type"), license.Value));
+            Assert.Equal("README.md", spec.Descendants().Single(e => e.Name.LocalName == "readme").Value);
+            using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+            Assert.DoesNotContain("](docs/", readme.ReadToEnd(), StringComparison.Ordinal);
         }
 
         private void WriteConsumerProject(string app, string feed, string version)
@@ -133,7 +135,7 @@ namespace RouterGen.Package.Tests
                     <TargetFramework>net10.0</TargetFramework>
                     <Nullable>enable</Nullable>
                     <ImplicitUsings>enable</ImplicitUsings>
-                    <RootNamespace>PackageUser</RootNamespace>
+                    <RootNamespace>MyApp</RootNamespace>
                     <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                     <RestorePackagesPath>{Path.Combine(_root, "packages")}</RestorePackagesPath>
                   </PropertyGroup>
@@ -149,9 +151,21 @@ namespace RouterGen.Package.Tests
             // A profile in a subfolder, added by nothing but the package's buildTransitive glob.
             Directory.CreateDirectory(Path.Combine(app, "routers"));
             File.Copy(RepositoryPaths.Combine("profiles", "example.router.json"), Path.Combine(app, "routers", "example.router.json"));
+            File.Copy(RepositoryPaths.Combine("profiles", "swebench-verified.router.json"), Path.Combine(app, "routers", "swebench-verified.router.json"));
+
+            // Every C# block of the README and the getting-started guide, compiled by the same build as a user's code.
+            File.WriteAllText(
+                Path.Combine(app, "DocumentationSnippets.cs"),
+                DocumentationSnippets.ToSource([RepositoryPaths.Combine("README.md"), RepositoryPaths.Combine("docs", "getting-started.md")]));
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using RouterGen.Routing;
-                using PackageUser;
+                using MyApp;
+
+                if (args is ["--snippets"])
+                {
+                    DocumentationSnippets.RunAll();
+                    return;
+                }
 
                 Console.WriteLine($"router {ExampleRouter.Tables.Name}: {ExampleRouter.ClusterCount} clusters, {ExampleRouter.ModelCount} models, presets {string.Join(",", ExampleRouter.Tables.PresetNames)}");
                 foreach (string prompt in args)
