@@ -72,7 +72,8 @@ namespace RouterGen.Generator.Tests
             return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1]));
         }
 
-        private static int CompareOnRandomEmbeddings(RouterPair pair, int seed)
+        /// <summary>Routes <paramref name="embeddings"/> random embeddings through both routers; returns how many decisions differ.</summary>
+        internal static int CompareOnRandomEmbeddings(RouterPair pair, int seed, int embeddings = EmbeddingsPerProfile)
         {
             var random = new Random(seed);
             RouterTables tables = pair.Loaded.Tables;
@@ -80,12 +81,11 @@ namespace RouterGen.Generator.Tests
             ReadOnlySpan<float> centroids = pair.Loaded.UnitCentroids;
             var embedding = new float[dimension];
             int mismatches = 0;
-            var kinds = new int[4];
-            for (int i = 0; i < EmbeddingsPerProfile; i++)
+            for (int i = 0; i < embeddings; i++)
             {
-                // Near a centroid (in distribution), pure noise (mostly out of distribution), zero, or scaled.
-                int kind = random.Next(10) switch { < 6 => 0, < 9 => 1, _ => random.Next(2) == 0 ? 2 : 3 };
-                kinds[kind]++;
+                // Near a centroid (in distribution), pure noise (mostly out of distribution), zero, or scaled; the first
+                // four are one of each, so even a short comparison covers every kind.
+                int kind = i < 4 ? i : random.Next(10) switch { < 6 => 0, < 9 => 1, _ => random.Next(2) == 0 ? 2 : 3 };
                 int anchor = random.Next(tables.ClusterCount);
                 double noise = random.NextDouble() * 1.5;
                 for (int d = 0; d < dimension; d++)
@@ -108,7 +108,6 @@ namespace RouterGen.Generator.Tests
                 }
             }
 
-            Assert.All(kinds.Take(3), count => Assert.True(count > 0));
             return mismatches;
         }
 

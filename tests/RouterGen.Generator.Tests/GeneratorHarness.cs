@@ -70,6 +70,20 @@ namespace RouterGen.Generator.Tests
         }
 
         public static InMemoryAdditionalText Fixture(string fileName) => new(FixturePath(fileName), File.ReadAllText(FixturePath(fileName)));
+
+        /// <summary>Emits a compilation and loads it into its own context (collectible for tests) sharing RouterGen.dll with the caller.</summary>
+        public static Assembly LoadCompilation(Compilation compilation, bool collectible = true)
+        {
+            using var stream = new MemoryStream();
+            Microsoft.CodeAnalysis.Emit.EmitResult emit = compilation.Emit(stream);
+            if (!emit.Success)
+            {
+                throw new InvalidOperationException("Generated code does not compile:\n" + string.Join("\n", emit.Diagnostics));
+            }
+
+            stream.Position = 0;
+            return new AssemblyLoadContext("generated-routers", isCollectible: collectible).LoadFromStream(stream);
+        }
     }
 
     /// <summary>The generator's output and the compilation that includes it.</summary>
@@ -97,18 +111,7 @@ namespace RouterGen.Generator.Tests
             Compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
         /// <summary>Emits the compilation and loads it into its own context (collectible for tests) sharing RouterGen.dll with the caller.</summary>
-        public Assembly Load(bool collectible = true)
-        {
-            using var stream = new MemoryStream();
-            Microsoft.CodeAnalysis.Emit.EmitResult emit = Compilation.Emit(stream);
-            if (!emit.Success)
-            {
-                throw new InvalidOperationException("Generated code does not compile:\n" + string.Join("\n", emit.Diagnostics));
-            }
-
-            stream.Position = 0;
-            return new AssemblyLoadContext("generated-routers", isCollectible: collectible).LoadFromStream(stream);
-        }
+        public Assembly Load(bool collectible = true) => GeneratorHarness.LoadCompilation(Compilation, collectible);
     }
 
     internal sealed class InMemoryAdditionalText : AdditionalText
