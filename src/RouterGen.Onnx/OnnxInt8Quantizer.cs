@@ -14,8 +14,8 @@ namespace RouterGen.Onnx
     /// → <c>Mul</c> by (activation scale × column scale). Everything else in the model is copied byte for byte.
     /// </summary>
     /// <remarks>
-    /// Weights use the symmetric range ±63 (7 bits, onnxruntime's <c>reduce_range</c>): on x86 without VNNI (this
-    /// project's AVX2 machines) the u8×s8 kernels add pairs of byte products in 16-bit lanes, and 255 × 127 × 2 would
+    /// Weights use the symmetric range ±63 (7 bits, onnxruntime's <c>reduce_range</c>): on x86 CPUs without VNNI
+    /// (AVX2-only machines) the u8×s8 kernels add pairs of byte products in 16-bit lanes, and 255 × 127 × 2 would
     /// saturate them; 255 × 63 × 2 does not. The quantised model has its own SHA-256, so an embedder loading it has its
     /// own identity and never shares profiles or cache entries with the float model.
     /// </remarks>

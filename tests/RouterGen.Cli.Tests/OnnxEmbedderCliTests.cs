@@ -132,6 +132,15 @@ namespace RouterGen.Cli.Tests
             CliRun wrongModel = CliRun.Of("serve", "--config", config, "--embedder", "onnx:" + WriteModel("other", seed: 4));
             Assert.Equal(1, wrongModel.ExitCode);
             Assert.Contains(SentenceTransformerPackage.MiniLM.ModelSha256, wrongModel.Error, StringComparison.Ordinal);
+
+            // The int8 folder is another model: the fp32 profile refuses it by hash.
+            string int8 = Path.Combine(_folder.Path, "all-MiniLM-L6-v2-int8");
+            CliRun writeInt8 = CliRun.Of("model-folder", "--out", int8, "--int8");
+            Assert.True(writeInt8.ExitCode == 0, writeInt8.Error + writeInt8.Output);
+            Assert.True(new FileInfo(Path.Combine(int8, "model.onnx")).Length < new FileInfo(Path.Combine(model, "model.onnx")).Length * 0.7);
+            CliRun int8Route = CliRun.Of("route", "-p", profilePath, "--embedder", "onnx:" + int8, "write python code to sort a list");
+            Assert.Equal(1, int8Route.ExitCode);
+            Assert.Contains(SentenceTransformerPackage.MiniLM.ModelSha256, int8Route.Error, StringComparison.Ordinal);
         }
 
         [Fact]

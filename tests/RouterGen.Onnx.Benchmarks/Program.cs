@@ -14,6 +14,13 @@ namespace RouterGen.Onnx.Benchmarks
                 return;
             }
 
+            // ... -- agreement <fp32 MiniLM profile> <routing.jsonl>: int8 vs fp32 MiniLM decisions on that profile.
+            if (args.Length > 2 && args[0] == "agreement")
+            {
+                DecisionAgreement.Run(args[1..]);
+                return;
+            }
+
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }
