@@ -93,6 +93,7 @@ namespace RouterGen.Fitting
             var clusterCounts = new int[tasks.Folds.Count];
             var priors = new double[tasks.Folds.Count];
             var estimatorChoices = new string[tasks.Folds.Count];
+            var tallies = new CalibrationTally[tasks.Folds.Count];
             Array.Fill(estimatorChoices, EstimatorKinds.NearestCluster);
             int done = 0;
             Parallel.For(0, tasks.Folds.Count, new ParallelOptions { CancellationToken = cancellation }, t =>
@@ -111,6 +112,9 @@ namespace RouterGen.Fitting
                 // The nearest-cluster router and the baselines; without a choice of estimator, soft clusters on the same clusters.
                 bool Others(string family) => choice is null || !choice.BestPerEstimator.ContainsKey(PolicyFamilies.EstimatorOf(family) ?? "");
                 FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed], family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family));
+                var tally = new CalibrationTally(dataset.ModelCount);
+                HeldOutEvaluator.RecordCalibration(tally, EstimatorKinds.NearestCluster, dataset, foldEmbeddings[t], fitted, fold.EvalRows, null);
+                tallies[t] = tally;
                 if (choice is not null)
                 {
                     // Every other estimator on the clusters (k, α) it chose for itself.
@@ -127,6 +131,10 @@ namespace RouterGen.Fitting
                             : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings.WithPriorStrength(alpha), withLabels: false);
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
                         HeldOutEvaluator.Score(dataset, foldEmbeddings[t], own, fold.EvalRows, fold.EvalPositions, evalCount, options, points, scores[fold.Seed], costs[fold.Seed], linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
+                        if (linearQuality is not null)
+                        {
+                            HeldOutEvaluator.RecordCalibration(tally, estimator, dataset, foldEmbeddings[t], own, fold.EvalRows, linearQuality);
+                        }
                     }
 
                     HeldOutEvaluator.CopySelected(points, choice.Estimator, fold.EvalPositions, evalCount, scores[fold.Seed], costs[fold.Seed]);
@@ -158,7 +166,19 @@ namespace RouterGen.Fitting
             return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds)
             {
                 EstimatorChoices = estimatorChoices,
+                Calibration = MergeCalibration(tallies, dataset),
             };
+        }
+
+        private static IReadOnlyList<ModelCalibration> MergeCalibration(CalibrationTally[] tallies, RoutingDataset dataset)
+        {
+            var merged = new CalibrationTally(dataset.ModelCount);
+            foreach (CalibrationTally tally in tallies)
+            {
+                merged.Merge(tally);
+            }
+
+            return merged.Summarise(dataset.ModelIds());
         }
 
         private static double[] Predict(LinearQualityEstimator estimator, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
@@ -260,5 +280,8 @@ namespace RouterGen.Fitting
     {
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (nearest-cluster when none was chosen).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
+
+        /// <summary>Reliability of the nearest-cluster and learned estimators' predicted quality on the held-out prompts.</summary>
+        public IReadOnlyList<ModelCalibration> Calibration { get; init; } = Array.Empty<ModelCalibration>();
     }
 }

@@ -133,6 +133,7 @@ namespace RouterGen.Fitting
                 ClusterCounts = run.ClusterCounts,
                 PriorStrengths = run.PriorStrengths,
                 EstimatorChoices = run.EstimatorChoices,
+                Calibration = run.Calibration,
                 Points = points,
                 Singles = singles,
                 BestSingle = singles[bestSingle],

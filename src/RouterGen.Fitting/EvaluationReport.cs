@@ -97,6 +97,9 @@ namespace RouterGen.Fitting
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (the source of the selected families).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
 
+        /// <summary>Expected calibration error and reliability table of each estimator's predicted quality, per model.</summary>
+        public IReadOnlyList<ModelCalibration> Calibration { get; init; } = Array.Empty<ModelCalibration>();
+
         /// <summary>Every policy point.</summary>
         public IReadOnlyList<PointResult> Points { get; init; } = Array.Empty<PointResult>();
 

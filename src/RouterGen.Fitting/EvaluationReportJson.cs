@@ -80,6 +80,30 @@ namespace RouterGen.Fitting
 
                 w.WriteEndArray();
                 w.WriteEndObject();
+                w.WriteStartArray("calibration");
+                foreach (ModelCalibration c in report.Calibration)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("estimator", c.Estimator);
+                    w.WriteString("model", c.ModelId);
+                    Number(w, "expectedCalibrationError", c.ExpectedCalibrationError);
+                    w.WriteStartArray("bins");
+                    foreach (ReliabilityBin b in c.Bins)
+                    {
+                        w.WriteStartObject();
+                        Number(w, "lower", b.Lower);
+                        Number(w, "upper", b.Upper);
+                        w.WriteNumber("count", b.Count);
+                        Number(w, "meanPredicted", b.MeanPredicted);
+                        Number(w, "meanObserved", b.MeanObserved);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteStartArray("regimes");
                 foreach (RegimeResult r in report.Regimes)
                 {

@@ -399,6 +399,32 @@ namespace RouterGen.Fitting
             }
         }
 
+        /// <summary>
+        /// Adds each evaluation row's predicted quality per model to <paramref name="tally"/>: the nearest cluster's statistics,
+        /// or <paramref name="linearQuality"/> (row × model) when given; out-of-distribution rows predict the global rates,
+        /// as routing does.
+        /// </summary>
+        public static void RecordCalibration(CalibrationTally tally, string estimator, RoutingDataset dataset, EmbeddingMatrix embeddings, FittedRouter fitted, IReadOnlyList<int> evalRows, double[]? linearQuality)
+        {
+            ArgumentNullException.ThrowIfNull(tally);
+            ArgumentNullException.ThrowIfNull(dataset);
+            ArgumentNullException.ThrowIfNull(embeddings);
+            ArgumentNullException.ThrowIfNull(fitted);
+            ArgumentNullException.ThrowIfNull(evalRows);
+            RouterTables tables = fitted.Router.Tables;
+            int models = dataset.ModelCount;
+            for (int i = 0; i < evalRows.Count; i++)
+            {
+                int nearest = CentroidSearch.Nearest(fitted.Router.UnitCentroids, embeddings.Dimension, embeddings.Row(evalRows[i]), out float similarity);
+                int cluster = nearest < 0 || similarity < tables.MinSimilarity ? -1 : nearest;
+                for (int m = 0; m < models; m++)
+                {
+                    double predicted = cluster >= 0 && linearQuality is not null ? linearQuality[(i * models) + m] : tables.QualityOf(cluster, m);
+                    tally.Add(estimator, m, predicted, dataset.Score(evalRows[i], m));
+                }
+            }
+        }
+
         private static int Choose(double[] quality, double[] cost, bool shortfall, double knob, double costScale, ulong all) =>
             shortfall
                 ? RoutingMath.ChooseShortfall(quality, cost, 0, quality.Length, knob, all)

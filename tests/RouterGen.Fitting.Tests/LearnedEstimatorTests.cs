@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Xunit;
 
@@ -127,6 +128,25 @@ namespace RouterGen.Fitting.Tests
         }
 
         [Fact]
+        public void ExpectedCalibrationErrorIsTheBinShareWeightedGap()
+        {
+            var tally = new CalibrationTally(2);
+            tally.Add("linear", 0, 0.25, 1);
+            tally.Add("linear", 0, 0.25, 0);
+            tally.Add("linear", 0, 0.9, 1);
+            var other = new CalibrationTally(2);
+            other.Add("linear", 1, 0.5, 0.5);
+            tally.Merge(other);
+            IReadOnlyList<ModelCalibration> result = tally.Summarise(new[] { "a", "b" });
+
+            // Bin [0.2, 0.3): predicted 0.25, observed 0.5 (2 of 3); bin [0.9, 1): 0.9 vs 1 (1 of 3).
+            Assert.Equal((2.0 / 3 * 0.25) + (1.0 / 3 * 0.1), result[0].ExpectedCalibrationError, 12);
+            Assert.Equal(2, result[0].Bins.Count);
+            Assert.Equal(0.5, result[0].Bins[0].MeanObserved, 12);
+            Assert.Equal(0, result[1].ExpectedCalibrationError, 12);
+        }
+
+        [Fact]
         public void TheLearnedEstimatorIsScoredOnPromptsItWasNotFitOnAndBeatsEverySingleModelWhenTopicsDecide()
         {
             RoutingDataset data = SyntheticRoutingData.Generate(400, models: 4, topics: 4, seed: 13);
@@ -137,6 +157,8 @@ namespace RouterGen.Fitting.Tests
             Assert.True(report.Oracle.Quality >= linear.MaxQuality);
             Assert.Equal(4, report.EstimatorChoices.Count);
             Assert.NotNull(report.Family(PolicyFamilies.Selected));
+            Assert.Contains(report.Calibration, c => c.Estimator == EstimatorKinds.Linear && c.ExpectedCalibrationError < 0.2);
+            Assert.Equal(2 * data.ModelCount, report.Calibration.Count);
         }
     }
 }

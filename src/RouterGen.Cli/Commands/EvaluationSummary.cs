@@ -125,6 +125,32 @@ namespace RouterGen.Cli.Commands
             }
 
             frontier.WriteTo(output);
+            if (report.Calibration.Count == 0)
+            {
+                return;
+            }
+
+            output.WriteLine();
+            output.WriteLine("## Calibration of predicted quality on held-out prompts (expected calibration error, 10 bins)");
+            output.WriteLine();
+            string[] estimators = report.Calibration.Select(c => c.Estimator).Distinct().ToArray();
+            var ece = new MarkdownTable(estimators.Select(e => ">" + e).Prepend("model").ToArray());
+            foreach (string model in report.ModelIds)
+            {
+                ece.Add(estimators.Select(e => Format.Quality(report.Calibration.First(c => c.Estimator == e && c.ModelId == model).ExpectedCalibrationError)).Prepend(model).ToArray());
+            }
+
+            ece.WriteTo(output);
+            output.WriteLine();
+            output.WriteLine("Reliability per model (predicted-quality bin: mean predicted → mean observed, count):");
+            output.WriteLine();
+            var reliability = new MarkdownTable("estimator", "model", "bins");
+            foreach (ModelCalibration c in report.Calibration)
+            {
+                reliability.Add(c.Estimator, c.ModelId, string.Join("; ", c.Bins.Select(b => $"{Format.Quality(b.MeanPredicted)} → {Format.Quality(b.MeanObserved)} ({b.Count})")));
+            }
+
+            reliability.WriteTo(output);
         }
 
         private static string IntervalText(Interval interval, Func<double, string> format) =>
