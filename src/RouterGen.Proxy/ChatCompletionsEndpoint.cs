@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using RouterGen.Json;
 using RouterGen.Routing;
+using RouterGen.Serving;
 
 namespace RouterGen.Proxy
 {
@@ -47,6 +48,7 @@ namespace RouterGen.Proxy
         private readonly UpstreamModel?[] _upstreamOfModel;
         private readonly ModelMask _served;
         private readonly SecretRedactor _redactor;
+        private readonly string? _defaultPreset;
 
         public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, HttpClient http, ILogger logger)
         {
@@ -79,6 +81,9 @@ namespace RouterGen.Proxy
             {
                 throw new ProxyConfigException($"defaultPreset: router '{_tables.Name}' has no preset '{preset}'; its presets are: {string.Join(", ", _tables.PresetNames)}.");
             }
+
+            // The same default as the chat client: the configured preset, else the profile's first.
+            _defaultPreset = RoutingRequest.DefaultPreset(_tables, settings.Config.DefaultPreset);
         }
 
         public bool Authorize(HttpContext context)
@@ -255,53 +260,40 @@ namespace RouterGen.Proxy
                 return "rejected";
             }
 
-            if (model == Auto || model.StartsWith(AutoPrefix, StringComparison.Ordinal))
+            // A model the upstream configuration serves but the profile does not know is passed through as is.
+            if (model != Auto && !model.StartsWith(AutoPrefix, StringComparison.Ordinal) && _tables.IndexOfModel(model) < 0)
             {
-                string? preset = model == Auto ? _settings.Config.DefaultPreset : model[AutoPrefix.Length..];
-                RoutingOptions routing = RoutingOptions.MaxQuality;
-                if (preset is not null && !_tables.TryGetPreset(preset, out routing))
+                if (!_settings.TryGetUpstream(model, out UpstreamModel upstream))
                 {
-                    await OpenAIError.WriteAsync(context, 400, $"Unknown preset '{preset}'. Presets: {string.Join(", ", _tables.PresetNames)}.", "unknown_preset", "model").ConfigureAwait(false);
+                    await OpenAIError.WriteAsync(context, 404, $"The model '{model}' does not exist on this proxy. Use \"auto\", \"auto:<preset>\", \"auto:<policy>:<knob>\" or one of the models listed at /v1/models.", "model_not_found", "model").ConfigureAwait(false);
                     return "rejected";
                 }
 
-                long routingStarted = Stopwatch.GetTimestamp();
-                RouteDecision decision = _router.Route(RoutingText(messages), routing.WithAllowedModels(_served));
-                if (cap is double budget && !ApplyCostCap(ref decision, budget))
-                {
-                    await OpenAIError.WriteAsync(context, 400, $"No model's expected cost for this request is within the cost cap of ${budget.ToString("R", CultureInfo.InvariantCulture)}.", "cost_cap_exceeded").ConfigureAwait(false);
-                    return "rejected";
-                }
-
-                _metrics.Routed(decision.ModelId, Stopwatch.GetElapsedTime(routingStarted));
-                Span<int> ranked = stackalloc int[64];
-                int count = Math.Min(decision.CopyRankedModels(ranked), _settings.Config.MaxAttempts);
-                var candidates = new UpstreamModel[count];
-                for (int i = 0; i < count; i++)
-                {
-                    candidates[i] = _upstreamOfModel[ranked[i]]!;
-                }
-
-                var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, preset ?? "max-quality");
-                await ForwardAsync(context, request, stream, candidates, routed).ConfigureAwait(false);
-                return Auto;
+                await ForwardAsync(context, request, stream, null, upstream, null).ConfigureAwait(false);
+                return "passthrough";
             }
 
-            if (!_settings.TryGetUpstream(model, out UpstreamModel upstream))
+            // Everything else goes through the request plan the chat client uses: same grammar, defaults and attempt order.
+            RoutePlan plan;
+            try
             {
-                await OpenAIError.WriteAsync(context, 404, $"The model '{model}' does not exist on this proxy. Use \"auto\", \"auto:<preset>\" or one of the models listed at /v1/models.", "model_not_found", "model").ConfigureAwait(false);
+                RoutingRequest routing = RoutingRequest.Parse(_tables, RoutingText(messages), model, _defaultPreset, _served, maxCostUsd: cap);
+                plan = RoutePlan.Create(_router, routing, _settings.Config.MaxAttempts);
+            }
+            catch (RoutingRequestException e)
+            {
+                int status = e.Error == RoutingRequestError.ModelNotFound ? 404 : 400;
+                await OpenAIError.WriteAsync(context, status, e.Message, e.Code, e.Field == "max_cost_usd" ? null : e.Field).ConfigureAwait(false);
                 return "rejected";
             }
 
-            int profileIndex = _tables.IndexOfModel(model);
-            if (cap is double limitUsd && profileIndex >= 0 && _tables.CostOf(-1, profileIndex) > limitUsd)
-            {
-                await OpenAIError.WriteAsync(context, 400, $"The expected cost of '{model}' exceeds the cost cap of ${limitUsd.ToString("R", CultureInfo.InvariantCulture)}.", "cost_cap_exceeded", "model").ConfigureAwait(false);
-                return "rejected";
-            }
-
-            await ForwardAsync(context, request, stream, [upstream], null).ConfigureAwait(false);
-            return "passthrough";
+            _metrics.Routed(plan.Decision.ModelId, plan.DecisionTime);
+            RouteDecision decision = plan.Decision;
+            bool pinned = plan.Request.PinnedModel >= 0;
+            string presetLabel = pinned ? "none" : plan.Request.Preset ?? ModelSelector.Format(decision.Options);
+            var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel);
+            await ForwardAsync(context, request, stream, plan.Start(), null, routed).ConfigureAwait(false);
+            return pinned ? "passthrough" : Auto;
         }
 
         // The shape OpenAI itself requires and the routing text relies on: every message an object with a string role,
@@ -345,38 +337,6 @@ namespace RouterGen.Proxy
             return null;
         }
 
-        // Excludes every model whose expected cost for this request's cluster exceeds the budget, then decides again in the
-        // same cluster: the mask applies before the choice, so fallbacks stay within the budget too.
-        private bool ApplyCostCap(ref RouteDecision decision, double budget)
-        {
-            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
-            ModelMask allowed = decision.Options.AllowedModels;
-            ModelMask capped = allowed;
-            for (int m = 0; m < _tables.ModelCount; m++)
-            {
-                if (allowed.IsAllowed(m) && _tables.CostOf(statisticsCluster, m) > budget)
-                {
-                    capped = capped.Without(m);
-                }
-            }
-
-            if (capped == allowed)
-            {
-                return true;
-            }
-
-            if (capped.CountAllowed(_tables.ModelCount) == 0)
-            {
-                return false;
-            }
-
-            RoutingOptions options = decision.Options.WithAllowedModels(capped);
-            decision = decision.IsFallback
-                ? _tables.Fallback(decision.ClusterIndex, decision.Similarity, options)
-                : _tables.ChooseInCluster(decision.ClusterIndex, decision.Similarity, options);
-            return true;
-        }
-
         private bool TryGetCostCap(HttpContext context, out double? cap)
         {
             cap = _settings.Config.MaxCostPerRequestUsd;
@@ -396,13 +356,61 @@ namespace RouterGen.Proxy
             return true;
         }
 
-        private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, UpstreamModel[] candidates, RoutedHeaders? routed)
+        // One attempt per model the execution hands out (or the one passed-through upstream), until one answers.
+        private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, RouteExecution? execution, UpstreamModel? passthrough, RoutedHeaders? routed)
         {
             var failures = new List<string>(1);
             CancellationToken aborted = context.RequestAborted;
-            for (int attempt = 0; attempt < candidates.Length; attempt++)
+            bool answered = false;
+            try
             {
-                UpstreamModel upstream = candidates[attempt];
+                for (int attempt = 0; ; attempt++)
+                {
+                    UpstreamModel upstream;
+                    if (execution is null)
+                    {
+                        if (attempt > 0)
+                        {
+                            break;
+                        }
+
+                        upstream = passthrough!;
+                    }
+                    else if (execution.TryGetNext(out RouteAttempt next))
+                    {
+                        upstream = _upstreamOfModel[next.ModelIndex]!;
+                    }
+                    else
+                    {
+                        break;
+                    }
+
+                    if (await TryAttemptAsync(context, request, stream, upstream, attempt, execution, failures, routed, aborted).ConfigureAwait(false))
+                    {
+                        answered = true;
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                execution?.End(answered);
+            }
+
+            await OpenAIError.WriteAsync(
+                context,
+                StatusCodes.Status502BadGateway,
+                $"Every upstream tried for this request failed: {string.Join(", ", failures)}.",
+                "upstream_unavailable",
+                type: "upstream_error").ConfigureAwait(false);
+        }
+
+        // Sends the request to one upstream. True when its answer was relayed; false (with the failure recorded) when the
+        // next attempt may take over, which is only ever the case before anything was sent to the client.
+        private async Task<bool> TryAttemptAsync(
+            HttpContext context, JsonElement request, bool stream, UpstreamModel upstream, int attempt, RouteExecution? execution, List<string> failures, RoutedHeaders? routed, CancellationToken aborted)
+        {
+            {
                 using var message = new HttpRequestMessage(HttpMethod.Post, upstream.Endpoint);
                 var content = new ByteArrayContent(Serialize(request, upstream.UpstreamModelName));
                 content.Headers.ContentType = JsonContentType;
@@ -462,12 +470,13 @@ namespace RouterGen.Proxy
                     response?.Dispose();
                     _metrics.UpstreamFailed(upstream.ModelId, failure);
                     _logger.LogWarning("Upstream {Model} failed: {Reason}", upstream.ModelId, failure);
-                    if (attempt + 1 < candidates.Length)
+                    if (execution is not null && attempt + 1 < execution.Plan.Attempts.Count)
                     {
                         _metrics.FellBack(upstream.ModelId);
                     }
 
-                    continue;
+                    execution?.Fail(failure);
+                    return false;
                 }
 
                 using (response)
@@ -483,20 +492,13 @@ namespace RouterGen.Proxy
                         context.Response.ContentLength = buffered.Length;
                         using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
                         await buffered.WriteToAsync(relay, aborted).ConfigureAwait(false);
-                        return;
+                        return true;
                     }
 
                     await RelayStreamAsync(context, response, upstream, aborted).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
             }
-
-            await OpenAIError.WriteAsync(
-                context,
-                StatusCodes.Status502BadGateway,
-                $"Every upstream tried for this request failed: {string.Join(", ", failures)}.",
-                "upstream_unavailable",
-                type: "upstream_error").ConfigureAwait(false);
         }
 
         private async Task RelayStreamAsync(HttpContext context, HttpResponseMessage response, UpstreamModel upstream, CancellationToken aborted)
