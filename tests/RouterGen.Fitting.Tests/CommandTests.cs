@@ -209,5 +209,20 @@ namespace RouterGen.Fitting.Tests
             Assert.False(File.Exists(profile));
             Assert.Equal(["models.json", "routing.jsonl"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
+
+        [Theory]
+        [InlineData(1, "--cv-folds", "2")]
+        [InlineData(2, "--cv-folds", "5")]
+        [InlineData(3, "--cv-folds", "2")]
+        public void FitOnTooFewPromptsToCrossValidateIsAOneLineUserError(int prompts, string option, string value)
+        {
+            // Found by the data fuzzer: a fold fitting on one prompt left its inner selection nothing to cluster (exit 2).
+            string folder = TestData.NewFolder();
+            RoutingDatasetWriter.Write(SyntheticRoutingData.Generate(prompts, models: 3, topics: 1, seed: 2), folder);
+            string profile = Path.Combine(folder, "x.router.json");
+            (int code, _, string error) = Run("fit", "--data", folder, "--out", profile, "--clusters", "2", option, value);
+            AssertOneLineUserError(code, error, "too few to cross-validate; give at least 4");
+            Assert.False(File.Exists(profile));
+        }
     }
 }

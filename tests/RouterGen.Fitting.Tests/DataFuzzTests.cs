@@ -138,7 +138,9 @@ namespace RouterGen.Fitting.Tests
             }
             else
             {
-                outcomes.Failures.Add($"{name}: fit exited {code}: {Shorten(stderr.ToString())}");
+                // Progress lines come first on stderr; the error is at the end.
+                string error = stderr.ToString();
+                outcomes.Failures.Add($"{name}: fit exited {code}: {(error.Length > 600 ? "…" + error[^600..] : error)}");
             }
         }
 

@@ -66,6 +66,24 @@ namespace RouterGen.Cli.Commands
             }
         }
 
+        /// <summary>Fewest prompts cross-validation can run on: with any number of folds, every fold's fit part keeps 2 or more.</summary>
+        public const int MinimumCrossValidatedPrompts = 4;
+
+        /// <summary>
+        /// Refuses a data set too small for the cross-validation fit and eval run (each fold fits on the other folds'
+        /// prompts, and its inner selection splits those again), instead of failing deep inside the fit.
+        /// </summary>
+        public static RoutingDataset RequireCrossValidatable(RoutingDataset dataset)
+        {
+            ArgumentNullException.ThrowIfNull(dataset);
+            if (dataset.PromptCount < MinimumCrossValidatedPrompts)
+            {
+                throw new UserInputException($"--data: {dataset.PromptCount} prompt{(dataset.PromptCount == 1 ? " is" : "s are")} too few to cross-validate; give at least {MinimumCrossValidatedPrompts}.");
+            }
+
+            return dataset;
+        }
+
         /// <summary>Parses --clusters: a positive integer, or "auto" (0).</summary>
         public static int ParseClusters(string value)
         {

@@ -45,7 +45,7 @@ namespace RouterGen.Cli.Commands
                 string? plotPath = parseResult.GetValue(plot);
                 OutputFiles.Check("--report", reportPath);
                 OutputFiles.Check("--plot", plotPath);
-                RoutingDataset dataset = data.Load(parseResult);
+                RoutingDataset dataset = parseResult.GetValue(split) is null ? DatasetOptions.RequireCrossValidatable(data.Load(parseResult)) : data.Load(parseResult);
                 EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder), EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache)));
                 var options = new EvaluationOptions
                 {

@@ -57,7 +57,7 @@ namespace RouterGen.Cli.Commands
                 OutputFiles.Check("--out", path);
                 OutputFiles.Check("--report", reportPath);
                 CheckRouterName(parseResult.GetRequiredValue(name), parseResult.GetValue(ns));
-                RoutingDataset dataset = data.Load(parseResult);
+                RoutingDataset dataset = DatasetOptions.RequireCrossValidatable(data.Load(parseResult));
                 EmbedderFactory factory = EmbedderOption.Parse(parseResult.GetRequiredValue(embedder), EmbeddingCacheOption.Resolve(parseResult.GetValue(embeddingCache)));
                 string routerName = parseResult.GetRequiredValue(name);
                 var settings = new FitSettings
