@@ -47,8 +47,8 @@ namespace RouterGen.Generator.Tests.Fuzzing
     /// <summary>
     /// The properties every profile must have, checked through the generator in-process: no exception escapes; a refusal
     /// is only RG diagnostics (never RG0017, the crash guard) located inside the profile; the runtime reader refuses
-    /// exactly what the generator refuses, with the same ids; an accepted profile's router compiles with no usings and
-    /// warnings as errors (doc comments checked) and routes like <c>RouterProfile.Parse</c>'s router.
+    /// exactly what the generator refuses, with the same ids; an accepted profile's router is at most linear in its size,
+    /// compiles with no usings and warnings as errors (doc comments checked) and routes like <c>RouterProfile.Parse</c>'s router.
     /// </summary>
     internal static class ProfileFuzzChecks
     {
@@ -56,6 +56,13 @@ namespace RouterGen.Generator.Tests.Fuzzing
         private const int RoutersPerCompilation = 40;
 
         private const int EmbeddingsPerRouter = 24;
+
+        // Output must stay linear and small in the input: a centroid number written as "1" in the profile becomes a
+        // normalised round-trip float literal (up to 14 characters) in the code; everything else is bounded copying.
+        private const int MaxOutputPerInputCharacter = 10;
+
+        // The fixed part of every router: member docs, the Route methods, the winners' switch scaffolding.
+        private const int FixedOutputAllowance = 64 * 1024;
 
         public static FuzzReport Run(IReadOnlyList<FuzzInput> inputs)
         {
@@ -162,6 +169,11 @@ namespace RouterGen.Generator.Tests.Fuzzing
             }
 
             GeneratedSourceResult generated = outcome.Sources[0];
+            if (generated.SourceText.Length > MaxOutputPerInputCharacter * input.Text.Length + FixedOutputAllowance)
+            {
+                report.Fail(input, $"{generated.SourceText.Length} characters generated from {input.Text.Length}: output is not linear and small in the input");
+            }
+
             return (generated.HintName.Substring(0, generated.HintName.Length - ".g.cs".Length), generated.SourceText.ToString());
         }
 
