@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates every number of the "Fitting and evaluation" sections of docs/results.md, and the SWE-bench profile:
+# Regenerates every number of the "Fitting and evaluation" and "Frontier-aware selection" sections of docs/results.md:
 #   docs/reproduce-results.sh            (data from ../shared/data beside the repository, or $ROUTERGEN_DATA)
 # Outputs (tables, JSON reports, SVG plots) go to docs/results/; results.md quotes them. Everything is seeded:
 # a rerun on the same data gives the same numbers (timings aside). About 5 minutes on a 2-core machine.
@@ -27,8 +27,21 @@ run swebench-3 --data "$DATA/swebench-verified" --pool claude-4.5-opus-medium,ge
 # 3. SWE-bench Verified, all 24 models with real per-instance costs, 10-fold cross-validation x 5 shuffles.
 run swebench-24 --data "$DATA/swebench-verified" --folds 10 --seeds 5
 
+# 3b. The same at the issue's target protocol, 10-fold cross-validation x 3 shuffles.
+run swebench-24-10x3 --data "$DATA/swebench-verified" --folds 10 --seeds 3
+
+# 3c. With all-MiniLM-L6-v2 (ROUTERGEN_MINILM=1; model folder from `routergen model-folder`, embeddings cached).
+if [ "${ROUTERGEN_MINILM:-0}" = 1 ]; then
+  MODEL="${ROUTERGEN_MINILM_DIR:-$HOME/.cache/routergen/all-MiniLM-L6-v2}"
+  [ -d "$MODEL" ] || "$CLI" model-folder --out "$MODEL"
+  run swebench-24-minilm --data "$DATA/swebench-verified" --embedder "onnx:$MODEL" --folds 10 --seeds 3
+  run swebench-3-minilm --data "$DATA/swebench-verified" --embedder "onnx:$MODEL" --pool claude-4.5-opus-medium,gemini-3-pro-preview,claude-4.5-sonnet --folds 10 --seeds 5
+fi
+
 # 4. The committed profile (k = 8, presets and held-out metrics from 10-fold CV x 5 with that k).
-"$CLI" fit --data "$DATA/swebench-verified" --name SweBenchRouter --clusters 8 --cv-folds 10 --cv-seeds 5 \
+# Only with ROUTERGEN_REFIT_PROFILE=1: the shipped profile is refit only when the AIQ winner among runtime policies
+# changes (issue 10 did not change it; see docs/results.md).
+[ "${ROUTERGEN_REFIT_PROFILE:-0}" = 1 ] && "$CLI" fit --data "$DATA/swebench-verified" --name SweBenchRouter --clusters 8 --cv-folds 10 --cv-seeds 5 \
   --attribution "$ATTRIBUTION" \
   --report "$OUT/swebench-verified-profile.json" --out "$ROOT/profiles/swebench-verified.router.json" > "$OUT/swebench-verified-profile.md"
 

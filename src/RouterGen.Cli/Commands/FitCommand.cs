@@ -99,11 +99,11 @@ namespace RouterGen.Cli.Commands
                     foreach (ClusterCountCandidate c in result.ClusterChoice.Candidates)
                     {
                         string alpha = c.PriorStrength is double a ? string.Create(CultureInfo.InvariantCulture, $", α={a}") : "";
-                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  k={c.K}{alpha}: AIQ {c.Aiq:0.0000} ({c.MaxQuality * 100:0.0}%)"));
+                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.Estimator}, k={c.K}{alpha}: AIQ {c.Aiq:0.0000} ({c.MaxQuality * 100:0.0}%)"));
                     }
 
                     string chosenAlpha = result.ClusterChoice.PriorStrength is double ca ? string.Create(CultureInfo.InvariantCulture, $", α={ca}") : "";
-                    writer.WriteLine($"→ k={result.ClusterChoice.K}{chosenAlpha}.");
+                    writer.WriteLine($"→ k={result.ClusterChoice.K}{chosenAlpha} (the profile routes by the nearest cluster).");
                 }
 
                 foreach (PresetDefinition preset in result.Profile.Presets)
