@@ -265,23 +265,12 @@ namespace RouterGen.Generator
                 Line("/// <param name=\"embedding\">The prompt's embedding; length <see cref=\"Dimension\"/>.</param>");
                 Line("/// <param name=\"options\">Policy, knob and allowed models; the default is maximum quality over all models.</param>");
                 Line($"/// <exception cref=\"{Emb}EmbedderMismatchException\">The embedding's length is not <see cref=\"Dimension\"/>.</exception>");
-                Line($"public static {Rt}RouteDecision Route(global::System.ReadOnlySpan<float> embedding, in {Rt}RoutingOptions options = default)");
-                Open();
-                Line("if (embedding.Length != Dimension)");
-                Open();
-                Line($"throw {Emb}EmbedderMismatchException.Dimension({Str(_p.Name)}, Dimension, embedding.Length);");
-                Close();
+                Line($"public static {Rt}RouteDecision Route(global::System.ReadOnlySpan<float> embedding, in {Rt}RoutingOptions options = default) =>");
+                _indent++;
+                Line($"{Rt}RouterKernel.Route(new Kernel(), embedding, options);");
+                _indent--;
                 Line();
-                Line($"int cluster = {Rt}CentroidSearch.Nearest(UnitCentroids, Dimension, embedding, out float similarity);");
-                Line($"if (s_tables.TryDecideOffFastPath(cluster, similarity, options, out {Rt}RouteDecision decision))");
-                Open();
-                Line("return decision;");
-                Close();
-                Line();
-                Line($"int model = options.Policy == {Rt}RoutingPolicy.Shortfall ? ShortfallWinner(cluster, options.Knob) : CostWeightedWinner(cluster, options.Knob);");
-                Line("return s_tables.Decide(cluster, similarity, model, options);");
-                Close();
-                Line();
+                WriteKernel();
 
                 if (HasBuiltInEmbedder)
                 {
@@ -343,6 +332,26 @@ namespace RouterGen.Generator
                     Line($"return new {Rt}PromptRouter(s_tables, embedder ?? throw new global::System.ArgumentNullException(nameof(embedder), \"This router was fit with embedder '\" + EmbedderIdentity + \"'; pass that embedder.\"), Route);");
                 }
 
+                Close();
+                Line();
+            }
+
+            private void WriteKernel()
+            {
+                string self = "global::" + _namespace + "." + _p.Name;
+                Line("// What the runtime's one decision flow (fallback, mask, winner, the decision) reads from this router. A struct, so");
+                Line("// the JIT and NativeAOT specialise that flow for this router with no virtual call.");
+                Line($"private readonly struct Kernel : {Rt}IRouterKernel");
+                Open();
+                Line($"public {Rt}RouterTables Tables => s_tables;");
+                Line();
+                Line($"public int Dimension => {self}.Dimension;");
+                Line();
+                Line($"public global::System.ReadOnlySpan<float> UnitCentroids => {self}.UnitCentroids;");
+                Line();
+                Line($"public int CostWeightedWinner(int cluster, double costWeight) => {self}.CostWeightedWinner(cluster, costWeight);");
+                Line();
+                Line($"public int ShortfallWinner(int cluster, double shortfall) => {self}.ShortfallWinner(cluster, shortfall);");
                 Close();
                 Line();
             }

@@ -84,7 +84,7 @@ namespace RouterGen.Sample
 
             Span<int> ranked = stackalloc int[Router.ModelCount];
             int count = decision.CopyRankedModels(ranked);
-            int cluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            int cluster = decision.StatisticsCluster;
             Console.WriteLine();
             Console.WriteLine($"Ranked under {decision.Options} (the next ones are what to try if the chosen model fails):");
             for (int r = 0; r < Math.Min(count, Alternatives + 1); r++)

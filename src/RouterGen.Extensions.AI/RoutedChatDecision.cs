@@ -22,7 +22,7 @@ namespace RouterGen.Extensions.AI
             bool? cascadeAccepted)
         {
             RouterTables tables = decision.Tables;
-            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            int statisticsCluster = decision.StatisticsCluster;
             RoutedModelId = decision.ModelId;
             ModelIndex = servedModel;
             ModelId = tables.ModelIds[servedModel];

@@ -353,11 +353,8 @@ namespace RouterGen.Fitting
                     }
                     else
                     {
-                        // Exactly what RouterProfile.Route does after its centroid search, without repeating the search per knob.
-                        RoutingOptions routing = point.ToRoutingOptions();
-                        model = tables.TryDecideOffFastPath(nearest, similarity, routing, out RouteDecision decision)
-                            ? decision.ModelIndex
-                            : router.WinnerAt(nearest, routing.Policy, routing.Knob);
+                        // RouterProfile.Route's own flow after its centroid search, without repeating the search per knob.
+                        model = router.Decide(nearest, similarity, point.ToRoutingOptions()).ModelIndex;
                     }
 
                     scores[at] = rowScores[model];

@@ -200,7 +200,7 @@ namespace RouterGen.Generator.Tests
 
         private static string MemberName(MemberDeclarationSyntax member) => member switch
         {
-            ClassDeclarationSyntax c => c.Identifier.Text,
+            TypeDeclarationSyntax t => t.Identifier.Text,
             MethodDeclarationSyntax m => m.Identifier.Text,
             PropertyDeclarationSyntax p => p.Identifier.Text,
             FieldDeclarationSyntax f => f.Declaration.Variables.Single().Identifier.Text,

@@ -156,7 +156,7 @@ namespace RouterGen.Cli.Commands
             output.WriteLine($"- decision: **{decision.ModelId}**{(decision.IsFallback ? " (fallback)" : "")} — expected quality {Format.Percent(decision.ExpectedQuality)}, expected cost {Format.Usd(decision.ExpectedCostUsd)} per request");
             output.WriteLine();
 
-            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            int statisticsCluster = decision.StatisticsCluster;
             Span<int> ranked = stackalloc int[tables.ModelCount];
             int count = decision.CopyRankedModels(ranked);
             ranked = ranked[..count];
@@ -278,7 +278,7 @@ namespace RouterGen.Cli.Commands
 
             if (options.AllowedModels.AllowsAll(tables.ModelCount))
             {
-                reasons.Add(KnobRange(profile.BreakpointsOf(cluster, options.Policy), options, decision.ModelId));
+                reasons.Add(KnobRange(profile.Tables.BreakpointsOf(cluster, options.Policy), options, decision.ModelId));
             }
             else
             {

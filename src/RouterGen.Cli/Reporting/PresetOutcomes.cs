@@ -41,9 +41,12 @@ namespace RouterGen.Cli.Reporting
             return result;
         }
 
-        /// <summary>The model a prompt in <paramref name="cluster"/> is routed to (in distribution, every model allowed).</summary>
+        /// <summary>
+        /// The model a prompt in <paramref name="cluster"/> is routed to (in distribution, every model allowed): the router's
+        /// own breakpoints, so a report can never disagree with the router at a tie.
+        /// </summary>
         public static int Winner(RouterProfile profile, int cluster, in RoutingOptions options) =>
-            profile.Tables.ChooseInCluster(cluster, 1f, options).ModelIndex;
+            profile.WinnerAt(cluster, options.Policy, options.Knob);
 
         /// <summary>
         /// Expected quality and cost per request when each cluster's prompts go to its winner, weighted by the clusters'

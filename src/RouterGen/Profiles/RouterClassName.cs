@@ -49,7 +49,7 @@ namespace RouterGen.Profiles
         internal static readonly string[] GeneratedMemberNames =
         {
             "Dimension", "ClusterCount", "ModelCount", "EmbedderIdentity", "MinSimilarity", "Models", "ModelIndex", "Presets",
-            "Tables", "s_tables", "Route", "Embedder", "s_embedder", "CreatePromptRouter", "ShortfallWinner",
+            "Tables", "s_tables", "Route", "Kernel", "Embedder", "s_embedder", "CreatePromptRouter", "ShortfallWinner",
             "CostWeightedWinner", "UnitCentroids", "ClusterQuality", "ClusterCostUsd", "BucketWeights",
         };
 

@@ -53,8 +53,18 @@ namespace RouterGen.Routing
         /// <summary>The routing tables of the router that made this decision (names, labels, statistics).</summary>
         public RouterTables Tables => _tables;
 
-        // Fallback decisions are explained by global statistics, not by the (too distant) nearest cluster.
-        private int StatisticsCluster => IsFallback ? -1 : ClusterIndex;
+        /// <summary>
+        /// The cluster whose statistics this decision's expectations, ranking and explanation use: <see cref="ClusterIndex"/>,
+        /// or -1 (the models' global statistics) after a fallback, whose nearest cluster was too distant to speak for the prompt.
+        /// </summary>
+        public int StatisticsCluster => IsFallback ? -1 : ClusterIndex;
+
+        /// <summary>
+        /// Decides again for the same prompt with other options (another allowed-models mask, policy or knob), without
+        /// embedding it again or repeating the centroid search: the same flow as the router's own Route.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        public RouteDecision Reroute(in RoutingOptions options) => _tables.Reroute(ClusterIndex, Similarity, options);
 
         /// <summary>
         /// Writes the allowed models, best first under this decision's policy and knob, into <paramref name="destination"/>

@@ -12,8 +12,7 @@ namespace RouterGen.Routing
     public sealed class RouterProfile
     {
         private readonly float[] _unitCentroids;
-        private readonly KnobBreakpoints[] _costWeighted;
-        private readonly KnobBreakpoints[] _shortfall;
+        private readonly TablesKernel _kernel;
 
         private RouterProfile(ProfileDefinition definition, string source)
         {
@@ -22,18 +21,14 @@ namespace RouterGen.Routing
             Tables = RouterTables.FromProfile(definition);
             int dimension = definition.Embedder.Dimension;
             int clusters = definition.Clusters.Count;
-            int models = definition.Models.Count;
             _unitCentroids = new float[clusters * dimension];
-            _costWeighted = new KnobBreakpoints[clusters];
-            _shortfall = new KnobBreakpoints[clusters];
-            var quality = new double[models];
             for (int c = 0; c < clusters; c++)
             {
-                ClusterDefinition cluster = definition.Clusters[c];
-                RoutingMath.Normalize(cluster.Centroid).CopyTo(_unitCentroids, c * dimension);
-                _costWeighted[c] = RoutingMath.CostWeightedBreakpoints(cluster.Quality, cluster.CostUsd, 0, models, Tables.CostScale);
-                _shortfall[c] = RoutingMath.ShortfallBreakpoints(cluster.Quality, cluster.CostUsd, 0, models);
+                RoutingMath.Normalize(definition.Clusters[c].Centroid).CopyTo(_unitCentroids, c * dimension);
             }
+
+            // The breakpoints are computed here, once, by the function the generator turns into switches.
+            _kernel = new TablesKernel(Tables, _unitCentroids);
 
             if (definition.Embedder.Kind == EmbedderDefinition.HashedNgramsKind)
             {
@@ -87,30 +82,19 @@ namespace RouterGen.Routing
 
         /// <summary>Routes an embedding.</summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the profile's dimension.</exception>
-        public RouteDecision Route(ReadOnlySpan<float> embedding, in RoutingOptions options = default)
-        {
-            if (embedding.Length != Tables.Dimension)
-            {
-                throw EmbedderMismatchException.Dimension(Tables.Name, Tables.Dimension, embedding.Length);
-            }
+        public RouteDecision Route(ReadOnlySpan<float> embedding, in RoutingOptions options = default) =>
+            RouterKernel.Route(_kernel, embedding, options);
 
-            int cluster = CentroidSearch.Nearest(_unitCentroids, Tables.Dimension, embedding, out float similarity);
-            if (Tables.TryDecideOffFastPath(cluster, similarity, options, out RouteDecision decision))
-            {
-                return decision;
-            }
-
-            KnobBreakpoints breakpoints = options.Policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster];
-            return Tables.Decide(cluster, similarity, breakpoints.ModelAt(options.Knob), options);
-        }
+        /// <summary>
+        /// The decision for a nearest-centroid search already made (<see cref="CentroidSearch.Nearest"/> over
+        /// <see cref="UnitCentroids"/>): the rest of <see cref="Route"/>, for callers that decide many options per search.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        public RouteDecision Decide(int cluster, float similarity, in RoutingOptions options) =>
+            RouterKernel.Decide(_kernel, cluster, similarity, options);
 
         /// <summary>The winner of a cluster at a knob value, from the precomputed breakpoints (no mask, no fallback).</summary>
-        public int WinnerAt(int cluster, RoutingPolicy policy, double knob) =>
-            (policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster]).ModelAt(knob);
-
-        /// <summary>The breakpoints of a cluster under a policy.</summary>
-        public KnobBreakpoints BreakpointsOf(int cluster, RoutingPolicy policy) =>
-            policy == RoutingPolicy.Shortfall ? _shortfall[cluster] : _costWeighted[cluster];
+        public int WinnerAt(int cluster, RoutingPolicy policy, double knob) => Tables.BreakpointsOf(cluster, policy).ModelAt(knob);
 
         /// <summary>
         /// A router over prompt text. With no embedder, the profile's built-in embedder is used (an ONNX profile needs one).

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using RouterGen.Profiles;
 
 namespace RouterGen.Routing
@@ -7,7 +8,7 @@ namespace RouterGen.Routing
     /// <summary>
     /// The data a router decides with, other than its centroids: model ids, per-cluster quality and cost, presets and the
     /// fallback rule. Generated routers build one from literals at type initialisation; <see cref="RouterProfile"/> builds
-    /// one from a profile file. Every decision path (mask, fallback, ranking) lives here once, for both.
+    /// one from a profile file. The decision flow that reads them is <see cref="RouterKernel"/>'s, once, for both.
     /// </summary>
     public sealed class RouterTables
     {
@@ -18,7 +19,16 @@ namespace RouterGen.Routing
         private readonly string[] _presetNames;
         private readonly RoutingOptions[] _presetOptions;
 
-        /// <summary>Creates routing tables. Per-cluster arrays are row-major: cluster × model.</summary>
+        // The per-cluster winners over each knob, computed from the statistics on first use (a loaded router at load time,
+        // a generated router only when a decision is rerouted or explained: its routing runs its own unrolled switch).
+        private KnobBreakpoints[]? _costWeightedBreakpoints;
+        private KnobBreakpoints[]? _shortfallBreakpoints;
+
+        /// <summary>
+        /// Creates routing tables (generated routers call this at type initialisation; other code gets tables from a router).
+        /// Per-cluster arrays are row-major: cluster × model.
+        /// </summary>
+        [EditorBrowsable(EditorBrowsableState.Never)]
         public RouterTables(
             string name,
             string embedderIdentity,
@@ -122,15 +132,47 @@ namespace RouterGen.Routing
         /// <summary>Expected cost in USD of a model in a cluster; cluster -1 gives its global mean cost.</summary>
         public double CostOf(int cluster, int model) => cluster < 0 ? _globalCostUsd[model] : _costUsd[(cluster * ModelCount) + model];
 
-        /// <summary>A decision for a model already chosen in a cluster (the generated switch's fast path).</summary>
-        public RouteDecision Decide(int cluster, float similarity, int model, in RoutingOptions options) =>
-            new(this, model, cluster, similarity, isFallback: false, options);
+        /// <summary>
+        /// Where the winner of <paramref name="cluster"/> changes as the knob of <paramref name="policy"/> moves, every model
+        /// allowed: the breakpoints a generated router's switch encodes and a loaded router walks.
+        /// </summary>
+        public KnobBreakpoints BreakpointsOf(int cluster, RoutingPolicy policy)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(cluster);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cluster, ClusterCount);
+            return AllBreakpoints(policy)[cluster];
+        }
+
+        internal KnobBreakpoints[] AllBreakpoints(RoutingPolicy policy)
+        {
+            // Two threads may both compute on first use; they compute the same arrays, and either reference is fine.
+            return policy == RoutingPolicy.Shortfall
+                ? _shortfallBreakpoints ??= ComputeBreakpoints(RoutingPolicy.Shortfall)
+                : _costWeightedBreakpoints ??= ComputeBreakpoints(RoutingPolicy.CostWeighted);
+        }
+
+        private KnobBreakpoints[] ComputeBreakpoints(RoutingPolicy policy)
+        {
+            var result = new KnobBreakpoints[ClusterCount];
+            for (int c = 0; c < result.Length; c++)
+            {
+                result[c] = policy == RoutingPolicy.Shortfall
+                    ? RoutingMath.ShortfallBreakpoints(_quality, _costUsd, c * ModelCount, ModelCount)
+                    : RoutingMath.CostWeightedBreakpoints(_quality, _costUsd, c * ModelCount, ModelCount, CostScale);
+            }
+
+            return result;
+        }
+
+        /// <summary>The decision flow again from a nearest-centroid result, with other options (no re-embedding).</summary>
+        internal RouteDecision Reroute(int cluster, float similarity, in RoutingOptions options) =>
+            RouterKernel.Decide(new TablesKernel(this, Array.Empty<float>()), cluster, similarity, options);
 
         /// <summary>
         /// Chooses within <paramref name="cluster"/> by evaluating the policy directly, honouring the allowed-models mask.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        public RouteDecision ChooseInCluster(int cluster, float similarity, in RoutingOptions options)
+        internal RouteDecision ChooseInCluster(int cluster, float similarity, in RoutingOptions options)
         {
             int model = Choose(cluster, options);
             return new RouteDecision(this, model, cluster, similarity, isFallback: false, options);
@@ -141,34 +183,10 @@ namespace RouterGen.Routing
         /// global statistics under the request's policy.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        public RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options)
+        internal RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options)
         {
             int model = options.AllowedModels.IsAllowed(FallbackModel) ? FallbackModel : Choose(-1, options);
             return new RouteDecision(this, model, cluster, similarity, isFallback: true, options);
-        }
-
-        /// <summary>
-        /// The checks every router makes after the nearest-centroid search, shared by generated code and
-        /// <see cref="RouterProfile"/>: an out-of-distribution prompt takes the fallback rule, and a request that excludes
-        /// models is decided by evaluating the policy directly. Returns false when neither applies and the precomputed
-        /// breakpoints (the generated switch) should decide.
-        /// </summary>
-        public bool TryDecideOffFastPath(int cluster, float similarity, in RoutingOptions options, out RouteDecision decision)
-        {
-            if (cluster < 0 || similarity < MinSimilarity)
-            {
-                decision = Fallback(cluster, similarity, options);
-                return true;
-            }
-
-            if (!options.AllowedModels.AllowsAll(ModelCount))
-            {
-                decision = ChooseInCluster(cluster, similarity, options);
-                return true;
-            }
-
-            decision = default;
-            return false;
         }
 
         internal int RankModels(int cluster, in RoutingOptions options, int chosen, Span<int> destination)

@@ -161,7 +161,7 @@ namespace RouterGen.Serving
             RoutingTelemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
             if (succeeded && Current is { } answered)
             {
-                int statisticsCluster = Plan.Decision.IsFallback ? -1 : Plan.Decision.ClusterIndex;
+                int statisticsCluster = Plan.Decision.StatisticsCluster;
                 RoutingTelemetry.ExpectedSpend.Add(
                     Plan.Decision.Tables.CostOf(statisticsCluster, answered.ModelIndex), new KeyValuePair<string, object?>("routergen.model", served));
             }

@@ -86,7 +86,7 @@ namespace RouterGen.Serving
             RoutePlan routed = Create(router, request, 1);
             RouteDecision decision = Reroute(routed.Decision, firstStep.WithAllowedModels(routed.Decision.Options.AllowedModels));
             RouterTables tables = decision.Tables;
-            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            int statisticsCluster = decision.StatisticsCluster;
             var steps = new List<RouteAttempt>(maxSteps) { new(decision.ModelIndex, decision.ModelId, routed.Attempts[0].Reason) };
             ModelMask remaining = routed.Decision.Options.AllowedModels;
             while (steps.Count < maxSteps)
@@ -119,17 +119,14 @@ namespace RouterGen.Serving
         /// Decides again from <paramref name="decision"/>'s cluster with other options (another knob or mask) without
         /// embedding the text again; an out-of-distribution decision stays one.
         /// </summary>
-        public static RouteDecision Reroute(in RouteDecision decision, in RoutingOptions options) =>
-            decision.IsFallback
-                ? decision.Tables.Fallback(decision.ClusterIndex, decision.Similarity, options)
-                : decision.Tables.ChooseInCluster(decision.ClusterIndex, decision.Similarity, options);
+        public static RouteDecision Reroute(in RouteDecision decision, in RoutingOptions options) => decision.Reroute(options);
 
         // Excludes every model whose expected cost for the decision's cluster exceeds the budget, then decides again in the
         // same cluster: the mask applies before the choice, so the later attempts stay within the budget too.
         private static RouteDecision ApplyCostCap(RouteDecision decision, double budget)
         {
             RouterTables tables = decision.Tables;
-            int statisticsCluster = decision.IsFallback ? -1 : decision.ClusterIndex;
+            int statisticsCluster = decision.StatisticsCluster;
             ModelMask allowed = decision.Options.AllowedModels;
             ModelMask capped = allowed;
             for (int m = 0; m < tables.ModelCount; m++)

@@ -228,21 +228,22 @@ namespace RouterGen.Sample
         /// <param name="embedding">The prompt's embedding; length <see cref="Dimension"/>.</param>
         /// <param name="options">Policy, knob and allowed models; the default is maximum quality over all models.</param>
         /// <exception cref="global::RouterGen.Embedding.EmbedderMismatchException">The embedding's length is not <see cref="Dimension"/>.</exception>
-        public static global::RouterGen.Routing.RouteDecision Route(global::System.ReadOnlySpan<float> embedding, in global::RouterGen.Routing.RoutingOptions options = default)
+        public static global::RouterGen.Routing.RouteDecision Route(global::System.ReadOnlySpan<float> embedding, in global::RouterGen.Routing.RoutingOptions options = default) =>
+            global::RouterGen.Routing.RouterKernel.Route(new Kernel(), embedding, options);
+
+        // What the runtime's one decision flow (fallback, mask, winner, the decision) reads from this router. A struct, so
+        // the JIT and NativeAOT specialise that flow for this router with no virtual call.
+        private readonly struct Kernel : global::RouterGen.Routing.IRouterKernel
         {
-            if (embedding.Length != Dimension)
-            {
-                throw global::RouterGen.Embedding.EmbedderMismatchException.Dimension("SweBenchRouter", Dimension, embedding.Length);
-            }
+            public global::RouterGen.Routing.RouterTables Tables => s_tables;
 
-            int cluster = global::RouterGen.Routing.CentroidSearch.Nearest(UnitCentroids, Dimension, embedding, out float similarity);
-            if (s_tables.TryDecideOffFastPath(cluster, similarity, options, out global::RouterGen.Routing.RouteDecision decision))
-            {
-                return decision;
-            }
+            public int Dimension => global::RouterGen.Sample.SweBenchRouter.Dimension;
 
-            int model = options.Policy == global::RouterGen.Routing.RoutingPolicy.Shortfall ? ShortfallWinner(cluster, options.Knob) : CostWeightedWinner(cluster, options.Knob);
-            return s_tables.Decide(cluster, similarity, model, options);
+            public global::System.ReadOnlySpan<float> UnitCentroids => global::RouterGen.Sample.SweBenchRouter.UnitCentroids;
+
+            public int CostWeightedWinner(int cluster, double costWeight) => global::RouterGen.Sample.SweBenchRouter.CostWeightedWinner(cluster, costWeight);
+
+            public int ShortfallWinner(int cluster, double shortfall) => global::RouterGen.Sample.SweBenchRouter.ShortfallWinner(cluster, shortfall);
         }
 
         /// <summary>The built-in embedder with the profile's parameters.</summary>

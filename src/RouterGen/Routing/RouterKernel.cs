@@ -1,0 +1,117 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using RouterGen.Embedding;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// What one router supplies to the runtime's single decision flow, <see cref="RouterKernel.Route{TKernel}"/>: its unit
+    /// centroids, its routing tables, and its per-cluster winner functions. A generated router implements it with a small
+    /// <see langword="readonly"/> struct over its RVA centroids and its unrolled switches (breakpoints fixed at build time);
+    /// <see cref="RouterProfile"/> implements it over the arrays it computed when it loaded the profile.
+    /// </summary>
+    /// <remarks>
+    /// Implementations are structs so that the JIT and NativeAOT specialise the flow for each router, inlining these
+    /// members with no virtual call (the TensorPrimitives operator-struct pattern).
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public interface IRouterKernel
+    {
+        /// <summary>Model ids, statistics, presets and the fallback rule.</summary>
+        RouterTables Tables { get; }
+
+        /// <summary>Embedding dimension (a constant in generated routers).</summary>
+        int Dimension { get; }
+
+        /// <summary>Unit-length centroids, row-major: cluster × dimension.</summary>
+        ReadOnlySpan<float> UnitCentroids { get; }
+
+        /// <summary>The cost-weighted winner of <paramref name="cluster"/> at <paramref name="costWeight"/>, every model allowed.</summary>
+        int CostWeightedWinner(int cluster, double costWeight);
+
+        /// <summary>The shortfall winner of <paramref name="cluster"/> at <paramref name="shortfall"/>, every model allowed.</summary>
+        int ShortfallWinner(int cluster, double shortfall);
+    }
+
+    /// <summary>
+    /// The one decision flow every router runs: dimension check, nearest centroid, the out-of-distribution fallback, the
+    /// allowed-models mask, then the kernel's winner at the knob. Generated routers and <see cref="RouterProfile"/> call it
+    /// with their own <see cref="IRouterKernel"/> struct; <see cref="RouteDecision.Reroute"/> re-enters it after the search.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static class RouterKernel
+    {
+        /// <summary>Routes an embedding with <paramref name="kernel"/>'s data. Allocates nothing.</summary>
+        /// <exception cref="EmbedderMismatchException">The embedding's length is not the kernel's dimension.</exception>
+        public static RouteDecision Route<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
+            where TKernel : struct, IRouterKernel
+        {
+            int dimension = kernel.Dimension;
+            if (embedding.Length != dimension)
+            {
+                throw EmbedderMismatchException.Dimension(kernel.Tables.Name, dimension, embedding.Length);
+            }
+
+            int cluster = CentroidSearch.Nearest(kernel.UnitCentroids, dimension, embedding, out float similarity);
+            return Decide(kernel, cluster, similarity, options);
+        }
+
+        /// <summary>
+        /// The decision after the nearest-centroid search: an out-of-distribution prompt takes the fallback rule, a request
+        /// that excludes models is decided by evaluating the policy over the allowed ones, and otherwise the kernel's winner
+        /// function (the precomputed breakpoints) decides.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static RouteDecision Decide<TKernel>(in TKernel kernel, int cluster, float similarity, in RoutingOptions options)
+            where TKernel : struct, IRouterKernel
+        {
+            RouterTables tables = kernel.Tables;
+            if (cluster < 0 || similarity < tables.MinSimilarity)
+            {
+                return tables.Fallback(cluster, similarity, options);
+            }
+
+            if (!options.AllowedModels.AllowsAll(tables.ModelCount))
+            {
+                return tables.ChooseInCluster(cluster, similarity, options);
+            }
+
+            int model = options.Policy == RoutingPolicy.Shortfall
+                ? kernel.ShortfallWinner(cluster, options.Knob)
+                : kernel.CostWeightedWinner(cluster, options.Knob);
+            return new RouteDecision(tables, model, cluster, similarity, isFallback: false, options);
+        }
+    }
+
+    /// <summary>
+    /// A kernel over arrays computed at run time: the centroids normalised when a profile was loaded, and the breakpoints
+    /// <see cref="RoutingMath"/> computes from the tables — the same function the generator turns into switches, so this
+    /// kernel decides exactly as the generated one.
+    /// </summary>
+    internal readonly struct TablesKernel : IRouterKernel
+    {
+        private readonly float[] _unitCentroids;
+        private readonly KnobBreakpoints[] _costWeighted;
+        private readonly KnobBreakpoints[] _shortfall;
+
+        public TablesKernel(RouterTables tables, float[] unitCentroids)
+        {
+            Tables = tables;
+            _unitCentroids = unitCentroids;
+            _costWeighted = tables.AllBreakpoints(RoutingPolicy.CostWeighted);
+            _shortfall = tables.AllBreakpoints(RoutingPolicy.Shortfall);
+        }
+
+        public RouterTables Tables { get; }
+
+        public int Dimension => Tables.Dimension;
+
+        public ReadOnlySpan<float> UnitCentroids => _unitCentroids;
+
+        public int CostWeightedWinner(int cluster, double costWeight) => _costWeighted[cluster].ModelAt(costWeight);
+
+        public int ShortfallWinner(int cluster, double shortfall) => _shortfall[cluster].ModelAt(shortfall);
+    }
+}
