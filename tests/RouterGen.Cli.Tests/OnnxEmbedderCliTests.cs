@@ -39,7 +39,7 @@ namespace RouterGen.Cli.Tests
             string data = WriteDataset();
             string profilePath = Path.Combine(_folder.Path, "Onnx.router.json");
 
-            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", "onnx:" + model, "--clusters", "2", "--out", profilePath, "--name", "OnnxRouter", "--cv-folds", "2");
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedder", "onnx:" + model, "--embedding-cache", "off", "--clusters", "2", "--out", profilePath, "--name", "OnnxRouter", "--cv-folds", "2");
             Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
 
             RouterProfile profile = RouterProfile.Load(profilePath);
@@ -150,10 +150,10 @@ namespace RouterGen.Cli.Tests
             string jsonl = Path.Combine(_folder.Path, "out", "e.jsonl");
             string npy = Path.Combine(_folder.Path, "out", "e.npy");
 
-            CliRun run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--out", jsonl);
+            CliRun run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--embedding-cache", "off", "--out", jsonl);
             Assert.True(run.ExitCode == 0, run.Error);
             Assert.Contains("Wrote 2 embeddings of dimension 16", run.Output, StringComparison.Ordinal);
-            run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--out", npy);
+            run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--embedding-cache", "off", "--out", npy);
             Assert.True(run.ExitCode == 0, run.Error);
 
             using OnnxEmbedder embedder = OnnxEmbedder.Load(model);
@@ -188,7 +188,7 @@ namespace RouterGen.Cli.Tests
         public void Bad_onnx_folder_is_a_user_error_naming_it()
         {
             string missing = Path.Combine(_folder.Path, "no-such-model");
-            CliRun run = CliRun.Of("embed", "--text", "hello", "--embedder", "onnx:" + missing, "--out", Path.Combine(_folder.Path, "e.jsonl"));
+            CliRun run = CliRun.Of("embed", "--text", "hello", "--embedder", "onnx:" + missing, "--embedding-cache", "off", "--out", Path.Combine(_folder.Path, "e.jsonl"));
             Assert.Equal(1, run.ExitCode);
             Assert.Contains($"--embedder onnx:{missing}: Model folder '{missing}' does not exist.", run.Error, StringComparison.Ordinal);
             Assert.False(File.Exists(Path.Combine(_folder.Path, "e.jsonl")));
