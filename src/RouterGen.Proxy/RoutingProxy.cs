@@ -27,7 +27,8 @@ namespace RouterGen.Proxy
 
     /// <summary>
     /// Builds the OpenAI-compatible routing proxy: <c>POST /v1/chat/completions</c> (model <c>auto</c> or
-    /// <c>auto:&lt;preset&gt;</c> is routed; other names pass through to their upstream), <c>GET /v1/models</c>,
+    /// <c>auto:&lt;preset&gt;</c> is routed; other names pass through to their upstream), <c>GET /v1/models</c> and
+    /// <c>GET /v1/models/{id}</c>,
     /// <c>GET /healthz</c> and <c>GET /metrics</c>. Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
     /// delegates and hand-written JSON only, so it publishes with NativeAOT without warnings.
     /// </summary>
@@ -72,8 +73,20 @@ namespace RouterGen.Proxy
             app.Lifetime.ApplicationStopped.Register(http.Dispose);
             var completions = new ChatCompletionsEndpoint(settings, router, metrics, http, app.Logger);
 
+            // Unknown paths and wrong methods answer in OpenAI's error shape too, so SDKs report them as usual; only
+            // responses that have no body yet are rewritten (an endpoint's own error is kept).
+            app.UseStatusCodePages(status => status.HttpContext.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => OpenAIError.WriteAsync(status.HttpContext, StatusCodes.Status404NotFound, $"Unknown path: {status.HttpContext.Request.Method} {status.HttpContext.Request.Path}. The proxy serves POST /v1/chat/completions, GET /v1/models and GET /v1/models/{{id}}.", "unknown_url"),
+                StatusCodes.Status405MethodNotAllowed => OpenAIError.WriteAsync(status.HttpContext, StatusCodes.Status405MethodNotAllowed, $"Method {status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}.", "method_not_allowed"),
+                _ => Task.CompletedTask,
+            });
             app.MapPost("/v1/chat/completions", completions.HandleAsync);
             app.MapGet("/v1/models", context => completions.Authorize(context) ? WriteModelsAsync(context, settings, router) : completions.RejectUnauthorizedAsync(context));
+            // A plain request delegate (the id read from the route values) keeps the endpoint free of reflection for NativeAOT.
+            app.MapGet("/v1/models/{id}", context => !completions.Authorize(context) ? completions.RejectUnauthorizedAsync(context)
+                : context.Request.RouteValues["id"] is string id && ModelIds(settings, router).Contains(id) ? WriteJsonAsync(context, json => WriteModel(json, id))
+                : OpenAIError.WriteAsync(context, StatusCodes.Status404NotFound, $"The model '{context.Request.RouteValues["id"]}' does not exist: GET /v1/models lists the models this proxy serves.", "model_not_found", "model"));
             app.MapGet("/healthz", context => WriteJsonAsync(context, json =>
             {
                 json.WriteStartObject();
@@ -130,11 +143,9 @@ namespace RouterGen.Proxy
             return addresses;
         }
 
-        private static Task WriteModelsAsync(HttpContext context, ProxySettings settings, IPromptRouter router) => WriteJsonAsync(context, json =>
+        // What GET /v1/models lists: the routed names first, then the configured upstream models in ordinal order.
+        private static List<string> ModelIds(ProxySettings settings, IPromptRouter router)
         {
-            json.WriteStartObject();
-            json.WriteString("object", "list");
-            json.WriteStartArray("data");
             var ids = new List<string> { "auto" };
             foreach (string preset in router.Tables.PresetNames)
             {
@@ -144,14 +155,27 @@ namespace RouterGen.Proxy
             var configured = new List<string>(settings.Upstreams.Keys);
             configured.Sort(StringComparer.Ordinal);
             ids.AddRange(configured);
-            foreach (string id in ids)
+            return ids;
+        }
+
+        private static void WriteModel(Utf8JsonWriter json, string id)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("object", "model");
+            json.WriteNumber("created", 0);
+            json.WriteString("owned_by", "routergen");
+            json.WriteEndObject();
+        }
+
+        private static Task WriteModelsAsync(HttpContext context, ProxySettings settings, IPromptRouter router) => WriteJsonAsync(context, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            foreach (string id in ModelIds(settings, router))
             {
-                json.WriteStartObject();
-                json.WriteString("id", id);
-                json.WriteString("object", "model");
-                json.WriteNumber("created", 0);
-                json.WriteString("owned_by", "routergen");
-                json.WriteEndObject();
+                WriteModel(json, id);
             }
 
             json.WriteEndArray();
