@@ -412,6 +412,47 @@ namespace RouterGen.Onnx
         {
             ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
             ArgumentOutOfRangeException.ThrowIfNegative(interOpThreads);
+            try
+            {
+                return CreateSessionCore(source, intraOpThreads, interOpThreads, allowSpinning, openSession);
+            }
+            catch (Exception e) when (IsMissingNativeRuntime(e))
+            {
+                throw new OnnxModelException(
+                    $"{source}: ONNX Runtime's native library could not be loaded ({FirstLine(Innermost(e).Message)}). A NativeAOT or self-contained " +
+                    "publish needs it beside the binary: libonnxruntime.so on Linux, libonnxruntime.dylib on macOS, onnxruntime.dll on Windows (docs/getting-started.md).",
+                    e);
+            }
+        }
+
+        /// <summary>
+        /// True when <paramref name="e"/> says ONNX Runtime's native library is absent or unusable: the first native call
+        /// (the session options, through OrtEnv's type initialiser) fails with a DllNotFoundException or
+        /// EntryPointNotFoundException, possibly wrapped in a TypeInitializationException.
+        /// </summary>
+        internal static bool IsMissingNativeRuntime(Exception e) => Innermost(e) is DllNotFoundException or EntryPointNotFoundException;
+
+        // The loader's message goes on to list every path it probed, one per line; an error stays one line.
+        private static string FirstLine(string message)
+        {
+            int end = message.IndexOfAny(['\r', '\n']);
+            string first = end < 0 ? message : message[..end];
+            int guidance = first.IndexOf(". In order to help", StringComparison.Ordinal);
+            return guidance < 0 ? first.TrimEnd(' ', ':') : first[..guidance];
+        }
+
+        private static Exception Innermost(Exception e)
+        {
+            while (e is TypeInitializationException { InnerException: { } inner })
+            {
+                e = inner;
+            }
+
+            return e;
+        }
+
+        private static InferenceSession CreateSessionCore(string source, int intraOpThreads, int interOpThreads, bool allowSpinning, Func<SessionOptions, InferenceSession> openSession)
+        {
             using var options = new SessionOptions
             {
                 IntraOpNumThreads = intraOpThreads,

@@ -14,6 +14,18 @@ namespace RouterGen.Onnx.Tests
         public void Dispose() => _folder.Dispose();
 
         [Fact]
+        public void Missing_native_runtime_is_recognised_through_the_type_initialiser()
+        {
+            // What a NativeAOT binary without libonnxruntime beside it throws at the first native call.
+            var missing = new DllNotFoundException("Unable to load shared library 'onnxruntime'");
+            Assert.True(OnnxEmbedder.IsMissingNativeRuntime(missing));
+            Assert.True(OnnxEmbedder.IsMissingNativeRuntime(new TypeInitializationException("Microsoft.ML.OnnxRuntime.NativeMethods", missing)));
+            Assert.True(OnnxEmbedder.IsMissingNativeRuntime(new EntryPointNotFoundException("OrtGetApiBase")));
+            Assert.False(OnnxEmbedder.IsMissingNativeRuntime(new InvalidOperationException("something else")));
+            Assert.False(OnnxEmbedder.IsMissingNativeRuntime(new TypeInitializationException("X", new InvalidOperationException("other"))));
+        }
+
+        [Fact]
         public void Missing_folder_is_named()
         {
             string missing = Path.Combine(_folder.Path, "nope");
