@@ -359,7 +359,7 @@ namespace RouterGen.Proxy
         // One attempt per model the execution hands out (or the one passed-through upstream), until one answers.
         private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, RouteExecution? execution, UpstreamModel? passthrough, RoutedHeaders? routed)
         {
-            var failures = new List<string>(1);
+            var failures = new AttemptFailures();
             CancellationToken aborted = context.RequestAborted;
             bool answered = false;
             try
@@ -397,10 +397,27 @@ namespace RouterGen.Proxy
                 execution?.End(answered);
             }
 
+            if (failures.AllRateLimited)
+            {
+                // Every model that could take the request is rate-limited: say so, and when, as the upstreams did.
+                if (failures.SoonestRetryAfterSeconds is long seconds)
+                {
+                    context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await OpenAIError.WriteAsync(
+                    context,
+                    StatusCodes.Status429TooManyRequests,
+                    $"Every upstream tried for this request is rate-limited: {string.Join(", ", failures.Descriptions)}.",
+                    "rate_limit_exceeded",
+                    type: "rate_limit_error").ConfigureAwait(false);
+                return;
+            }
+
             await OpenAIError.WriteAsync(
                 context,
                 StatusCodes.Status502BadGateway,
-                $"Every upstream tried for this request failed: {string.Join(", ", failures)}.",
+                $"Every upstream tried for this request failed: {string.Join(", ", failures.Descriptions)}.",
                 "upstream_unavailable",
                 type: "upstream_error").ConfigureAwait(false);
         }
@@ -408,7 +425,7 @@ namespace RouterGen.Proxy
         // Sends the request to one upstream. True when its answer was relayed; false (with the failure recorded) when the
         // next attempt may take over, which is only ever the case before anything was sent to the client.
         private async Task<bool> TryAttemptAsync(
-            HttpContext context, JsonElement request, bool stream, UpstreamModel upstream, int attempt, RouteExecution? execution, List<string> failures, RoutedHeaders? routed, CancellationToken aborted)
+            HttpContext context, JsonElement request, bool stream, UpstreamModel upstream, int attempt, RouteExecution? execution, AttemptFailures failures, RoutedHeaders? routed, CancellationToken aborted)
         {
             {
                 using var message = new HttpRequestMessage(HttpMethod.Post, upstream.Endpoint);
@@ -430,9 +447,14 @@ namespace RouterGen.Proxy
                 {
                     response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                     int status = (int)response.StatusCode;
-                    if (status >= 500 || status == StatusCodes.Status429TooManyRequests)
+                    if (status == StatusCodes.Status429TooManyRequests)
                     {
-                        failure = status >= 500 ? "status_5xx" : "status_429";
+                        failure = "status_429";
+                        failures.AddRateLimited(FormattableString.Invariant($"{upstream.ModelId} (HTTP 429)"), response.Headers.RetryAfter, DateTimeOffset.UtcNow);
+                    }
+                    else if (status >= 500)
+                    {
+                        failure = "status_5xx";
                         failures.Add(FormattableString.Invariant($"{upstream.ModelId} (HTTP {status})"));
                     }
                     else if (!stream || !response.IsSuccessStatusCode)

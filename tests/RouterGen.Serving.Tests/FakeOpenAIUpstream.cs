@@ -23,6 +23,7 @@ namespace RouterGen.Serving.Tests
     {
         private readonly WebApplication _app;
         private readonly ConcurrentDictionary<string, int> _failWithStatus = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, string> _retryAfter = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Status, string[] Chunks)> _replies = new(StringComparer.Ordinal);
@@ -56,6 +57,13 @@ namespace RouterGen.Serving.Tests
 
         /// <summary>Requests for <paramref name="upstreamModel"/> get this status with an error body (0 = answer normally).</summary>
         public void FailWith(string upstreamModel, int status) => _failWithStatus[upstreamModel] = status;
+
+        /// <summary>Failures (as <see cref="FailWith(string, int)"/>) for <paramref name="upstreamModel"/> carry this Retry-After header value.</summary>
+        public void FailWith(string upstreamModel, int status, string retryAfter)
+        {
+            _failWithStatus[upstreamModel] = status;
+            _retryAfter[upstreamModel] = retryAfter;
+        }
 
         /// <summary>Requests for <paramref name="upstreamModel"/> get this status and body, sent as these separately flushed chunks.</summary>
         public void ReplyWith(string upstreamModel, int status, params string[] chunks) => _replies[upstreamModel] = (status, chunks);
@@ -120,6 +128,11 @@ namespace RouterGen.Serving.Tests
             {
                 context.Response.StatusCode = status;
                 context.Response.ContentType = "application/json";
+                if (_retryAfter.TryGetValue(model, out string? retryAfter))
+                {
+                    context.Response.Headers.RetryAfter = retryAfter;
+                }
+
                 await context.Response.WriteAsync("{\"error\":{\"message\":\"fake upstream failure\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
                 return;
             }

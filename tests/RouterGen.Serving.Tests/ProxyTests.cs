@@ -210,6 +210,50 @@ namespace RouterGen.Serving.Tests
             Assert.DoesNotContain("upstream-secret", raw + string.Join(";", response.Headers.SelectMany(h => h.Value)), StringComparison.Ordinal);
         }
 
+        [Fact]
+        public async Task EveryUpstreamRateLimitedIsA429WithTheSoonestRetryAfter()
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxAttempts = 2);
+            proxy.Upstream.FailWith("premium-v1", 429, "30");
+            proxy.Upstream.FailWith("mid-v1", 429, "7");
+
+            using HttpResponseMessage response = await proxy.Http.PostAsync("/v1/chat/completions", Json(Body("auto", ServingProfile.CodePrompt)));
+            ClientResultException sdkError = await Assert.ThrowsAsync<ClientResultException>(() => Sdk(proxy, "auto").CompleteChatAsync([new UserChatMessage(ServingProfile.CodePrompt)]));
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
+            (string code, string message) = await ErrorOf(response);
+            Assert.Equal("rate_limit_exceeded", code);
+            Assert.Contains("premium (HTTP 429), mid (HTTP 429)", message, StringComparison.Ordinal);
+            Assert.Equal(429, sdkError.Status);
+        }
+
+        [Fact]
+        public async Task RateLimitedThenFailedIsStillA502BecauseNotEveryModelWasRateLimited()
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxAttempts = 2);
+            proxy.Upstream.FailWith("premium-v1", 429, "30");
+            proxy.Upstream.FailWith("mid-v1", 500);
+
+            using HttpResponseMessage response = await proxy.Http.PostAsync("/v1/chat/completions", Json(Body("auto", ServingProfile.CodePrompt)));
+
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Null(response.Headers.RetryAfter);
+            Assert.Equal("upstream_unavailable", (await ErrorOf(response)).Code);
+        }
+
+        [Fact]
+        public async Task RateLimitedModelFallsBackToTheNextWhenItCanTakeTheRequest()
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxAttempts = 2);
+            proxy.Upstream.FailWith("premium-v1", 429, "30");
+
+            using HttpResponseMessage response = await proxy.Http.PostAsync("/v1/chat/completions", Json(Body("auto", ServingProfile.CodePrompt)));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["premium-v1", "mid-v1"], proxy.Upstream.Received.Select(r => r.Model));
+        }
+
         [Theory]
         [InlineData(null)]
         [InlineData("wrong-key")]
