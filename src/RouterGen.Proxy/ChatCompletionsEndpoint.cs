@@ -506,6 +506,7 @@ namespace RouterGen.Proxy
                 {
                     _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
                     timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                    PassThroughHeaders(context, response!);
                     WriteRoutingHeaders(context, upstream.ModelId, routed, attempt);
                     context.Response.StatusCode = (int)response!.StatusCode;
                     context.Response.ContentType = HeaderSafe(response.Content.Headers.ContentType?.ToString() ?? "application/json");
@@ -552,6 +553,36 @@ namespace RouterGen.Proxy
             finally
             {
                 ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+
+        // Framing and connection headers describe one hop (RFC 9110 section 7.6.1), and the proxy sets its own length,
+        // type, date and server; everything else the upstream answered with (request ids, rate-limit state, processing
+        // times) reaches the client, as LiteLLM-style gateways do. Routing headers are the proxy's and are written after.
+        private static readonly HashSet<string> NotPassedThrough = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer",
+            "Transfer-Encoding", "Upgrade", "Content-Length", "Content-Type", "Content-Encoding", "Date", "Server", "Set-Cookie",
+        };
+
+        private void PassThroughHeaders(HttpContext context, HttpResponseMessage response)
+        {
+            IHeaderDictionary headers = context.Response.Headers;
+            HashSet<string>? namedByConnection = null;
+            foreach (string token in response.Headers.Connection)
+            {
+                (namedByConnection ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(token);
+            }
+
+            foreach ((string name, IEnumerable<string> values) in response.Headers)
+            {
+                if (NotPassedThrough.Contains(name) || namedByConnection?.Contains(name) == true || name.StartsWith("x-routergen-", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                // An upstream that echoes its key in a header must not leak it, as in a body.
+                headers[name] = values.Select(v => HeaderSafe(_redactor.Redact(v))).ToArray();
             }
         }
 

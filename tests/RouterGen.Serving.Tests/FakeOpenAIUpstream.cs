@@ -24,6 +24,7 @@ namespace RouterGen.Serving.Tests
         private readonly WebApplication _app;
         private readonly ConcurrentDictionary<string, int> _failWithStatus = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, string> _retryAfter = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (string Name, string Value)[]> _extraHeaders = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Status, string[] Chunks)> _replies = new(StringComparer.Ordinal);
@@ -68,6 +69,9 @@ namespace RouterGen.Serving.Tests
         /// <summary>Requests for <paramref name="upstreamModel"/> get this status and body, sent as these separately flushed chunks.</summary>
         public void ReplyWith(string upstreamModel, int status, params string[] chunks) => _replies[upstreamModel] = (status, chunks);
 
+        /// <summary>Answers for <paramref name="upstreamModel"/> carry these response headers.</summary>
+        public void AnswerWithHeaders(string upstreamModel, params (string Name, string Value)[] headers) => _extraHeaders[upstreamModel] = headers;
+
         /// <summary>Requests for <paramref name="upstreamModel"/> wait this long before answering.</summary>
         public void Delay(string upstreamModel, TimeSpan delay) => _delay[upstreamModel] = delay;
 
@@ -108,6 +112,14 @@ namespace RouterGen.Serving.Tests
                 catch (OperationCanceledException)
                 {
                     return;
+                }
+            }
+
+            if (_extraHeaders.TryGetValue(model, out (string Name, string Value)[]? extra))
+            {
+                foreach ((string name, string value) in extra)
+                {
+                    context.Response.Headers.Append(name, value);
                 }
             }
 

@@ -210,6 +210,31 @@ namespace RouterGen.Serving.Tests
             Assert.DoesNotContain("upstream-secret", raw + string.Join(";", response.Headers.SelectMany(h => h.Value)), StringComparison.Ordinal);
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task UpstreamResponseHeadersPassThroughExceptHopByHopAndTheProxysOwn(bool stream)
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync();
+            proxy.Upstream.AnswerWithHeaders(
+                "premium-v1",
+                ("x-request-id", "req-123"),
+                ("x-ratelimit-remaining-requests", "41"),
+                ("openai-processing-ms", "17"),
+                ("x-routergen-model", "forged"),
+                ("x-echo", "key " + ProxyUnderTest.UpstreamKeyOf("premium")));
+
+            using HttpResponseMessage response = await proxy.Http.PostAsync("/v1/chat/completions", Json(Body("auto", ServingProfile.CodePrompt, stream)));
+            await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("req-123", Header(response, "x-request-id"));
+            Assert.Equal("41", Header(response, "x-ratelimit-remaining-requests"));
+            Assert.Equal("17", Header(response, "openai-processing-ms"));
+            Assert.Equal("premium", Header(response, "x-routergen-model"));
+            Assert.DoesNotContain(ProxyUnderTest.UpstreamKeyOf("premium"), Header(response, "x-echo"), StringComparison.Ordinal);
+        }
+
         [Fact]
         public async Task EveryUpstreamRateLimitedIsA429WithTheSoonestRetryAfter()
         {
