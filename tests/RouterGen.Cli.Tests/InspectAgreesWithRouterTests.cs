@@ -85,15 +85,6 @@ namespace RouterGen.Cli.Tests
             }
         }
 
-        private static string RepoRoot()
-        {
-            string? dir = AppContext.BaseDirectory;
-            while (dir != null && !File.Exists(Path.Combine(dir, "RouterGen.sln")))
-            {
-                dir = Path.GetDirectoryName(dir);
-            }
-
-            return dir ?? throw new InvalidOperationException("RouterGen.sln not found above " + AppContext.BaseDirectory);
-        }
+        private static string RepoRoot() => RepositoryRoot.Path;
     }
 }

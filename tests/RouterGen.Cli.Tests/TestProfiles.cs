@@ -96,30 +96,6 @@ namespace RouterGen.Cli.Tests
         }
     }
 
-    /// <summary>A temp folder deleted when the test ends.</summary>
-    internal sealed class TempFolder : IDisposable
-    {
-        public TempFolder()
-        {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "routergen-cli-tests-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(Path);
-        }
-
-        public string Path { get; }
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: a leftover temp folder must not fail a test.
-            }
-        }
-    }
-
     /// <summary>Runs the CLI in-process and captures its streams.</summary>
     internal sealed record CliRun(int ExitCode, string Output, string Error)
     {

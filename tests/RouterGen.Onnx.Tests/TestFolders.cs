@@ -5,30 +5,6 @@ using Xunit;
 
 namespace RouterGen.Onnx.Tests
 {
-    /// <summary>Temporary model folders, deleted when the test ends.</summary>
-    public sealed class TempFolder : IDisposable
-    {
-        public TempFolder()
-        {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "routergen-onnx-tests", Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(Path);
-        }
-
-        public string Path { get; }
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A still-mapped model file on some platforms; the temp folder is cleaned by the OS.
-            }
-        }
-    }
-
     /// <summary>Small BERT models with a vocabulary of everyday words, written into a folder.</summary>
     public static class SmallModels
     {

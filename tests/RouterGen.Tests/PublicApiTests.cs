@@ -68,17 +68,7 @@ namespace RouterGen.Tests
             Assert.DoesNotContain("NotVisible", text, StringComparison.Ordinal);
         }
 
-        // Found from the test binary, not [CallerFilePath]: CI builds map source paths (ContinuousIntegrationBuild).
-        private static string SourceFolder()
-        {
-            string? dir = AppContext.BaseDirectory;
-            while (dir != null && !File.Exists(Path.Combine(dir, "RouterGen.sln")))
-            {
-                dir = Path.GetDirectoryName(dir);
-            }
-
-            return Path.Combine(dir ?? throw new InvalidOperationException("RouterGen.sln not found above " + AppContext.BaseDirectory), "tests", "RouterGen.Tests");
-        }
+        private static string SourceFolder() => Path.Combine(RepositoryRoot.Path, "tests", "RouterGen.Tests");
     }
 
     /// <summary>A fixture for <see cref="PublicApiTests"/>: one visible method, one hidden property, one private member.</summary>
