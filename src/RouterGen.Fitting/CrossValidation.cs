@@ -128,7 +128,7 @@ namespace RouterGen.Fitting
                         double? alpha = options.Fit.PriorStrength ?? best.PriorStrength;
                         FittedRouter own = best.K == k && alpha == settings.PriorStrength
                             ? fitted
-                            : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings.WithPriorStrength(alpha), withLabels: false);
+                            : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings with { PriorStrength = alpha }, withLabels: false);
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
                         HeldOutEvaluator.Score(dataset, foldEmbeddings[t], own, fold.EvalRows, fold.EvalPositions, evalCount, options, points, scores[fold.Seed], costs[fold.Seed], linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
                         if (linearQuality is not null)

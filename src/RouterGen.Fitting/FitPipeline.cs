@@ -81,7 +81,7 @@ namespace RouterGen.Fitting
             double? prior = options.Fit.PriorStrength ?? choice?.PriorStrength;
 
             progress?.Report(new EvaluationProgress(0, 1, "clustering"));
-            FitSettings fitSettings = options.Fit.WithPriorStrength(prior);
+            FitSettings fitSettings = options.Fit with { PriorStrength = prior };
             FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, rows, setup.Definition, k, fitSettings);
 
             heldOut.Clusters = k;

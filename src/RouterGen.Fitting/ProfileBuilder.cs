@@ -7,7 +7,7 @@ using RouterGen.Routing;
 namespace RouterGen.Fitting
 {
     /// <summary>Settings of one clustering + statistics fit.</summary>
-    public sealed class FitSettings
+    public sealed record FitSettings
     {
         /// <summary>Router name (a C# identifier: the generated class name).</summary>
         public string RouterName { get; set; } = "Router";
@@ -33,18 +33,6 @@ namespace RouterGen.Fitting
 
         /// <summary>Distinctive terms per cluster label.</summary>
         public int LabelTerms { get; set; } = 3;
-
-        /// <summary>A copy with <see cref="PriorStrength"/> replaced.</summary>
-        public FitSettings WithPriorStrength(double? priorStrength) => new()
-        {
-            RouterName = RouterName,
-            Namespace = Namespace,
-            Description = Description,
-            KMeans = KMeans,
-            PriorStrength = priorStrength,
-            MinSimilarityQuantile = MinSimilarityQuantile,
-            LabelTerms = LabelTerms,
-        };
     }
 
     /// <summary>A profile fit on some prompts, ready to route.</summary>
