@@ -8,34 +8,6 @@ using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>Options of <see cref="FitPipeline.Fit"/>.</summary>
-    public sealed class FitPipelineOptions
-    {
-        /// <summary>Clustering seed, prior, naming.</summary>
-        public FitSettings Fit { get; set; } = new FitSettings();
-
-        /// <summary>Cluster count; 0 chooses it by cross-validated routing utility.</summary>
-        public int Clusters { get; set; }
-
-        /// <summary>
-        /// The held-out pass that sets the presets and the provenance metrics (folds, repetitions, sweeps). Its
-        /// <see cref="EvaluationOptions.Clusters"/> is overwritten with the fit's cluster count.
-        /// </summary>
-        public EvaluationOptions HeldOut { get; set; } = new EvaluationOptions { Folds = 5, Seeds = 1, BootstrapSamples = 200 };
-
-        /// <summary>Attribution and license of the data, stored in provenance.</summary>
-        public string? Attribution { get; set; }
-
-        /// <summary>Creation time stored in provenance (ISO 8601); null leaves it out so that refits are byte-identical.</summary>
-        public string? CreatedUtc { get; set; }
-    }
-
-    /// <summary>A fitted profile and the held-out evaluation behind its presets.</summary>
-    /// <param name="Profile">The profile, ready to save.</param>
-    /// <param name="HeldOut">The cross-validated evaluation used for presets and provenance.</param>
-    /// <param name="ClusterChoice">How k was chosen, or null when it was given.</param>
-    public sealed record FitResult(ProfileDefinition Profile, EvaluationReport HeldOut, ClusterCountChoice? ClusterChoice);
-
     /// <summary>
     /// The whole fit: embed every prompt, choose k (unless given), cluster and estimate statistics on all prompts, run a
     /// cross-validated pass with the same settings, and derive presets and provenance from the held-out results.

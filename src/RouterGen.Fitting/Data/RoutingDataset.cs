@@ -3,21 +3,6 @@ using System.Collections.Generic;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>A candidate model as listed in <c>models.json</c>.</summary>
-    /// <param name="Id">Model id; the keys of <c>scores</c> and <c>costs</c> in routing.jsonl.</param>
-    /// <param name="DisplayName">Optional human-readable name.</param>
-    /// <param name="InputPricePerMTok">Optional list price, USD per million input tokens.</param>
-    /// <param name="OutputPricePerMTok">Optional list price, USD per million output tokens.</param>
-    public sealed record DatasetModel(string Id, string? DisplayName, double? InputPricePerMTok, double? OutputPricePerMTok);
-
-    /// <summary>One prompt of routing.jsonl (its scores and costs live in the dataset's matrices).</summary>
-    /// <param name="Id">Unique prompt id.</param>
-    /// <param name="Text">The text a router sees.</param>
-    /// <param name="Group">Repository or task name: for analysis only, never read when routing.</param>
-    /// <param name="Split">"train", "test" or null where the source defines no split.</param>
-    /// <param name="Line">1-based line number in routing.jsonl, for messages.</param>
-    public sealed record DatasetPrompt(string Id, string Text, string? Group, string? Split, int Line);
-
     /// <summary>
     /// Per-prompt, per-model outcomes: the input of fitting and evaluation. Scores and costs are dense prompt × model
     /// matrices (every prompt has a score for every model; the reader refuses gaps).

@@ -5,30 +5,6 @@ using RouterGen.Profiles;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>One candidate (estimator, cluster count, prior strength) and its cross-validated routing figures.</summary>
-    /// <param name="Estimator">One of <see cref="EstimatorKinds"/>.</param>
-    /// <param name="K">Cluster count (for the learned estimator: the clusters that give its costs and the out-of-distribution test).</param>
-    /// <param name="PriorStrength">Beta prior strength α, or null for k = 1 (one cluster is the global rate whatever α).</param>
-    /// <param name="Aiq">Held-out AIQ of the estimator's cost-weighted and shortfall sweeps on the fit prompts' single-model cost range.</param>
-    /// <param name="MaxQuality">Held-out mean score at cost weight 0 (the secondary figure).</param>
-    public sealed record ClusterCountCandidate(string Estimator, int K, double? PriorStrength, double Aiq, double MaxQuality);
-
-    /// <summary>The chosen cluster count and prior strength, and the evidence.</summary>
-    /// <param name="K">The nearest-cluster router's chosen count (what a v1 profile is built with).</param>
-    /// <param name="PriorStrength">Its chosen α; null when it is left to the leave-one-out rule (k = 1) or was given.</param>
-    /// <param name="Candidates">Every candidate that was tried.</param>
-    public sealed record ClusterCountChoice(int K, double? PriorStrength, IReadOnlyList<ClusterCountCandidate> Candidates)
-    {
-        /// <summary>The estimator kind with the highest inner AIQ (ties to the nearest cluster, then soft clusters).</summary>
-        public string Estimator { get; init; } = EstimatorKinds.NearestCluster;
-
-        /// <summary>The best candidate of every estimator kind tried.</summary>
-        public IReadOnlyDictionary<string, ClusterCountCandidate> BestPerEstimator { get; init; } = new Dictionary<string, ClusterCountCandidate>();
-
-        /// <summary>The learned estimator fit on every fit prompt (strengths and calibration from the inner folds), or null.</summary>
-        public LinearQualityEstimator? Linear { get; init; }
-    }
-
     /// <summary>
     /// Chooses k and the prior strength α by cross-validated frontier area inside the fit prompts (never the evaluation
     /// prompts): for each candidate k, inner folds cluster part of the fit prompts once, estimate statistics for every α

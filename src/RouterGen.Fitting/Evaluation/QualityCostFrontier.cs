@@ -3,11 +3,6 @@ using System.Collections.Generic;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>One vertex of a quality–cost hull.</summary>
-    /// <param name="CostUsd">Total cost.</param>
-    /// <param name="Quality">Mean quality.</param>
-    public readonly record struct FrontierVertex(double CostUsd, double Quality);
-
     /// <summary>
     /// RouterBench's AIQ (average improvement in quality): the area under the non-decreasing convex hull of a router's
     /// (total cost, quality) points over its knob range, divided by the cost range. The hull is what a deployer can

@@ -3,21 +3,6 @@ using System.Collections.Generic;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>One bin of a reliability table: held-out prompts whose predicted quality fell in [Lower, Upper).</summary>
-    /// <param name="Lower">Lower edge of the predicted-quality bin.</param>
-    /// <param name="Upper">Upper edge.</param>
-    /// <param name="Count">Predictions in the bin (prompt × repetition).</param>
-    /// <param name="MeanPredicted">Mean predicted quality in the bin.</param>
-    /// <param name="MeanObserved">Mean actual score in the bin.</param>
-    public sealed record ReliabilityBin(double Lower, double Upper, int Count, double MeanPredicted, double MeanObserved);
-
-    /// <summary>How well one estimator's predicted quality for one model matches held-out outcomes.</summary>
-    /// <param name="Estimator">One of <see cref="EstimatorKinds"/>.</param>
-    /// <param name="ModelId">The model.</param>
-    /// <param name="ExpectedCalibrationError">Σ over bins of (bin share) × |mean predicted − mean observed|.</param>
-    /// <param name="Bins">The reliability table (empty bins left out).</param>
-    public sealed record ModelCalibration(string Estimator, string ModelId, double ExpectedCalibrationError, IReadOnlyList<ReliabilityBin> Bins);
-
     /// <summary>
     /// Accumulates (predicted quality, actual score) pairs of held-out prompts per estimator and model into equal-width
     /// bins. One tally per fold (folds run in parallel), merged in fold order so the sums are deterministic.

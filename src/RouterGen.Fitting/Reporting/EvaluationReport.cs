@@ -3,61 +3,6 @@ using System.Collections.Generic;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>Held-out quality and total cost of one policy point (averaged over repetitions).</summary>
-    /// <param name="Point">The policy and knob.</param>
-    /// <param name="Quality">Mean score over the evaluation prompts.</param>
-    /// <param name="TotalCostUsd">Total cost of answering every evaluation prompt once.</param>
-    /// <param name="OnFrontier">True when no other point of a deployable policy is at least as good and cheaper.</param>
-    public sealed record PointResult(PolicyPoint Point, double Quality, double TotalCostUsd, bool OnFrontier);
-
-    /// <summary>A single model answering every evaluation prompt.</summary>
-    /// <param name="ModelId">Model id.</param>
-    /// <param name="Quality">Mean score.</param>
-    /// <param name="TotalCostUsd">Total cost.</param>
-    /// <param name="OnFrontier">True when no other single model is at least as good and cheaper.</param>
-    public sealed record SingleModelResult(string ModelId, double Quality, double TotalCostUsd, bool OnFrontier);
-
-    /// <summary>An estimate with a bootstrap 95% percentile interval.</summary>
-    /// <param name="Estimate">Value on the evaluation prompts as they are.</param>
-    /// <param name="Lower">2.5th percentile over resamples.</param>
-    /// <param name="Upper">97.5th percentile over resamples.</param>
-    /// <param name="Defined">Resamples in which the quantity exists (a regime may have no qualifying point).</param>
-    /// <param name="Samples">Resamples drawn.</param>
-    public sealed record Interval(double Estimate, double Lower, double Upper, int Defined, int Samples);
-
-    /// <summary>One of HyDRA's three operating regimes.</summary>
-    /// <param name="Name">"peak-quality", "match-best-single" or "within-3-points".</param>
-    /// <param name="Description">What the regime measures.</param>
-    /// <param name="Point">The router point read off (null when none qualifies).</param>
-    /// <param name="Quality">Its quality.</param>
-    /// <param name="TotalCostUsd">Its total cost.</param>
-    /// <param name="QualityDelta">Quality minus the best single model's, with interval.</param>
-    /// <param name="CostSaving">1 − cost / best single model's cost, with interval.</param>
-    public sealed record RegimeResult(string Name, string Description, PolicyPoint? Point, double Quality, double TotalCostUsd, Interval QualityDelta, Interval CostSaving);
-
-    /// <summary>The router against one single model.</summary>
-    /// <param name="ModelId">The single model.</param>
-    /// <param name="Quality">Its quality.</param>
-    /// <param name="TotalCostUsd">Its total cost.</param>
-    /// <param name="RouterQualityAtCost">Best router quality at no more than its cost (NaN when every router point costs more).</param>
-    /// <param name="CheapestPointReachingQuality">The cheapest router point with at least its quality, or null.</param>
-    /// <param name="CostOfCheapestPoint">That point's total cost (NaN when none).</param>
-    public sealed record SingleModelComparison(string ModelId, double Quality, double TotalCostUsd, double RouterQualityAtCost, PolicyPoint? CheapestPointReachingQuality, double CostOfCheapestPoint);
-
-    /// <summary>One policy family over its whole knob range (see <see cref="QualityCostFrontier"/>).</summary>
-    /// <param name="Family">One of <see cref="PolicyFamilies"/>, or <see cref="FamilyFrontier.Deployable"/> for every runtime point together.</param>
-    /// <param name="Aiq">RouterBench AIQ on the report's common cost range, with a bootstrap interval over prompts.</param>
-    /// <param name="AiqMinusSingleHull">AIQ minus the single-model hull's AIQ on the same prompts, with interval.</param>
-    /// <param name="MaxQuality">The family's highest quality at any knob (the secondary figure).</param>
-    /// <param name="MaxQualityCostUsd">That point's total cost.</param>
-    /// <param name="CheapestReachingBestSingle">The cheapest point with at least the best single model's quality, or null.</param>
-    /// <param name="CostShareToReachBestSingle">That point's cost as a share of the best single model's cost (NaN when none).</param>
-    public sealed record FamilyFrontier(string Family, Interval Aiq, Interval AiqMinusSingleHull, double MaxQuality, double MaxQualityCostUsd, PolicyPoint? CheapestReachingBestSingle, double CostShareToReachBestSingle)
-    {
-        /// <summary>Name of the pseudo-family that pools every deployable (runtime) policy point.</summary>
-        public const string Deployable = "deployable";
-    }
-
     /// <summary>Everything held-out evaluation found.</summary>
     public sealed class EvaluationReport
     {

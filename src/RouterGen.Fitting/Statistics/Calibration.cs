@@ -7,14 +7,6 @@ using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
-    /// <summary>What calibration changed.</summary>
-    /// <param name="Profile">The calibrated profile (a new object; the input is not modified).</param>
-    /// <param name="Added">Model ids appended to the profile.</param>
-    /// <param name="Updated">Model ids whose statistics were replaced.</param>
-    /// <param name="PriorStrength">The Beta prior strength used for the new statistics.</param>
-    /// <param name="PromptsPerCluster">New-result prompts assigned to each (frozen) cluster.</param>
-    public sealed record CalibrationResult(ProfileDefinition Profile, IReadOnlyList<string> Added, IReadOnlyList<string> Updated, double PriorStrength, IReadOnlyList<int> PromptsPerCluster);
-
     /// <summary>
     /// Adds or updates models on frozen centroids: new results are assigned to the profile's existing clusters, and only
     /// the calibrated models' per-cluster quality and cost are computed (with the same Beta shrinkage as a fit). Centroids,

@@ -1,0 +1,20 @@
+using System.Collections.Generic;
+
+namespace RouterGen.Fitting
+{
+    /// <summary>The chosen cluster count and prior strength, and the evidence.</summary>
+    /// <param name="K">The nearest-cluster router's chosen count (what a v1 profile is built with).</param>
+    /// <param name="PriorStrength">Its chosen α; null when it is left to the leave-one-out rule (k = 1) or was given.</param>
+    /// <param name="Candidates">Every candidate that was tried.</param>
+    public sealed record ClusterCountChoice(int K, double? PriorStrength, IReadOnlyList<ClusterCountCandidate> Candidates)
+    {
+        /// <summary>The estimator kind with the highest inner AIQ (ties to the nearest cluster, then soft clusters).</summary>
+        public string Estimator { get; init; } = EstimatorKinds.NearestCluster;
+
+        /// <summary>The best candidate of every estimator kind tried.</summary>
+        public IReadOnlyDictionary<string, ClusterCountCandidate> BestPerEstimator { get; init; } = new Dictionary<string, ClusterCountCandidate>();
+
+        /// <summary>The learned estimator fit on every fit prompt (strengths and calibration from the inner folds), or null.</summary>
+        public LinearQualityEstimator? Linear { get; init; }
+    }
+}
