@@ -12,10 +12,13 @@ namespace RouterGen.Generator.Tests
     {
         private const int Calls = 20_000;
 
-        [Fact]
-        public void RoutingAnEmbeddingAllocatesNothing()
+        [Theory]
+        [InlineData(null)]
+        [InlineData("linear")]
+        [InlineData("soft-clusters:4")]
+        public void RoutingAnEmbeddingAllocatesNothing(string? estimator)
         {
-            RouterPair pair = GeneratedRouters.Compile("Alloc64", GeneratedRouters.RandomProfileJson("Alloc64", 64, 384, 12, seed: 11));
+            RouterPair pair = GeneratedRouters.Compile("Alloc64", GeneratedRouters.RandomProfileJson("Alloc64", 64, 384, 12, seed: 11, estimator: estimator));
             float[] near = Embedding(pair, scale: 1f);
             float[] zero = new float[pair.Loaded.Tables.Dimension];
             RoutingOptions[] options =
@@ -26,6 +29,7 @@ namespace RouterGen.Generator.Tests
                 new(RoutingPolicy.CostWeighted, 0.2, ModelMask.All.Without(3).Without(7)),
             };
 
+            Assert.Equal(estimator != null, pair.Generated(near, default).IsEstimated);
             foreach (RoutingOptions option in options)
             {
                 Assert.Equal(0, AllocatedBytes(() => pair.Generated(near, option)));

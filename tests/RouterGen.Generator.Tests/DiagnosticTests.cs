@@ -40,7 +40,61 @@ namespace RouterGen.Generator.Tests
 
         [Fact]
         public void UnsupportedFormatVersionIsRG0005() =>
-            AssertSingle(Mutate(p => p["formatVersion"] = 2), "RG0005", "2,", message: "formatVersion 2");
+            AssertSingle(Mutate(p => p["formatVersion"] = 3), "RG0005", "3,", message: "formatVersion 3");
+
+        [Fact]
+        public void EstimatorInAVersion1ProfileIsRG0016() =>
+            AssertReported(MutateLinear(p => p["formatVersion"] = 1), "RG0016", message: "estimator needs formatVersion 2");
+
+        [Fact]
+        public void HeadWeightsOfAnotherLengthThanTheDimensionAreRG0006() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["mid-general"]!["weights"]!.AsArray().RemoveAt(0)), "RG0006", message: "estimator.heads[\"mid-general\"].weights has 7 numbers but embedder.dimension is 8");
+
+        [Fact]
+        public void NaNInHeadWeightsIsRG0007AtTheNumber()
+        {
+            string text = MutateLinear(p => p["estimator"]!["heads"]!["strong-large"]!["weights"]![5] = 123456.5).Replace("123456.5", "NaN", StringComparison.Ordinal);
+            AssertReported(text, "RG0007", "NaN", message: "estimator.heads[\"strong-large\"].weights[5]");
+        }
+
+        [Fact]
+        public void InfiniteBiasIsRG0007()
+        {
+            string text = MutateLinear(p => p["estimator"]!["heads"]!["cheap-small"]!["bias"] = 765432.5).Replace("765432.5", "-Infinity", StringComparison.Ordinal);
+            AssertReported(text, "RG0007", "-Infinity", message: "estimator.heads[\"cheap-small\"].bias");
+        }
+
+        [Fact]
+        public void MissingCalibrationIsRG0002() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["cheap-small"]!.AsObject().Remove("calibration")), "RG0002", message: "\"calibration\" in estimator.heads[\"cheap-small\"]");
+
+        [Fact]
+        public void MissingPlattScaleIsRG0002() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["cheap-small"]!["calibration"]!.AsObject().Remove("scale")), "RG0002", message: "\"scale\"");
+
+        [Fact]
+        public void UnknownCalibrationMethodIsRG0016() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["mid-general"]!["calibration"]!["method"] = "isotonic"), "RG0016", "\"isotonic\"", message: "expected \"platt\"");
+
+        [Fact]
+        public void HeadForAnUnknownModelIsRG0015() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["ghost-model"] = p["estimator"]!["heads"]!["cheap-small"]!.DeepClone()), "RG0015", "\"ghost-model\"");
+
+        [Fact]
+        public void MissingHeadIsRG0015() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!.AsObject().Remove("strong-large")), "RG0015", message: "no head for model(s) strong-large");
+
+        [Fact]
+        public void UnknownEstimatorKindIsRG0016() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["kind"] = "forest"), "RG0016", "\"forest\"", message: "estimator.kind");
+
+        [Fact]
+        public void SoftClustersWithMoreTopClustersThanClustersIsRG0016() =>
+            AssertReported(MutateLinear(p => p["estimator"] = new JsonObject { ["kind"] = "soft-clusters", ["topClusters"] = 4 }), "RG0016", message: "estimator.topClusters is 4; expected 2 to 3");
+
+        [Fact]
+        public void SoftClustersWithHeadsIsRG0016() =>
+            AssertReported(MutateLinear(p => p["estimator"]!["kind"] = "soft-clusters"), "RG0016", message: "estimator.heads belongs to a \"linear\" estimator");
 
         [Fact]
         public void CentroidLengthOtherThanDimensionIsRG0006() =>
@@ -180,6 +234,13 @@ namespace RouterGen.Generator.Tests
         internal static string Mutate(Action<JsonObject> change)
         {
             JsonObject profile = JsonNode.Parse(File.ReadAllText(GeneratorHarness.FixturePath("tiny.router.json")))!.AsObject();
+            change(profile);
+            return profile.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        }
+
+        internal static string MutateLinear(Action<JsonObject> change)
+        {
+            JsonObject profile = JsonNode.Parse(File.ReadAllText(GeneratorHarness.FixturePath("tiny-linear.router.json")))!.AsObject();
             change(profile);
             return profile.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         }

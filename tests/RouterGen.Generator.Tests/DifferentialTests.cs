@@ -23,6 +23,10 @@ namespace RouterGen.Generator.Tests
             "random:64x384x24",
             "random:100x512x12",
             "random:256x768x9",
+            "random:16x384x6:linear",
+            "random:24x384x24:linear",
+            "random:64x256x12:soft-clusters:3",
+            "random:8x384x24:soft-clusters:8",
         };
 
         [Theory]
@@ -32,6 +36,11 @@ namespace RouterGen.Generator.Tests
             RouterPair pair = Resolve(profile);
             int mismatches = CompareOnRandomEmbeddings(pair, seed: profile.GetHashCode(StringComparison.Ordinal));
             Assert.Equal(0, mismatches);
+
+            // A profile with an estimator must actually decide by it (at a centroid, in distribution), or the comparison
+            // above would only have compared the cluster path twice.
+            float[] atCentroid = pair.Loaded.UnitCentroids[..pair.Loaded.Tables.Dimension].ToArray();
+            Assert.Equal(pair.Loaded.Definition.Estimator != null, pair.Generated(atCentroid, default).IsEstimated);
         }
 
         [Fact]
@@ -67,9 +76,11 @@ namespace RouterGen.Generator.Tests
                 return GeneratedRouters.Fixture(profile["fixture:".Length..]);
             }
 
-            int[] shape = profile["random:".Length..].Split('x').Select(int.Parse).ToArray();
-            string name = $"Random{shape[0]}x{shape[1]}";
-            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1]));
+            string[] parts = profile["random:".Length..].Split(':', 2);
+            int[] shape = parts[0].Split('x').Select(int.Parse).ToArray();
+            string? estimator = parts.Length > 1 ? parts[1] : null;
+            string name = $"Random{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}";
+            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator));
         }
 
         /// <summary>Routes <paramref name="embeddings"/> random embeddings through both routers; returns how many decisions differ.</summary>
@@ -134,7 +145,7 @@ namespace RouterGen.Generator.Tests
         {
             Span<int> ranked = stackalloc int[64];
             int count = d.CopyRankedModels(ranked);
-            return $"{d.ModelIndex}|{d.ClusterIndex}|{BitConverter.SingleToInt32Bits(d.Similarity)}|{d.IsFallback}|{d.ExpectedQuality:R}|{d.ExpectedCostUsd:R}|{string.Join(",", ranked[..count].ToArray())}";
+            return $"{d.ModelIndex}|{d.ClusterIndex}|{BitConverter.SingleToInt32Bits(d.Similarity)}|{d.IsFallback}|{d.IsEstimated}|{d.ExpectedQuality:R}|{d.ExpectedCostUsd:R}|{string.Join(",", ranked[..count].ToArray())}";
         }
     }
 }

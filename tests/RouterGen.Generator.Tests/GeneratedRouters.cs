@@ -64,9 +64,11 @@ namespace RouterGen.Generator.Tests
 
         /// <summary>
         /// A random profile with realistic structure: a few strong expensive models, cheap weak ones, some exact quality and
-        /// cost ties (to exercise tie-breaking), and a similarity floor that sends some prompts to the fallback.
+        /// cost ties (to exercise tie-breaking), and a similarity floor that sends some prompts to the fallback. With an
+        /// estimator (format version 2): "linear" gives random calibrated heads scaled so the predictions spread over (0, 1),
+        /// "soft-clusters:N" a blend of the N nearest clusters.
         /// </summary>
-        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null)
+        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null)
         {
             var random = new Random(seed);
             var hashed = new HashedNgramParameters { BucketWeights = bucketWeights };
@@ -106,7 +108,38 @@ namespace RouterGen.Generator.Tests
 
             profile.Presets.Add(new PresetDefinition { Name = "max-quality", Policy = RoutingPolicy.CostWeighted, Value = 0 });
             profile.Presets.Add(new PresetDefinition { Name = "frugal", Policy = RoutingPolicy.Shortfall, Value = 0.05 });
+            if (estimator == EstimatorDefinition.LinearKind)
+            {
+                profile.Estimator = RandomLinearEstimator(random, models, dimension);
+            }
+            else if (estimator != null)
+            {
+                int top = int.Parse(estimator[(EstimatorDefinition.SoftClustersKind.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = top };
+            }
+
             return ProfileWriter.ToJson(profile);
+        }
+
+        /// <summary>Random heads whose logits on a unit-scale embedding have a spread of about 1, plus some exact ties between models.</summary>
+        public static EstimatorDefinition RandomLinearEstimator(Random random, int models, int dimension)
+        {
+            var estimator = new EstimatorDefinition { Kind = EstimatorDefinition.LinearKind };
+            for (int m = 0; m < models; m++)
+            {
+                LinearHeadDefinition head = m > 0 && random.Next(12) == 0
+                    ? estimator.Heads[m - 1]
+                    : new LinearHeadDefinition
+                    {
+                        Weights = Enumerable.Range(0, dimension).Select(_ => (float)(Gaussian(random) / Math.Sqrt(dimension))).ToArray(),
+                        Bias = Math.Round((random.NextDouble() - 0.5) * 2, 4),
+                        PlattScale = Math.Round(0.5 + random.NextDouble(), 4),
+                        PlattOffset = Math.Round((random.NextDouble() - 0.5) * 0.5, 4),
+                    };
+                estimator.Heads.Add(head);
+            }
+
+            return estimator;
         }
 
         public static double Gaussian(Random random) =>

@@ -23,6 +23,14 @@ namespace RouterGen.Generator.Tests
             AssertMatchesBaseline(GeneratorHarness.Fixture("onnx.router.json"), "TestProject.OnnxRouter.g.cs");
 
         [Fact]
+        public void LinearEstimatorProfileMatchesBaseline() =>
+            AssertMatchesBaseline(GeneratorHarness.Fixture("tiny-linear.router.json"), "Fixtures.TinyLinearRouter.g.cs");
+
+        [Fact]
+        public void SoftClusterProfileMatchesBaseline() =>
+            AssertMatchesBaseline(GeneratorHarness.Fixture("tiny-soft.router.json"), "Fixtures.TinySoftRouter.g.cs");
+
+        [Fact]
         public void RepositoryProfilesMatchBaselines()
         {
             // Every profile shipped in profiles/ is snapshotted, so a profile refit shows up as a reviewed code diff here too.

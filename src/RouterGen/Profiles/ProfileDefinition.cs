@@ -6,16 +6,23 @@ using RouterGen.Routing;
 namespace RouterGen.Profiles
 {
     /// <summary>
-    /// A router profile (format v1) as read from a <c>*.router.json</c> file: centroids, per-cluster model statistics,
-    /// costs, presets, fallback and provenance. See docs/profile-format.md for the meaning and units of every field.
+    /// A router profile as read from a <c>*.router.json</c> file: centroids, per-cluster model statistics, costs, presets,
+    /// fallback, provenance and (format version 2) an optional per-prompt quality estimator. See docs/profile-format.md for
+    /// the meaning and units of every field.
     /// </summary>
     public sealed class ProfileDefinition
     {
-        /// <summary>The only profile format version this library reads and writes.</summary>
-        public const int CurrentFormatVersion = 1;
+        /// <summary>The newest profile format version this library reads and writes (it also reads version 1).</summary>
+        public const int CurrentFormatVersion = 2;
 
-        /// <summary>Format version of the file; must be <see cref="CurrentFormatVersion"/>.</summary>
-        public int FormatVersion { get; set; } = CurrentFormatVersion;
+        /// <summary>The first format version, without an estimator: what a profile with only clusters is written as.</summary>
+        public const int ClusterFormatVersion = 1;
+
+        /// <summary>The format version that carries <see cref="Estimator"/>.</summary>
+        public const int EstimatorFormatVersion = 2;
+
+        /// <summary>Format version of the file: 1 (clusters only) or 2 (may carry an <see cref="Estimator"/>).</summary>
+        public int FormatVersion { get; set; } = ClusterFormatVersion;
 
         /// <summary>Router name; a C# identifier that becomes the generated class name.</summary>
         public string Name { get; set; } = "";
@@ -34,6 +41,12 @@ namespace RouterGen.Profiles
 
         /// <summary>Clusters, in a fixed order: cluster indices in decisions refer to this list.</summary>
         public List<ClusterDefinition> Clusters { get; set; } = new List<ClusterDefinition>();
+
+        /// <summary>
+        /// The per-prompt quality estimator the router decides with (format version 2), or null: the nearest cluster's
+        /// statistics decide. The clusters stay either way, for the explanation, the out-of-distribution test and costs.
+        /// </summary>
+        public EstimatorDefinition? Estimator { get; set; }
 
         /// <summary>Named knob settings, such as max-quality or a cost-saving operating point.</summary>
         public List<PresetDefinition> Presets { get; set; } = new List<PresetDefinition>();
@@ -173,6 +186,48 @@ namespace RouterGen.Profiles
 
         /// <summary>Expected cost per request in USD of each model, in profile model order.</summary>
         public double[] CostUsd { get; set; } = System.Array.Empty<double>();
+    }
+
+    /// <summary>
+    /// A per-prompt quality estimator (format version 2). <see cref="LinearKind"/>: per model a calibrated logistic head on
+    /// the raw embedding, quality = σ(a · (w · x + bias) + b), cost from the nearest cluster. <see cref="SoftClustersKind"/>:
+    /// the similarity-weighted mean of the <see cref="TopClusters"/> nearest clusters' quality and cost (Avengers-Pro).
+    /// </summary>
+    public sealed class EstimatorDefinition
+    {
+        /// <summary>Kind name of the learned linear estimator.</summary>
+        public const string LinearKind = "linear";
+
+        /// <summary>Kind name of the soft-cluster estimator.</summary>
+        public const string SoftClustersKind = "soft-clusters";
+
+        /// <summary>Most clusters a soft-cluster estimator blends (the blend's buffers live on the stack).</summary>
+        public const int MaxTopClusters = 64;
+
+        /// <summary><see cref="LinearKind"/> or <see cref="SoftClustersKind"/>.</summary>
+        public string Kind { get; set; } = LinearKind;
+
+        /// <summary>Per-model heads of a linear estimator, in profile model order; empty for soft clusters.</summary>
+        public List<LinearHeadDefinition> Heads { get; set; } = new List<LinearHeadDefinition>();
+
+        /// <summary>How many nearest clusters a soft-cluster estimator blends (2 to <see cref="MaxTopClusters"/>); 0 for linear.</summary>
+        public int TopClusters { get; set; }
+    }
+
+    /// <summary>One model's calibrated logistic head: quality = σ(<see cref="PlattScale"/> · (w · x + <see cref="Bias"/>) + <see cref="PlattOffset"/>).</summary>
+    public sealed class LinearHeadDefinition
+    {
+        /// <summary>Weights on the raw embedding (the fit's subspace projection folded in); length = embedder dimension.</summary>
+        public float[] Weights { get; set; } = System.Array.Empty<float>();
+
+        /// <summary>Bias of the raw logit.</summary>
+        public double Bias { get; set; }
+
+        /// <summary>Platt scale a of the calibration.</summary>
+        public double PlattScale { get; set; } = 1;
+
+        /// <summary>Platt offset b of the calibration.</summary>
+        public double PlattOffset { get; set; }
     }
 
     /// <summary>A named knob setting.</summary>

@@ -196,7 +196,7 @@ namespace RouterGen.Profiles
 
             public ProfileDefinition? ReadProfile(JsonValue root)
             {
-                var fields = Fields(root, "(profile)", "$schema", "formatVersion", "name", "namespace", "description", "embedder", "models", "clusters", "presets", "fallback", "provenance");
+                var fields = Fields(root, "(profile)", "$schema", "formatVersion", "name", "namespace", "description", "embedder", "models", "clusters", "estimator", "presets", "fallback", "provenance");
                 if (fields == null)
                 {
                     return null;
@@ -206,9 +206,9 @@ namespace RouterGen.Profiles
                 JsonValue? version = fields.Required("formatVersion");
                 if (version != null && ReadInt(version, "formatVersion") is int v)
                 {
-                    if (v != ProfileDefinition.CurrentFormatVersion)
+                    if (v < ProfileDefinition.ClusterFormatVersion || v > ProfileDefinition.CurrentFormatVersion)
                     {
-                        Report(ProfileProblemIds.UnsupportedFormatVersion, version, $"formatVersion {v} is not supported; this RouterGen reads format version {ProfileDefinition.CurrentFormatVersion}.");
+                        Report(ProfileProblemIds.UnsupportedFormatVersion, version, $"formatVersion {v} is not supported; this RouterGen reads format versions {ProfileDefinition.ClusterFormatVersion} to {ProfileDefinition.CurrentFormatVersion}.");
                         return null; // other checks would only confuse: the rest of the file follows another format.
                     }
 
@@ -256,6 +256,18 @@ namespace RouterGen.Profiles
                 if (clusters != null)
                 {
                     ReadClusters(clusters, profile);
+                }
+
+                if (fields.Optional("estimator") is JsonValue estimator)
+                {
+                    if (profile.FormatVersion < ProfileDefinition.EstimatorFormatVersion)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, estimator, $"estimator needs formatVersion {ProfileDefinition.EstimatorFormatVersion}; this profile says formatVersion {profile.FormatVersion}.");
+                    }
+                    else
+                    {
+                        ReadEstimator(estimator, profile);
+                    }
                 }
 
                 if (fields.Optional("presets") is JsonValue presets)
@@ -583,7 +595,33 @@ namespace RouterGen.Profiles
                 }
             }
 
-            private void ReadClusterStats(JsonValue value, string path, ProfileDefinition profile, ClusterDefinition cluster)
+            private void ReadClusterStats(JsonValue value, string path, ProfileDefinition profile, ClusterDefinition cluster) =>
+                ReadPerModel(value, path, profile, "statistics", "every cluster must rate every model", (model, modelValue, modelPath) =>
+                {
+                    var fields = Fields(modelValue, modelPath, "quality", "costUsd");
+                    if (fields == null)
+                    {
+                        return;
+                    }
+
+                    if (fields.Required("quality") is JsonValue q && ReadNumber(q, modelPath + ".quality") is double quality)
+                    {
+                        if (quality < 0 || quality > 1)
+                        {
+                            Report(ProfileProblemIds.QualityOutOfRange, q, $"{modelPath}.quality is {Format(quality)}; quality is a success rate in [0, 1].");
+                        }
+
+                        cluster.Quality[model] = quality;
+                    }
+
+                    if (fields.Required("costUsd") is JsonValue c && ReadCost(c, modelPath + ".costUsd") is double cost)
+                    {
+                        cluster.CostUsd[model] = cost;
+                    }
+                });
+
+            // An object keyed by model id (cluster statistics, estimator heads): each model once, every model present.
+            private void ReadPerModel(JsonValue value, string path, ProfileDefinition profile, string what, string rule, Action<int, JsonValue, string> readModel)
             {
                 if (!Expect(value, JsonValueKind.Object, path))
                 {
@@ -607,27 +645,7 @@ namespace RouterGen.Profiles
                     }
 
                     present[model] = true;
-                    string modelPath = $"{path}[\"{member.Name}\"]";
-                    var fields = Fields(member.Value, modelPath, "quality", "costUsd");
-                    if (fields == null)
-                    {
-                        continue;
-                    }
-
-                    if (fields.Required("quality") is JsonValue q && ReadNumber(q, modelPath + ".quality") is double quality)
-                    {
-                        if (quality < 0 || quality > 1)
-                        {
-                            Report(ProfileProblemIds.QualityOutOfRange, q, $"{modelPath}.quality is {Format(quality)}; quality is a success rate in [0, 1].");
-                        }
-
-                        cluster.Quality[model] = quality;
-                    }
-
-                    if (fields.Required("costUsd") is JsonValue c && ReadCost(c, modelPath + ".costUsd") is double cost)
-                    {
-                        cluster.CostUsd[model] = cost;
-                    }
+                    readModel(model, member.Value, $"{path}[\"{member.Name}\"]");
                 }
 
                 var missing = new List<string>();
@@ -641,7 +659,115 @@ namespace RouterGen.Profiles
 
                 if (missing.Count > 0)
                 {
-                    Report(ProfileProblemIds.ClusterModelMismatch, value, $"{path} has no statistics for model(s) {string.Join(", ", missing)}; every cluster must rate every model.");
+                    Report(ProfileProblemIds.ClusterModelMismatch, value, $"{path} has no {what} for model(s) {string.Join(", ", missing)}; {rule}.");
+                }
+            }
+
+            private void ReadEstimator(JsonValue value, ProfileDefinition profile)
+            {
+                var fields = Fields(value, "estimator", "kind", "heads", "topClusters");
+                if (fields == null)
+                {
+                    return;
+                }
+
+                var estimator = new EstimatorDefinition();
+                JsonValue? kind = fields.Required("kind");
+                string? k = kind == null ? null : ReadString(kind, "estimator.kind", StringRule.Id);
+                JsonValue? heads = fields.Optional("heads");
+                JsonValue? top = fields.Optional("topClusters");
+                if (k == EstimatorDefinition.LinearKind)
+                {
+                    estimator.Kind = k;
+                    if (top != null)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, top, "estimator.topClusters belongs to a \"soft-clusters\" estimator, not a \"linear\" one.");
+                    }
+
+                    if (fields.Required("heads") is JsonValue h)
+                    {
+                        ReadHeads(h, profile, estimator);
+                    }
+                }
+                else if (k == EstimatorDefinition.SoftClustersKind)
+                {
+                    estimator.Kind = k;
+                    if (heads != null)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, heads, "estimator.heads belongs to a \"linear\" estimator, not a \"soft-clusters\" one.");
+                    }
+
+                    int most = Math.Max(2, Math.Min(EstimatorDefinition.MaxTopClusters, profile.Clusters.Count));
+                    estimator.TopClusters = OptionalInt(fields, "topClusters", "estimator.topClusters", 2, most, required: true) ?? 0;
+                }
+                else if (k != null && kind != null)
+                {
+                    Report(ProfileProblemIds.InvalidValue, kind, $"estimator.kind \"{k}\" is not known; expected \"{EstimatorDefinition.LinearKind}\" or \"{EstimatorDefinition.SoftClustersKind}\".");
+                }
+
+                profile.Estimator = estimator;
+            }
+
+            private void ReadHeads(JsonValue value, ProfileDefinition profile, EstimatorDefinition estimator)
+            {
+                int dimension = profile.Embedder.Dimension;
+                for (int m = 0; m < profile.Models.Count; m++)
+                {
+                    estimator.Heads.Add(new LinearHeadDefinition());
+                }
+
+                ReadPerModel(value, "estimator.heads", profile, "head", "a linear estimator predicts every model", (model, headValue, path) =>
+                {
+                    LinearHeadDefinition head = estimator.Heads[model];
+                    var fields = Fields(headValue, path, "bias", "calibration", "weights");
+                    if (fields == null)
+                    {
+                        return;
+                    }
+
+                    if (fields.Required("bias") is JsonValue bias && ReadNumber(bias, path + ".bias") is double b)
+                    {
+                        head.Bias = b;
+                    }
+
+                    if (fields.Required("calibration") is JsonValue calibration)
+                    {
+                        ReadCalibration(calibration, path + ".calibration", head);
+                    }
+
+                    if (fields.Required("weights") is JsonValue weights && ReadFloatArray(weights, path + ".weights") is float[] w)
+                    {
+                        if (dimension > 0 && w.Length != dimension)
+                        {
+                            Report(ProfileProblemIds.CentroidDimensionMismatch, weights, $"{path}.weights has {w.Length} numbers but embedder.dimension is {dimension}.");
+                        }
+
+                        head.Weights = w;
+                    }
+                });
+            }
+
+            private void ReadCalibration(JsonValue value, string path, LinearHeadDefinition head)
+            {
+                var fields = Fields(value, path, "method", "scale", "offset");
+                if (fields == null)
+                {
+                    return;
+                }
+
+                if (fields.Required("method") is JsonValue method && ReadString(method, path + ".method", StringRule.Id) is string name && name != "platt")
+                {
+                    Report(ProfileProblemIds.InvalidValue, method, $"{path}.method \"{name}\" is not known; expected \"platt\" (quality = sigmoid(scale * logit + offset)).");
+                }
+
+                if (fields.Required("scale") is JsonValue scale && ReadNumber(scale, path + ".scale") is double a)
+                {
+                    head.PlattScale = a;
+                }
+
+                if (fields.Required("offset") is JsonValue offset && ReadNumber(offset, path + ".offset") is double b)
+                {
+                    head.PlattOffset = b;
                 }
             }
 

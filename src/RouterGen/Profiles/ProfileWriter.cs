@@ -20,7 +20,9 @@ namespace RouterGen.Profiles
             ArgumentNullException.ThrowIfNull(profile);
             var w = new StringBuilder();
             w.Append("{\n");
-            Field(w, 1, "formatVersion", Int(profile.FormatVersion), last: false);
+            // A profile with an estimator is version 2 whatever it says; one without stays as it was, so v1 files rewrite unchanged.
+            int version = profile.Estimator != null ? Math.Max(profile.FormatVersion, ProfileDefinition.EstimatorFormatVersion) : profile.FormatVersion;
+            Field(w, 1, "formatVersion", Int(version), last: false);
             Field(w, 1, "name", Str(profile.Name), last: false);
             if (profile.Namespace != null)
             {
@@ -84,6 +86,11 @@ namespace RouterGen.Profiles
             }
 
             w.Append("  ],\n");
+            if (profile.Estimator is EstimatorDefinition estimator)
+            {
+                WriteEstimator(w, estimator, profile);
+            }
+
             w.Append("  \"presets\": [\n");
             for (int p = 0; p < profile.Presets.Count; p++)
             {
@@ -169,6 +176,34 @@ namespace RouterGen.Profiles
             }
 
             w.Append("    \"parameters\": {\n      ").Append(string.Join(",\n      ", p)).Append("\n    }\n");
+            w.Append("  },\n");
+        }
+
+        private static void WriteEstimator(StringBuilder w, EstimatorDefinition e, ProfileDefinition profile)
+        {
+            w.Append("  \"estimator\": {\n");
+            if (e.Kind == EstimatorDefinition.SoftClustersKind)
+            {
+                Field(w, 2, "kind", Str(e.Kind), last: false);
+                Field(w, 2, "topClusters", Int(e.TopClusters), last: true);
+            }
+            else
+            {
+                Field(w, 2, "kind", Str(e.Kind), last: false);
+                w.Append("    \"heads\": {\n");
+                for (int m = 0; m < e.Heads.Count; m++)
+                {
+                    LinearHeadDefinition head = e.Heads[m];
+                    w.Append("      ").Append(Str(profile.Models[m].Id)).Append(": {\n");
+                    Field(w, 4, "bias", Num(head.Bias), last: false);
+                    Field(w, 4, "calibration", $"{{ \"method\": \"platt\", \"scale\": {Num(head.PlattScale)}, \"offset\": {Num(head.PlattOffset)} }}", last: false);
+                    Field(w, 4, "weights", "[" + string.Join(", ", Array.ConvertAll(head.Weights, Float)) + "]", last: true);
+                    w.Append("      }").Append(m + 1 < e.Heads.Count ? ",\n" : "\n");
+                }
+
+                w.Append("    }\n");
+            }
+
             w.Append("  },\n");
         }
 

@@ -10,8 +10,19 @@ namespace RouterGen.Routing
     {
         private readonly RouterTables _tables;
 
+        // The chosen model's per-prompt estimate (format version 2 estimators); NaN when the cluster statistics decided.
+        private readonly double _estimatedQuality;
+        private readonly double _estimatedCostUsd;
+
         internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options)
+            : this(tables, model, cluster, similarity, isFallback, options, double.NaN, double.NaN)
         {
+        }
+
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd)
+        {
+            _estimatedQuality = estimatedQuality;
+            _estimatedCostUsd = estimatedCostUsd;
             _tables = tables;
             ModelIndex = model;
             ClusterIndex = cluster;
@@ -44,11 +55,23 @@ namespace RouterGen.Routing
         /// <summary>The options the decision was made with.</summary>
         public RoutingOptions Options { get; }
 
-        /// <summary>Expected quality (success rate) of the chosen model: per cluster, or its global rate after a fallback.</summary>
-        public double ExpectedQuality => _tables.QualityOf(StatisticsCluster, ModelIndex);
+        /// <summary>
+        /// True when the profile's per-prompt estimator (a learned linear estimator or soft clusters, format version 2) chose
+        /// the model; <see cref="ExpectedQuality"/> and <see cref="ExpectedCostUsd"/> are then that estimate for this prompt.
+        /// </summary>
+        public bool IsEstimated => !double.IsNaN(_estimatedQuality);
 
-        /// <summary>Expected cost in USD of one request to the chosen model: per cluster, or its global cost after a fallback.</summary>
-        public double ExpectedCostUsd => _tables.CostOf(StatisticsCluster, ModelIndex);
+        /// <summary>
+        /// Expected quality (success rate) of the chosen model: the per-prompt estimate when <see cref="IsEstimated"/>, else
+        /// per cluster, or its global rate after a fallback.
+        /// </summary>
+        public double ExpectedQuality => IsEstimated ? _estimatedQuality : _tables.QualityOf(StatisticsCluster, ModelIndex);
+
+        /// <summary>
+        /// Expected cost in USD of one request to the chosen model: the per-prompt estimate when <see cref="IsEstimated"/>,
+        /// else per cluster, or its global cost after a fallback.
+        /// </summary>
+        public double ExpectedCostUsd => IsEstimated ? _estimatedCostUsd : _tables.CostOf(StatisticsCluster, ModelIndex);
 
         /// <summary>The routing tables of the router that made this decision (names, labels, statistics).</summary>
         public RouterTables Tables => _tables;
@@ -61,7 +84,9 @@ namespace RouterGen.Routing
 
         /// <summary>
         /// Decides again for the same prompt with other options (another allowed-models mask, policy or knob), without
-        /// embedding it again or repeating the centroid search: the same flow as the router's own Route.
+        /// embedding it again or repeating the centroid search: the same flow as the router's own Route. Without the embedding
+        /// a per-prompt estimator cannot run again, so a rerouted <see cref="IsEstimated"/> decision is decided by the nearest
+        /// cluster's statistics, as are the <see cref="CopyRankedModels"/> alternatives.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
         public RouteDecision Reroute(in RoutingOptions options) => _tables.Reroute(ClusterIndex, Similarity, options);

@@ -35,6 +35,22 @@ namespace RouterGen.Routing
     }
 
     /// <summary>
+    /// A kernel whose router also estimates each prompt's quality per model (profile format version 2: a learned linear
+    /// estimator or soft clusters). The flow is <see cref="RouterKernel.Route{TKernel}"/>'s with one step more: after the
+    /// nearest-centroid search and the out-of-distribution test, the policy and knob apply to this estimate instead of the
+    /// nearest cluster's breakpoints. The clusters still explain the decision and decide what is out of distribution.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public interface IQualityEstimatingKernel : IRouterKernel
+    {
+        /// <summary>
+        /// Writes the prompt's expected quality and cost per model (profile order) into the first
+        /// <see cref="RouterTables.ModelCount"/> entries of <paramref name="quality"/> and <paramref name="costUsd"/>.
+        /// </summary>
+        void Estimate(ReadOnlySpan<float> embedding, int nearestCluster, Span<double> quality, Span<double> costUsd);
+    }
+
+    /// <summary>
     /// The one decision flow every router runs: dimension check, nearest centroid, the out-of-distribution fallback, the
     /// allowed-models mask, then the kernel's winner at the knob. Generated routers and <see cref="RouterProfile"/> call it
     /// with their own <see cref="IRouterKernel"/> struct; <see cref="RouteDecision.Reroute"/> re-enters it after the search.
@@ -47,14 +63,31 @@ namespace RouterGen.Routing
         public static RouteDecision Route<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
             where TKernel : struct, IRouterKernel
         {
-            int dimension = kernel.Dimension;
-            if (embedding.Length != dimension)
+            int cluster = Search(kernel, embedding, out float similarity);
+            return Decide(kernel, cluster, similarity, options);
+        }
+
+        /// <summary>
+        /// Routes an embedding with a kernel that estimates quality per prompt: the same dimension check, search and
+        /// fallback as <see cref="Route{TKernel}"/>, then the policy, knob and mask over the kernel's estimate. Allocates nothing.
+        /// </summary>
+        /// <exception cref="EmbedderMismatchException">The embedding's length is not the kernel's dimension.</exception>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        public static RouteDecision RouteEstimated<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
+            where TKernel : struct, IQualityEstimatingKernel
+        {
+            int cluster = Search(kernel, embedding, out float similarity);
+            RouterTables tables = kernel.Tables;
+            if (IsOutOfDistribution(tables, cluster, similarity))
             {
-                throw EmbedderMismatchException.Dimension(kernel.Tables.Name, dimension, embedding.Length);
+                return tables.Fallback(cluster, similarity, options);
             }
 
-            int cluster = CentroidSearch.Nearest(kernel.UnitCentroids, dimension, embedding, out float similarity);
-            return Decide(kernel, cluster, similarity, options);
+            // At most 64 models: 1 KiB of stack for both estimates.
+            Span<double> quality = stackalloc double[tables.ModelCount];
+            Span<double> costUsd = stackalloc double[tables.ModelCount];
+            kernel.Estimate(embedding, cluster, quality, costUsd);
+            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options);
         }
 
         /// <summary>
@@ -68,7 +101,7 @@ namespace RouterGen.Routing
             where TKernel : struct, IRouterKernel
         {
             RouterTables tables = kernel.Tables;
-            if (cluster < 0 || similarity < tables.MinSimilarity)
+            if (IsOutOfDistribution(tables, cluster, similarity))
             {
                 return tables.Fallback(cluster, similarity, options);
             }
@@ -83,25 +116,45 @@ namespace RouterGen.Routing
                 : kernel.CostWeightedWinner(cluster, options.Knob);
             return new RouteDecision(tables, model, cluster, similarity, isFallback: false, options);
         }
+
+        // The dimension check and the nearest-centroid search every route starts with.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Search<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, out float similarity)
+            where TKernel : struct, IRouterKernel
+        {
+            int dimension = kernel.Dimension;
+            if (embedding.Length != dimension)
+            {
+                throw EmbedderMismatchException.Dimension(kernel.Tables.Name, dimension, embedding.Length);
+            }
+
+            return CentroidSearch.Nearest(kernel.UnitCentroids, dimension, embedding, out similarity);
+        }
+
+        // No usable embedding, or too far from every centroid for the statistics (or an estimator fit near them) to speak.
+        private static bool IsOutOfDistribution(RouterTables tables, int cluster, float similarity) => cluster < 0 || similarity < tables.MinSimilarity;
     }
 
     /// <summary>
     /// A kernel over arrays computed at run time: the centroids normalised when a profile was loaded, and the breakpoints
     /// <see cref="RoutingMath"/> computes from the tables — the same function the generator turns into switches, so this
-    /// kernel decides exactly as the generated one.
+    /// kernel decides exactly as the generated one. With a profile's estimator it also estimates per prompt, through the
+    /// same <see cref="QualityEstimation"/> functions a generated router calls.
     /// </summary>
-    internal readonly struct TablesKernel : IRouterKernel
+    internal readonly struct TablesKernel : IQualityEstimatingKernel
     {
         private readonly float[] _unitCentroids;
         private readonly KnobBreakpoints[] _costWeighted;
         private readonly KnobBreakpoints[] _shortfall;
+        private readonly Profiles.EstimatorDefinition? _estimator;
 
-        public TablesKernel(RouterTables tables, float[] unitCentroids)
+        public TablesKernel(RouterTables tables, float[] unitCentroids, Profiles.EstimatorDefinition? estimator = null)
         {
             Tables = tables;
             _unitCentroids = unitCentroids;
             _costWeighted = tables.AllBreakpoints(RoutingPolicy.CostWeighted);
             _shortfall = tables.AllBreakpoints(RoutingPolicy.Shortfall);
+            _estimator = estimator;
         }
 
         public RouterTables Tables { get; }
@@ -113,5 +166,22 @@ namespace RouterGen.Routing
         public int CostWeightedWinner(int cluster, double costWeight) => _costWeighted[cluster].ModelAt(costWeight);
 
         public int ShortfallWinner(int cluster, double shortfall) => _shortfall[cluster].ModelAt(shortfall);
+
+        public void Estimate(ReadOnlySpan<float> embedding, int nearestCluster, Span<double> quality, Span<double> costUsd)
+        {
+            Profiles.EstimatorDefinition estimator = _estimator ?? throw new InvalidOperationException("This profile has no estimator.");
+            if (estimator.Kind == Profiles.EstimatorDefinition.SoftClustersKind)
+            {
+                QualityEstimation.BlendNearestClusters(Tables, _unitCentroids, embedding, estimator.TopClusters, quality, costUsd);
+                return;
+            }
+
+            for (int m = 0; m < Tables.ModelCount; m++)
+            {
+                Profiles.LinearHeadDefinition head = estimator.Heads[m];
+                quality[m] = QualityEstimation.LinearHead(head.Weights, embedding, head.Bias, head.PlattScale, head.PlattOffset);
+                costUsd[m] = Tables.CostOf(nearestCluster, m);
+            }
+        }
     }
 }

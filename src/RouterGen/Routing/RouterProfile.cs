@@ -28,7 +28,7 @@ namespace RouterGen.Routing
             }
 
             // The breakpoints are computed here, once, by the function the generator turns into switches.
-            _kernel = new TablesKernel(Tables, _unitCentroids);
+            _kernel = new TablesKernel(Tables, _unitCentroids, definition.Estimator);
 
             if (definition.Embedder.Kind == EmbedderDefinition.HashedNgramsKind)
             {
@@ -83,11 +83,13 @@ namespace RouterGen.Routing
         /// <summary>Routes an embedding.</summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the profile's dimension.</exception>
         public RouteDecision Route(ReadOnlySpan<float> embedding, in RoutingOptions options = default) =>
-            RouterKernel.Route(_kernel, embedding, options);
+            Definition.Estimator is null ? RouterKernel.Route(_kernel, embedding, options) : RouterKernel.RouteEstimated(_kernel, embedding, options);
 
         /// <summary>
         /// The decision for a nearest-centroid search already made (<see cref="CentroidSearch.Nearest"/> over
         /// <see cref="UnitCentroids"/>): the rest of <see cref="Route"/>, for callers that decide many options per search.
+        /// It decides by the cluster statistics; with a profile estimator, <see cref="Route"/> (which has the embedding) is the
+        /// router's decision.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
         public RouteDecision Decide(int cluster, float similarity, in RoutingOptions options) =>

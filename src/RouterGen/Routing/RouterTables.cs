@@ -179,6 +179,28 @@ namespace RouterGen.Routing
         }
 
         /// <summary>
+        /// Chooses by a per-prompt estimate (format version 2) under the request's policy, knob and allowed-models mask; the
+        /// decision reports the estimate of the chosen model as its expectation.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">No model is allowed.</exception>
+        internal RouteDecision ChooseEstimated(int cluster, float similarity, ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options)
+        {
+            ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
+            int model = options.Policy == RoutingPolicy.Shortfall
+                ? RoutingMath.ChooseShortfall(quality, costUsd, 0, ModelCount, options.Knob, allowed)
+                : RoutingMath.ChooseCostWeighted(quality, costUsd, 0, ModelCount, CostScale, options.Knob, allowed);
+            if (model < 0)
+            {
+                throw NoModelAllowed();
+            }
+
+            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options, quality[model], costUsd[model]);
+        }
+
+        private InvalidOperationException NoModelAllowed() =>
+            new InvalidOperationException($"Router '{Name}': the request allows none of its {ModelCount} models.");
+
+        /// <summary>
         /// The out-of-distribution decision: the profile's fallback model when allowed, else the best allowed model by
         /// global statistics under the request's policy.
         /// </summary>
@@ -263,7 +285,7 @@ namespace RouterGen.Routing
                 : RoutingMath.ChooseCostWeighted(quality, cost, start, ModelCount, CostScale, options.Knob, allowed);
             if (model < 0)
             {
-                throw new InvalidOperationException($"Router '{Name}': the request allows none of its {ModelCount} models.");
+                throw NoModelAllowed();
             }
 
             return model;

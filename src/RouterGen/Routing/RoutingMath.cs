@@ -60,7 +60,7 @@ namespace RouterGen.Routing
         /// The allowed model with the highest cost-weighted utility; ties go to the cheaper model, then the higher quality, then the lower index.
         /// Returns -1 when no model in [start, start + count) is allowed.
         /// </summary>
-        public static int ChooseCostWeighted(double[] quality, double[] costUsd, int start, int count, double costScale, double costWeight, ulong allowedModels)
+        public static int ChooseCostWeighted(ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, int start, int count, double costScale, double costWeight, ulong allowedModels)
         {
             int best = -1;
             double bestUtility = double.NegativeInfinity;
@@ -90,7 +90,7 @@ namespace RouterGen.Routing
         /// HyDRA's shortfall rule: among allowed models whose quality is within <paramref name="shortfall"/> of the best
         /// allowed quality, the cheapest; ties go to the higher quality, then the lower index. Returns -1 when none is allowed.
         /// </summary>
-        public static int ChooseShortfall(double[] quality, double[] costUsd, int start, int count, double shortfall, ulong allowedModels)
+        public static int ChooseShortfall(ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, int start, int count, double shortfall, ulong allowedModels)
         {
             double bestQuality = double.NegativeInfinity;
             for (int m = 0; m < count; m++)

@@ -17,8 +17,9 @@ namespace RouterGen.Generator.Tests.Fuzzing
     /// </summary>
     public sealed class ProfileFuzzTests
     {
-        // 4 seed profiles x 50 = 200 inputs by default: about 20-40 s on a loaded 2-core machine, most of it Roslyn.
-        private const int DefaultIterationsPerSeed = 50;
+        // 6 seed profiles x 35 = 210 inputs by default (two of them format version 2, with a linear and a soft-cluster
+        // estimator): about 20-40 s on a loaded 2-core machine, most of it Roslyn.
+        private const int DefaultIterationsPerSeed = 35;
 
         private const int DefaultSeed = 20261201;
 
@@ -102,7 +103,7 @@ namespace RouterGen.Generator.Tests.Fuzzing
         private static IEnumerable<(string Name, string Text)> SeedProfiles()
         {
             IEnumerable<string> shipped = GeneratedRouters.RepositoryProfiles();
-            IEnumerable<string> fixtures = new[] { "tiny.router.json", "onnx.router.json" }.Select(GeneratorHarness.FixturePath);
+            IEnumerable<string> fixtures = new[] { "tiny.router.json", "onnx.router.json", "tiny-linear.router.json", "tiny-soft.router.json" }.Select(GeneratorHarness.FixturePath);
             return shipped.Concat(fixtures).Select(f => (Path.GetFileName(f).Replace(".router.json", "", StringComparison.Ordinal), File.ReadAllText(f)));
         }
 

@@ -1,0 +1,84 @@
+using System;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// The per-prompt quality estimators of profile format version 2, written once: generated routers call these with their
+    /// RVA data, <see cref="RouterProfile"/> with the arrays it loaded, and fitting with the estimator it just fit, so the
+    /// three produce bit-identical predictions.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static class QualityEstimation
+    {
+        /// <summary>
+        /// One model's calibrated quality from its logistic head: σ(<paramref name="plattScale"/> · (w · x + <paramref name="bias"/>)
+        /// + <paramref name="plattOffset"/>). The dot product is float (the embedding's precision), the rest double.
+        /// </summary>
+        public static double LinearHead(ReadOnlySpan<float> weights, ReadOnlySpan<float> embedding, double bias, double plattScale, double plattOffset)
+        {
+            double logit = TensorPrimitives.Dot(weights, embedding) + bias;
+            return Sigmoid((plattScale * logit) + plattOffset);
+        }
+
+        /// <summary>The logistic function, computed without overflow on either side.</summary>
+        public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
+
+        /// <summary>
+        /// Avengers-Pro's soft clusters: the <paramref name="topClusters"/> centroids most similar to the prompt (ties to the
+        /// lower index), each weighted by its similarity clipped at 0 (equal weights when none is positive), and the weighted
+        /// mean of their per-model quality and cost. Allocates nothing (at most <see cref="Profiles.EstimatorDefinition.MaxTopClusters"/> clusters).
+        /// </summary>
+        public static void BlendNearestClusters(RouterTables tables, ReadOnlySpan<float> unitCentroids, ReadOnlySpan<float> embedding, int topClusters, Span<double> quality, Span<double> costUsd)
+        {
+            ArgumentNullException.ThrowIfNull(tables);
+            int clusters = tables.ClusterCount, dimension = tables.Dimension, models = tables.ModelCount;
+            int n = Math.Clamp(topClusters, 1, Math.Min(clusters, Profiles.EstimatorDefinition.MaxTopClusters));
+            Span<int> nearest = stackalloc int[n];
+            Span<float> similarity = stackalloc float[n];
+            int count = 0;
+            for (int c = 0; c < clusters; c++)
+            {
+                float s = TensorPrimitives.Dot(unitCentroids.Slice(c * dimension, dimension), embedding);
+                if (count == n && !(s > similarity[n - 1]))
+                {
+                    continue;
+                }
+
+                // Insert after every kept cluster at least as similar, so equal similarities keep the lower index first.
+                int at = count < n ? count : n - 1;
+                while (at > 0 && s > similarity[at - 1])
+                {
+                    similarity[at] = similarity[at - 1];
+                    nearest[at] = nearest[at - 1];
+                    at--;
+                }
+
+                similarity[at] = s;
+                nearest[at] = c;
+                count = Math.Min(n, count + 1);
+            }
+
+            double total = 0;
+            for (int r = 0; r < count; r++)
+            {
+                total += Math.Max(0, similarity[r]);
+            }
+
+            bool weighted = total > 0 && double.IsFinite(total);
+            quality[..models].Clear();
+            costUsd[..models].Clear();
+            for (int r = 0; r < count; r++)
+            {
+                int c = nearest[r];
+                double weight = weighted ? Math.Max(0, similarity[r]) / total : 1.0 / count;
+                for (int m = 0; m < models; m++)
+                {
+                    quality[m] += weight * tables.QualityOf(c, m);
+                    costUsd[m] += weight * tables.CostOf(c, m);
+                }
+            }
+        }
+    }
+}
