@@ -287,12 +287,11 @@ namespace RouterGen.Proxy
                 return "rejected";
             }
 
-            _metrics.Routed(plan.Decision.ModelId, plan.DecisionTime);
             RouteDecision decision = plan.Decision;
             bool pinned = plan.Request.PinnedModel >= 0;
             string presetLabel = pinned ? "none" : plan.Request.Preset ?? ModelSelector.Format(decision.Options);
             var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel);
-            await ForwardAsync(context, request, stream, plan.Start(), null, routed).ConfigureAwait(false);
+            await ForwardAsync(context, request, stream, plan.Start(_metrics.Routing), null, routed).ConfigureAwait(false);
             return pinned ? "passthrough" : Auto;
         }
 
@@ -490,14 +489,18 @@ namespace RouterGen.Proxy
                 if (failure is not null)
                 {
                     response?.Dispose();
-                    _metrics.UpstreamFailed(upstream.ModelId, failure);
                     _logger.LogWarning("Upstream {Model} failed: {Reason}", upstream.ModelId, failure);
-                    if (execution is not null && attempt + 1 < execution.Plan.Attempts.Count)
+
+                    // A routed request's execution counts the failure (and the fallback it leads to); a pass-through has none.
+                    if (execution is null)
                     {
-                        _metrics.FellBack(upstream.ModelId);
+                        _metrics.Routing.RecordUpstreamFailure(upstream.ModelId, failure);
+                    }
+                    else
+                    {
+                        execution.Fail(failure);
                     }
 
-                    execution?.Fail(failure);
                     return false;
                 }
 
@@ -515,38 +518,85 @@ namespace RouterGen.Proxy
                         context.Response.ContentLength = buffered.Length;
                         using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
                         await buffered.WriteToAsync(relay, aborted).ConfigureAwait(false);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            ReportUsage(upstream, execution, UpstreamUsage.Read(buffered.AsSequence()));
+                        }
+
                         return true;
                     }
 
-                    await RelayStreamAsync(context, response, upstream, aborted).ConfigureAwait(false);
+                    await RelayStreamAsync(context, response, upstream, execution, sent, aborted).ConfigureAwait(false);
                     return true;
                 }
             }
         }
 
-        private async Task RelayStreamAsync(HttpContext context, HttpResponseMessage response, UpstreamModel upstream, CancellationToken aborted)
+        // Tokens as the upstream reported them, and their list-price spend where the model has prices.
+        private void ReportUsage(UpstreamModel upstream, RouteExecution? execution, UpstreamUsage usage)
+        {
+            if (!usage.IsKnown)
+            {
+                return;
+            }
+
+            if (execution is null)
+            {
+                _metrics.Routing.RecordTokens(upstream.ModelId, usage.PromptTokens, usage.CompletionTokens);
+            }
+            else
+            {
+                execution.ReportUsage(usage.PromptTokens, usage.CompletionTokens);
+            }
+
+            if (_settings.PriceOf(upstream.ModelId) is { } price)
+            {
+                _metrics.Spent(upstream.ModelId, price.SpendUsd(usage.PromptTokens ?? 0, usage.CompletionTokens ?? 0));
+            }
+        }
+
+        private async Task RelayStreamAsync(HttpContext context, HttpResponseMessage response, UpstreamModel upstream, RouteExecution? execution, long sent, CancellationToken aborted)
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.Headers.CacheControl = "no-cache";
             byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
             using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
+            using var usage = new StreamUsageScanner();
             try
             {
                 await using Stream source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
                 int read;
+                bool first = true;
                 while ((read = await source.ReadAsync(chunk, aborted).ConfigureAwait(false)) > 0)
                 {
+                    if (first)
+                    {
+                        // Time to first token: from sending the request to the first bytes of the stream.
+                        first = false;
+                        TimeSpan sinceSent = Stopwatch.GetElapsedTime(sent);
+                        if (execution is null)
+                        {
+                            _metrics.Routing.RecordTimeToFirstToken(upstream.ModelId, sinceSent);
+                        }
+                        else
+                        {
+                            execution.FirstUpdate(sinceSent);
+                        }
+                    }
+
+                    usage.Feed(chunk.AsSpan(0, read));
                     await relay.WriteAsync(chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
                     await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
                 }
 
                 await relay.CompleteAsync(aborted).ConfigureAwait(false);
+                ReportUsage(upstream, execution, usage.Usage);
             }
             catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
             {
                 // Tokens were already relayed: restarting on another model would repeat or contradict them. Abort the
                 // connection so the client sees a broken stream rather than a truncated answer that looks complete.
-                _metrics.UpstreamFailed(upstream.ModelId, "stream_broken");
+                _metrics.Routing.RecordUpstreamFailure(upstream.ModelId, "stream_broken");
                 _logger.LogWarning("Upstream {Model} broke the stream after it started.", upstream.ModelId);
                 context.Abort();
             }

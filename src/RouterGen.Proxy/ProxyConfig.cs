@@ -74,6 +74,15 @@ namespace RouterGen.Proxy
 
         /// <summary>Timeout in seconds for this upstream; the proxy-wide default when absent.</summary>
         public double? TimeoutSeconds { get; set; }
+
+        /// <summary>
+        /// List price in USD per million prompt tokens, for the <c>routergen.spend</c> metric; give it together with
+        /// <see cref="OutputPricePerMTok"/>. When both are absent, the profile's prices for the model are used, if it has them.
+        /// </summary>
+        public double? InputPricePerMTok { get; set; }
+
+        /// <summary>List price in USD per million completion tokens (see <see cref="InputPricePerMTok"/>).</summary>
+        public double? OutputPricePerMTok { get; set; }
     }
 
     /// <summary>Source-generated (reflection-free, NativeAOT-safe) serialization of the configuration.</summary>

@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using RouterGen.Embedding;
 using RouterGen.Json;
 using RouterGen.Routing;
 
@@ -16,6 +17,7 @@ namespace RouterGen.Proxy
     public sealed class ProxySettings
     {
         private readonly Dictionary<string, UpstreamModel> _upstreams;
+        private IReadOnlyDictionary<string, ModelPrice> _profilePrices = new Dictionary<string, ModelPrice>();
 
         private ProxySettings(ProxyConfig config, string? profilePath, Dictionary<string, UpstreamModel> upstreams, byte[][] clientKeyHashes)
         {
@@ -100,15 +102,42 @@ namespace RouterGen.Proxy
 
         /// <summary>Loads the profile named by the configuration into a prompt router with its built-in embedder.</summary>
         /// <exception cref="ProxyConfigException">The configuration names no profile.</exception>
-        public IPromptRouter LoadRouter()
+        public IPromptRouter LoadRouter() => LoadRouter(static _ => null);
+
+        /// <summary>
+        /// Loads the profile named by the configuration into a prompt router with the embedder
+        /// <paramref name="embedderFor"/> gives for it (null: the profile's built-in one). The profile's list prices, where it
+        /// has them, become the prices of the <c>routergen.spend</c> metric for models the configuration gives none.
+        /// </summary>
+        /// <exception cref="ProxyConfigException">The configuration names no profile.</exception>
+        public IPromptRouter LoadRouter(Func<RouterProfile, IEmbedder?> embedderFor)
         {
+            ArgumentNullException.ThrowIfNull(embedderFor);
             if (ProfilePath is null)
             {
                 throw new ProxyConfigException("The proxy configuration names no \"profile\"; give a profile path or plug in a router in code.");
             }
 
-            return RouterProfile.Load(ProfilePath).CreatePromptRouter();
+            RouterProfile profile = RouterProfile.Load(ProfilePath);
+            IPromptRouter router = profile.CreatePromptRouter(embedderFor(profile));
+            var prices = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
+            foreach (Profiles.ModelDefinition model in profile.Definition.Models)
+            {
+                if (model.InputPricePerMTok is double input && model.OutputPricePerMTok is double output)
+                {
+                    prices[model.Id] = new ModelPrice(input, output);
+                }
+            }
+
+            _profilePrices = prices;
+            return router;
         }
+
+        /// <summary>The list prices of <paramref name="modelId"/>: the configuration's, else the loaded profile's, else null.</summary>
+        public ModelPrice? PriceOf(string modelId) =>
+            _upstreams.TryGetValue(modelId, out UpstreamModel? upstream) && upstream.Price is { } configured ? configured
+            : _profilePrices.TryGetValue(modelId, out ModelPrice? fromProfile) ? fromProfile
+            : null;
 
         internal bool TryGetUpstream(string modelId, out UpstreamModel upstream) => _upstreams.TryGetValue(modelId, out upstream!);
 
@@ -189,7 +218,20 @@ namespace RouterGen.Proxy
                     throw new ProxyConfigException($"{At(field + ".baseUrl")}: must not have a #fragment.");
                 }
 
-                upstreams[entry.Key] = new UpstreamModel(entry.Key, ChatCompletionsUrl(baseUrl), upstream.UpstreamModel ?? entry.Key, apiKey, TimeSpan.FromSeconds(timeout));
+                ModelPrice? price = null;
+                if (upstream.InputPricePerMTok is not null || upstream.OutputPricePerMTok is not null)
+                {
+                    if (upstream.InputPricePerMTok is not double input || upstream.OutputPricePerMTok is not double output)
+                    {
+                        throw new ProxyConfigException($"{At(field + (upstream.InputPricePerMTok is null ? ".inputPricePerMTok" : ".outputPricePerMTok"))}: give both inputPricePerMTok and outputPricePerMTok, or neither.");
+                    }
+
+                    CheckPrice(input, At(field + ".inputPricePerMTok"));
+                    CheckPrice(output, At(field + ".outputPricePerMTok"));
+                    price = new ModelPrice(input, output);
+                }
+
+                upstreams[entry.Key] = new UpstreamModel(entry.Key, ChatCompletionsUrl(baseUrl), upstream.UpstreamModel ?? entry.Key, apiKey, TimeSpan.FromSeconds(timeout)) { Price = price };
             }
 
             var keyHashes = new List<byte[]>();
@@ -225,6 +267,14 @@ namespace RouterGen.Proxy
         {
             ArgumentNullException.ThrowIfNull(baseUrl);
             return new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/') + "/chat/completions" + baseUrl.Query);
+        }
+
+        private static void CheckPrice(double usdPerMTok, string at)
+        {
+            if (!(usdPerMTok >= 0 && double.IsFinite(usdPerMTok)))
+            {
+                throw new ProxyConfigException($"{at}: must be a finite number of USD per million tokens, 0 or more.");
+            }
         }
 
         private static void CheckTimeout(double seconds, string at)
@@ -267,11 +317,23 @@ namespace RouterGen.Proxy
         /// <summary>Per-attempt timeout.</summary>
         public TimeSpan Timeout { get; }
 
+        /// <summary>The list prices configured for this model, or null.</summary>
+        public ModelPrice? Price { get; internal init; }
+
         // Never logged, never echoed, never part of ToString.
         internal string? ApiKey { get; }
 
         /// <inheritdoc />
         public override string ToString() => $"{ModelId} -> {UpstreamModelName} at {Endpoint}";
+    }
+
+    /// <summary>A model's list prices in USD per million tokens.</summary>
+    /// <param name="InputPerMTok">Per million prompt tokens.</param>
+    /// <param name="OutputPerMTok">Per million completion tokens.</param>
+    public sealed record ModelPrice(double InputPerMTok, double OutputPerMTok)
+    {
+        /// <summary>The cost in USD of one answer's tokens.</summary>
+        public double SpendUsd(long promptTokens, long completionTokens) => ((promptTokens * InputPerMTok) + (completionTokens * OutputPerMTok)) / 1e6;
     }
 
     /// <summary>The proxy configuration is invalid; the message names the file, line and field.</summary>

@@ -1,14 +1,19 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics.Metrics;
 using System.Net.Http;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using RouterGen.Routing;
+using RouterGen.Serving;
 
 namespace RouterGen.Proxy
 {
@@ -29,7 +34,7 @@ namespace RouterGen.Proxy
     /// Builds the OpenAI-compatible routing proxy: <c>POST /v1/chat/completions</c> (model <c>auto</c> or
     /// <c>auto:&lt;preset&gt;</c> is routed; other names pass through to their upstream), <c>GET /v1/models</c> and
     /// <c>GET /v1/models/{id}</c>,
-    /// <c>GET /healthz</c> and <c>GET /metrics</c>. Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
+    /// <c>GET /healthz</c> and <c>GET /metrics</c> (OpenTelemetry's Prometheus exporter). Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
     /// delegates and hand-written JSON only, so it publishes with NativeAOT without warnings.
     /// </summary>
     public static class RoutingProxy
@@ -39,7 +44,7 @@ namespace RouterGen.Proxy
 
         /// <summary>Creates the proxy application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</summary>
         /// <param name="settings">Validated configuration.</param>
-        /// <param name="router">The router: <see cref="ProxySettings.LoadRouter"/> for the configured profile, or a generated router's <c>CreatePromptRouter()</c>.</param>
+        /// <param name="router">The router: <see cref="ProxySettings.LoadRouter()"/> for the configured profile, or a generated router's <c>CreatePromptRouter()</c>.</param>
         /// <param name="options">Hosting options.</param>
         /// <exception cref="ProxyConfigException">No model of the router has an upstream.</exception>
         public static WebApplication Create(ProxySettings settings, IPromptRouter router, RoutingProxyOptions? options = null)
@@ -60,9 +65,10 @@ namespace RouterGen.Proxy
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
             options.ConfigureLogging?.Invoke(builder.Logging);
+            AddMetrics(builder.Services);
 
             WebApplication app = builder.Build();
-            var metrics = new ProxyMetrics();
+            var metrics = new ProxyMetrics(app.Services.GetRequiredService<IMeterFactory>());
             HttpMessageHandler handler = options.UpstreamHandler ?? new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
@@ -94,12 +100,37 @@ namespace RouterGen.Proxy
                 json.WriteString("router", router.Tables.Name);
                 json.WriteEndObject();
             }));
-            app.MapGet("/metrics", context =>
-            {
-                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                return context.Response.WriteAsync(metrics.Render());
-            });
+            app.MapPrometheusScrapingEndpoint(MetricsPath);
             return app;
+        }
+
+        /// <summary>The Prometheus scraping endpoint's path.</summary>
+        public const string MetricsPath = "/metrics";
+
+        // OpenTelemetry's meter provider with the Prometheus exporter, over the proxy's two meters, ASP.NET Core's HTTP
+        // server metrics and the runtime's (GC, thread pool, CPU; built into .NET, no instrumentation package needed).
+        private static void AddMetrics(IServiceCollection services)
+        {
+            services.AddMetrics();
+            services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("routergen-proxy")).WithMetrics(metrics =>
+            {
+                metrics.AddMeter(RoutingTelemetry.MeterName, ProxyMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
+
+                // A meter provider listens to meters by name across the process, so another proxy in the same process (or
+                // the chat client's process-wide RoutingMeters.Shared) would add to this proxy's counts. Keep the
+                // instruments of this host's meter factory (their meter's scope), and the runtime's, which are one per
+                // process anyway.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((provider, builder) =>
+                {
+                    IMeterFactory own = provider.GetRequiredService<IMeterFactory>();
+                    builder.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, own) || (instrument.Meter.Scope is null && instrument.Meter.Name == "System.Runtime")
+                        ? null
+                        : MetricStreamConfiguration.Drop);
+                });
+
+                // Scrapes are rare and cheap; a cached answer would show a request that just finished as not yet counted.
+                metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+            });
         }
 
         /// <summary>

@@ -191,6 +191,27 @@ namespace RouterGen.Proxy
             }
         }
 
+        /// <summary>The bytes read, as one sequence over the chunks (no copy).</summary>
+        public ReadOnlySequence<byte> AsSequence()
+        {
+            if (_chunks.Count <= 1)
+            {
+                return _chunks.Count == 0 ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_chunks[0], 0, (int)Length);
+            }
+
+            var first = new ChunkSegment(_chunks[0], 0);
+            ChunkSegment last = first;
+            long left = Length - ChunkBytes;
+            for (int i = 1; i < _chunks.Count; i++)
+            {
+                int count = (int)Math.Min(left, ChunkBytes);
+                last = last.Append(_chunks[i].AsMemory(0, count));
+                left -= count;
+            }
+
+            return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        }
+
         /// <summary>Writes the answer through <paramref name="relay"/>.</summary>
         public async Task WriteToAsync(SecretRedactor.Relay relay, CancellationToken cancellation)
         {
@@ -213,6 +234,22 @@ namespace RouterGen.Proxy
             }
 
             _chunks.Clear();
+        }
+
+        private sealed class ChunkSegment : ReadOnlySequenceSegment<byte>
+        {
+            public ChunkSegment(ReadOnlyMemory<byte> memory, long runningIndex)
+            {
+                Memory = memory;
+                RunningIndex = runningIndex;
+            }
+
+            public ChunkSegment Append(ReadOnlyMemory<byte> memory)
+            {
+                var next = new ChunkSegment(memory, RunningIndex + Memory.Length);
+                Next = next;
+                return next;
+            }
         }
     }
 }

@@ -77,11 +77,11 @@ namespace RouterGen.Serving.Tests
             proxy.Upstream.ReplyWith("premium-v1", 200, huge[..(huge.Length / 2)], huge[(huge.Length / 2)..]);
 
             using HttpResponseMessage response = await proxy.Http.PostAsync("/v1/chat/completions", Bytes(Utf8(JsonSerializer.Serialize(new { model = "auto", messages = new[] { new { role = "user", content = ServingProfile.CodePrompt } } }))));
-            string metrics = await proxy.Http.GetStringAsync("/metrics");
+            PrometheusScrape metrics = await PrometheusScrape.FetchAsync(proxy.Http);
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("mid", response.Headers.GetValues("x-routergen-model").Single());
-            Assert.Contains("routergen_upstream_failures_total{model=\"premium\",reason=\"response_too_large\"} 1\n", metrics, StringComparison.Ordinal);
+            Assert.Equal(1, metrics.Sum("routergen_upstream_failures_total", ("routergen_model", "premium"), ("routergen_failure", "response_too_large")));
         }
 
         [Fact]
@@ -126,12 +126,12 @@ namespace RouterGen.Serving.Tests
             await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(wrapRouter: router => new ThrowingRouter(router));
 
             var (status, code, _, _) = await PostAsync(proxy, Utf8("{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"crash\"}]}"));
-            string metrics = await proxy.Http.GetStringAsync("/metrics");
+            PrometheusScrape metrics = await PrometheusScrape.FetchAsync(proxy.Http);
 
             Assert.Equal(HttpStatusCode.InternalServerError, status);
             Assert.Equal("internal_error", code);
-            Assert.Contains("routergen_requests_total{route=\"rejected\",status=\"500\"} 1\n", metrics, StringComparison.Ordinal);
-            Assert.DoesNotContain("status=\"200\"", metrics, StringComparison.Ordinal);
+            Assert.Equal(1, metrics.Sum("routergen_proxy_requests_total", ("routergen_route", "rejected"), ("http_response_status_code", "500")));
+            Assert.Equal(1, metrics.Sum("routergen_proxy_requests_total"));
             Assert.Single(proxy.Log, entry => entry.Contains("router bug", StringComparison.Ordinal));
         }
 
@@ -148,15 +148,15 @@ namespace RouterGen.Serving.Tests
                 await Task.Delay(100);
             }
 
-            string metrics = "";
-            for (int poll = 0; poll < 100 && !metrics.Contains("routergen_requests_total{", StringComparison.Ordinal); poll++)
+            PrometheusScrape metrics = await PrometheusScrape.FetchAsync(proxy.Http);
+            for (int poll = 0; poll < 100 && metrics.Sum("routergen_proxy_requests_total") == 0; poll++)
             {
                 await Task.Delay(50);
-                metrics = await proxy.Http.GetStringAsync("/metrics");
+                metrics = await PrometheusScrape.FetchAsync(proxy.Http);
             }
 
-            Assert.Contains("routergen_requests_total{route=\"rejected\",status=\"", metrics, StringComparison.Ordinal);
-            Assert.DoesNotContain("status=\"200\"", metrics, StringComparison.Ordinal);
+            Assert.Equal(1, metrics.Sum("routergen_proxy_requests_total", ("routergen_route", "rejected")));
+            Assert.Empty(metrics.Matching("routergen_proxy_requests_total", ("http_response_status_code", "200")));
         }
 
         [Fact]

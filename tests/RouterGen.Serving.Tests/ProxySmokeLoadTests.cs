@@ -27,7 +27,7 @@ namespace RouterGen.Serving.Tests
                 string body = JsonSerializer.Serialize(new { model = i % 4 == 1 ? "auto:balanced" : "auto", messages = new[] { new { role = "user", content = prompts[i % 2] + " #" + i } } });
                 return proxy.Http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
             }));
-            string metrics = await proxy.Http.GetStringAsync("/metrics");
+            PrometheusScrape metrics = await PrometheusScrape.FetchAsync(proxy.Http);
 
             Assert.All(responses, r => Assert.True(r.IsSuccessStatusCode, r.StatusCode.ToString()));
             int premium = responses.Count(r => r.Headers.GetValues("x-routergen-model").Single() == "premium");
@@ -37,7 +37,7 @@ namespace RouterGen.Serving.Tests
             // (code prompts, and chat under max quality) go to premium.
             Assert.Equal(Requests / 4, cheap);
             Assert.Equal(Requests - (Requests / 4), premium);
-            Assert.Contains($"routergen_requests_total{{route=\"auto\",status=\"200\"}} {Requests}\n", metrics, StringComparison.Ordinal);
+            Assert.Equal(Requests, metrics.Sum("routergen_proxy_requests_total", ("routergen_route", "auto"), ("http_response_status_code", "200")));
             foreach (HttpResponseMessage response in responses)
             {
                 response.Dispose();

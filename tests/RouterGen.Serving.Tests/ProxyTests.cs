@@ -119,15 +119,17 @@ namespace RouterGen.Serving.Tests
             proxy.Upstream.FailWith("premium-v1", 500);
 
             ClientResult<ChatCompletion> result = await Sdk(proxy, "auto").CompleteChatAsync([new UserChatMessage(ServingProfile.CodePrompt)]);
-            string metrics = await proxy.Http.GetStringAsync("/metrics");
+            PrometheusScrape metrics = await PrometheusScrape.FetchAsync(proxy.Http);
 
             Assert.Equal("answer from mid-v1", result.Value.Content[0].Text);
             Assert.Equal("mid", Header(result.GetRawResponse(), "x-routergen-model"));
             Assert.Equal("1", Header(result.GetRawResponse(), "x-routergen-fallbacks"));
             Assert.Equal(["premium-v1", "mid-v1"], proxy.Upstream.Received.Select(r => r.Model));
-            Assert.Contains("routergen_fallbacks_total{model=\"premium\"} 1\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("routergen_upstream_failures_total{model=\"premium\",reason=\"status_5xx\"} 1\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("routergen_decisions_total{model=\"premium\"} 1\n", metrics, StringComparison.Ordinal);
+            Assert.Equal(1, metrics.Sum("routergen_fallbacks_total", ("routergen_model", "premium"), ("routergen_failure", "status_5xx")));
+            Assert.Equal(1, metrics.Sum("routergen_fallbacks_total"));
+            Assert.Equal(1, metrics.Sum("routergen_upstream_failures_total", ("routergen_model", "premium"), ("routergen_failure", "status_5xx")));
+            Assert.Equal(1, metrics.Sum("routergen_decisions_total", ("routergen_model", "premium")));
+            Assert.Equal(1, metrics.Sum("routergen_decisions_total"));
         }
 
         [Fact]
@@ -140,7 +142,7 @@ namespace RouterGen.Serving.Tests
 
             Assert.Equal("answer from mid-v1", result.Value.Content[0].Text);
             Assert.Equal("1", Header(result.GetRawResponse(), "x-routergen-fallbacks"));
-            Assert.Contains("reason=\"timeout\"", await proxy.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+            Assert.Equal(1, (await PrometheusScrape.FetchAsync(proxy.Http)).Sum("routergen_upstream_failures_total", ("routergen_model", "premium"), ("routergen_failure", "timeout")));
         }
 
         [Fact]
@@ -189,7 +191,7 @@ namespace RouterGen.Serving.Tests
             Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
             Assert.IsAssignableFrom<System.IO.IOException>(broken);
             Assert.Equal(["premium-v1"], proxy.Upstream.Received.Select(r => r.Model));
-            Assert.Contains("reason=\"stream_broken\"", await proxy.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+            Assert.Equal(1, (await PrometheusScrape.FetchAsync(proxy.Http)).Sum("routergen_upstream_failures_total", ("routergen_model", "premium"), ("routergen_failure", "stream_broken")));
         }
 
         [Fact]
@@ -446,12 +448,20 @@ namespace RouterGen.Serving.Tests
                 ["auto", "auto:max-quality", "auto:balanced", "auto:cheapest", "cheap", "mid", "other", "premium"],
                 models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
             Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+            // The Prometheus text format as OpenTelemetry's exporter writes it: dots become underscores, counters end in
+            // _total, histograms in _seconds_bucket/_sum/_count, every sample carries its meter as otel_scope_name.
+            PrometheusScrape scrape = PrometheusScrape.Parse(text);
             Assert.Equal("text/plain", metrics.Content.Headers.ContentType!.MediaType);
-            Assert.Contains("routergen_requests_total{route=\"auto\",status=\"200\"} 1\n", text, StringComparison.Ordinal);
-            Assert.Contains("routergen_decisions_total{model=\"premium\"} 1\n", text, StringComparison.Ordinal);
-            Assert.Contains("routergen_routing_duration_seconds_count 1\n", text, StringComparison.Ordinal);
-            Assert.Contains("routergen_request_duration_seconds_bucket{route=\"auto\",le=\"+Inf\"} 1\n", text, StringComparison.Ordinal);
-            Assert.Contains("routergen_upstream_duration_seconds_count{model=\"premium\"} 1\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE routergen_proxy_requests_total counter\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE routergen_proxy_request_duration_seconds histogram\n", text, StringComparison.Ordinal);
+            Assert.Equal(1, scrape.Sum("routergen_proxy_requests_total", ("routergen_route", "auto"), ("http_response_status_code", "200"), ("otel_scope_name", "RouterGen.Proxy")));
+            Assert.Equal(1, scrape.Sum("routergen_decisions_total", ("routergen_model", "premium"), ("routergen_reason", "routed"), ("otel_scope_name", "RouterGen")));
+            Assert.Equal(1, scrape.Sum("routergen_decision_duration_seconds_count"));
+            Assert.Equal(1, scrape.Sum("routergen_proxy_request_duration_seconds_bucket", ("routergen_route", "auto"), ("le", "+Inf")));
+            Assert.Equal(1, scrape.Sum("routergen_proxy_request_duration_seconds_bucket", ("routergen_route", "auto"), ("le", "120")));
+            Assert.Equal(1, scrape.Sum("routergen_proxy_upstream_duration_seconds_count", ("routergen_model", "premium")));
+            Assert.Equal(1, scrape.Sum("routergen_request_duration_seconds_count", ("routergen_model", "premium"), ("routergen_outcome", "answered")));
+            Assert.Contains(scrape.Samples, s => s.Name.StartsWith("dotnet_gc_", StringComparison.Ordinal));
         }
 
         [Fact]

@@ -36,6 +36,9 @@ namespace RouterGen.Serving.Tests
 
         public FakeOpenAIUpstream Upstream { get; }
 
+        /// <summary>The proxy host's services (its meter factory, to capture this proxy's meters only).</summary>
+        public IServiceProvider Services => _app.Services;
+
         public Uri BaseUrl { get; }
 
         /// <summary>A client without credentials; add them per request.</summary>

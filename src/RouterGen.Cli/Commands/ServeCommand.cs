@@ -51,9 +51,9 @@ namespace RouterGen.Cli.Commands
                 {
                     settings = ProxySettings.Load(configPath);
                     string? embedder = parseResult.GetValue(embedderOption);
-                    router = embedder is null || settings.ProfilePath is null
+                    router = embedder is null
                         ? settings.LoadRouter()
-                        : LoadWithEmbedder(settings.ProfilePath, embedder);
+                        : settings.LoadRouter(profile => RouteCommand.ResolveEmbedder(profile, embedder));
                 }
                 catch (ProxyConfigException e)
                 {
@@ -83,12 +83,6 @@ namespace RouterGen.Cli.Commands
                 return ExitCodes.Success;
             });
             return command;
-        }
-
-        private static IPromptRouter LoadWithEmbedder(string profilePath, string embedderOption)
-        {
-            RouterProfile profile = RouterProfile.Load(profilePath);
-            return profile.CreatePromptRouter(RouteCommand.ResolveEmbedder(profile, embedderOption));
         }
     }
 }

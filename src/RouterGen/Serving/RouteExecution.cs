@@ -17,12 +17,14 @@ namespace RouterGen.Serving
         private readonly List<string> _attempted = new(2);
         private readonly long _started;
         private readonly Activity? _activity;
+        private readonly RoutingMeters _meters;
         private int _next;
         private bool _ended;
 
-        internal RouteExecution(RoutePlan plan)
+        internal RouteExecution(RoutePlan plan, RoutingMeters meters)
         {
             Plan = plan;
+            _meters = meters;
             _started = Stopwatch.GetTimestamp();
             RouteDecision decision = plan.Decision;
             RouteAttempt first = plan.Attempts[0];
@@ -30,10 +32,10 @@ namespace RouterGen.Serving
             tags.Add("routergen.model", first.ModelId);
             tags.Add("routergen.reason", ReasonName(first.Reason));
             tags.Add("routergen.preset", plan.Request.Preset ?? "none");
-            RoutingTelemetry.Decisions.Add(1, tags);
+            _meters.Decisions.Add(1, tags);
             if (!plan.IsSticky)
             {
-                RoutingTelemetry.DecisionDuration.Record(plan.DecisionTime.TotalSeconds);
+                _meters.DecisionDuration.Record(plan.DecisionTime.TotalSeconds);
             }
 
             _activity = RoutingTelemetry.Source.StartActivity(RoutingTelemetry.RouteActivityName, ActivityKind.Internal);
@@ -99,10 +101,10 @@ namespace RouterGen.Serving
             TagList tags = default;
             tags.Add("routergen.model", current.ModelId);
             tags.Add("routergen.failure", reason);
-            RoutingTelemetry.UpstreamFailures.Add(1, tags);
+            _meters.UpstreamFailures.Add(1, tags);
             if (_next < Plan.Attempts.Count)
             {
-                RoutingTelemetry.Fallbacks.Add(1, tags);
+                _meters.Fallbacks.Add(1, tags);
             }
 
             _activity?.AddEvent(new ActivityEvent("routergen.attempt_failed", tags: new ActivityTagsCollection
@@ -117,7 +119,7 @@ namespace RouterGen.Serving
         {
             if (Current is { } current)
             {
-                RoutingTelemetry.TimeToFirstToken.Record(sinceSent.TotalSeconds, new KeyValuePair<string, object?>("routergen.model", current.ModelId));
+                _meters.RecordTimeToFirstToken(current.ModelId, sinceSent);
             }
         }
 
@@ -129,15 +131,14 @@ namespace RouterGen.Serving
                 return;
             }
 
+            _meters.RecordTokens(current.ModelId, inputTokens, outputTokens);
             if (inputTokens is long input)
             {
-                RoutingTelemetry.Tokens.Add(input, new("routergen.model", current.ModelId), new("routergen.token.type", "input"));
                 _activity?.SetTag("gen_ai.usage.input_tokens", input);
             }
 
             if (outputTokens is long output)
             {
-                RoutingTelemetry.Tokens.Add(output, new("routergen.model", current.ModelId), new("routergen.token.type", "output"));
                 _activity?.SetTag("gen_ai.usage.output_tokens", output);
             }
         }
@@ -158,11 +159,11 @@ namespace RouterGen.Serving
             TagList tags = default;
             tags.Add("routergen.model", served);
             tags.Add("routergen.outcome", succeeded ? "answered" : "failed");
-            RoutingTelemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
+            _meters.RequestDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
             if (succeeded && Current is { } answered)
             {
                 int statisticsCluster = Plan.Decision.StatisticsCluster;
-                RoutingTelemetry.ExpectedSpend.Add(
+                _meters.ExpectedSpend.Add(
                     Plan.Decision.Tables.CostOf(statisticsCluster, answered.ModelIndex), new KeyValuePair<string, object?>("routergen.model", served));
             }
 

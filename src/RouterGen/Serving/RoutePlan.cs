@@ -112,8 +112,11 @@ namespace RouterGen.Serving
             return new RoutePlan(request, decision, steps.ToArray(), isSticky: false, routed.DecisionTime);
         }
 
-        /// <summary>Starts running the plan (one per request; not thread-safe).</summary>
-        public RouteExecution Start() => new(this);
+        /// <summary>Starts running the plan (one per request; not thread-safe), reporting to <see cref="RoutingMeters.Shared"/>.</summary>
+        public RouteExecution Start() => new(this, RoutingMeters.Shared);
+
+        /// <summary>Starts running the plan (one per request; not thread-safe), reporting to <paramref name="meters"/>.</summary>
+        public RouteExecution Start(RoutingMeters meters) => new(this, meters ?? throw new ArgumentNullException(nameof(meters)));
 
         /// <summary>
         /// Decides again from <paramref name="decision"/>'s cluster with other options (another knob or mask) without
