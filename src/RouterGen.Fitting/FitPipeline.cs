@@ -23,12 +23,30 @@ namespace RouterGen.Fitting
         /// <summary>Preset: the cheapest knob within 3 points of the best single model's held-out quality.</summary>
         public const string WithinThreePointsPreset = "within-3-points";
 
+        /// <summary>Estimator choice of <see cref="FitPipelineOptions.Estimator"/>: whichever wins by inner-fold AIQ.</summary>
+        public const string AutoEstimator = "auto";
+
+        /// <summary>Every value <see cref="FitPipelineOptions.Estimator"/> accepts, for messages.</summary>
+        public const string EstimatorChoices = AutoEstimator + ", " + EstimatorKinds.NearestCluster + ", " + EstimatorKinds.Linear + ", " + EstimatorKinds.SoftClusters;
+
         /// <summary>Fits a profile.</summary>
+        /// <exception cref="ArgumentException"><see cref="FitPipelineOptions.Estimator"/> is not one of <see cref="EstimatorChoices"/>.</exception>
         public static FitResult Fit(RoutingDataset dataset, EmbedderFactory embedderFactory, FitPipelineOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
         {
             ArgumentNullException.ThrowIfNull(dataset);
             ArgumentNullException.ThrowIfNull(embedderFactory);
             ArgumentNullException.ThrowIfNull(options);
+            string requested = options.Estimator;
+            if (requested is not (AutoEstimator or EstimatorKinds.NearestCluster or EstimatorKinds.Linear or EstimatorKinds.SoftClusters))
+            {
+                throw new ArgumentException($"Estimator \"{requested}\" is not known; expected one of {EstimatorChoices}.", nameof(options));
+            }
+
+            if (requested == EstimatorKinds.SoftClusters && options.HeldOut.SoftClusters < 2)
+            {
+                throw new ArgumentException("A soft-cluster estimator blends at least 2 clusters; HeldOut.SoftClusters is below 2.", nameof(options));
+            }
+
             var texts = new string[dataset.PromptCount];
             var rows = new int[dataset.PromptCount];
             for (int p = 0; p < texts.Length; p++)
@@ -45,29 +63,51 @@ namespace RouterGen.Fitting
             heldOut.Fit = options.Fit;
             heldOut.Clusters = options.Clusters;
 
-            // A v1 profile carries clusters only: the learned estimator is measured by eval, not shipped by fit (yet).
-            heldOut.LearnedEstimator = false;
-            progress?.Report(new EvaluationProgress(0, 1, "choosing cluster count and prior strength"));
+            // The learned estimator is fit (and competes) unless the nearest cluster or soft clusters are forced; it is the
+            // most expensive candidate, so a forced choice skips it.
+            heldOut.LearnedEstimator = requested is AutoEstimator or EstimatorKinds.Linear;
+            progress?.Report(new EvaluationProgress(0, 1, "choosing estimator, cluster count and prior strength"));
             ClusterCountChoice? choice = ClusterCountSelection.ChooseUnlessGiven(dataset, embeddings, setup.Definition, rows, heldOut, options.Fit.KMeans.Seed);
-            int k = choice?.K ?? options.Clusters;
-            double? prior = options.Fit.PriorStrength ?? choice?.PriorStrength;
+            string estimator = requested == AutoEstimator ? choice?.Estimator ?? EstimatorKinds.NearestCluster : requested;
+
+            // Each estimator runs on the clusters (k, α) it scored best with, as cross-validation evaluates it.
+            ClusterCountCandidate? best = choice is not null && choice.BestPerEstimator.TryGetValue(estimator, out ClusterCountCandidate? own) ? own : null;
+            int k = best?.K ?? choice?.K ?? options.Clusters;
+            double? prior = options.Fit.PriorStrength ?? (best is not null ? best.PriorStrength : choice?.PriorStrength);
 
             progress?.Report(new EvaluationProgress(0, 1, "clustering"));
             FitSettings fitSettings = options.Fit with { PriorStrength = prior };
             FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, rows, setup.Definition, k, fitSettings);
+            ProfileDefinition profile = fitted.Profile;
+            if (estimator == EstimatorKinds.Linear)
+            {
+                profile.Estimator = (choice?.Linear ?? throw new InvalidOperationException("The learned estimator was not fit.")).ToDefinition();
+            }
+            else if (estimator == EstimatorKinds.SoftClusters && profile.Clusters.Count >= 2)
+            {
+                profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = Math.Min(heldOut.SoftClusters, Math.Min(profile.Clusters.Count, EstimatorDefinition.MaxTopClusters)) };
+            }
+            else if (estimator == EstimatorKinds.SoftClusters)
+            {
+                estimator = EstimatorKinds.NearestCluster; // one cluster: blending it is the nearest cluster.
+            }
+
+            profile.FormatVersion = profile.Estimator is null ? ProfileDefinition.ClusterFormatVersion : ProfileDefinition.EstimatorFormatVersion;
 
             heldOut.Clusters = k;
             heldOut.Seed = options.Fit.KMeans.Seed;
             EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, new KeyValuePair<string, EmbeddingMatrix>(setup.Definition.Identity, embeddings), progress, cancellation);
 
-            ProfileDefinition profile = fitted.Profile;
-            AddPresets(profile, report);
-            profile.Provenance = Provenance(dataset, options, report, fitted, choice);
+            AddPresets(profile, report, estimator);
+            profile.Provenance = Provenance(dataset, options, report, fitted, choice, estimator);
             return new FitResult(profile, report, choice);
         }
 
-        /// <summary>Adds the three presets, read off the held-out curve of the deployable policies.</summary>
-        public static void AddPresets(ProfileDefinition profile, EvaluationReport report)
+        /// <summary>
+        /// Adds the three presets, read off the held-out curve of the policies the profile's router runs: those of
+        /// <paramref name="estimator"/> (one of <see cref="EstimatorKinds"/>; the nearest cluster's for a version 1 profile).
+        /// </summary>
+        public static void AddPresets(ProfileDefinition profile, EvaluationReport report, string estimator = EstimatorKinds.NearestCluster)
         {
             ArgumentNullException.ThrowIfNull(profile);
             ArgumentNullException.ThrowIfNull(report);
@@ -79,11 +119,14 @@ namespace RouterGen.Fitting
                 Value = 0,
                 Description = "Highest expected quality in every cluster, whatever it costs.",
             });
-            profile.Presets.Add(Target(report, MatchBestSinglePreset, report.BestSingle.Quality, $"the best single model's held-out quality ({Percent(report.BestSingle.Quality)}, {report.BestSingle.ModelId})"));
-            profile.Presets.Add(Target(report, WithinThreePointsPreset, report.BestSingle.Quality - EvaluationAnalysis.WithinTolerance, $"3 points below the best single model's held-out quality ({Percent(report.BestSingle.Quality - EvaluationAnalysis.WithinTolerance)})"));
+            profile.Presets.Add(Target(report, estimator, MatchBestSinglePreset, report.BestSingle.Quality, $"the best single model's held-out quality ({Percent(report.BestSingle.Quality)}, {report.BestSingle.ModelId})"));
+            profile.Presets.Add(Target(report, estimator, WithinThreePointsPreset, report.BestSingle.Quality - EvaluationAnalysis.WithinTolerance, $"3 points below the best single model's held-out quality ({Percent(report.BestSingle.Quality - EvaluationAnalysis.WithinTolerance)})"));
         }
 
-        private static PresetDefinition Target(EvaluationReport report, string name, double threshold, string what)
+        // The policy a deployed router runs for a point of the estimator's families.
+        private static RoutingPolicy PolicyOf(PolicyPoint point) => PolicyFamilies.IsShortfall(point.Family) ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted;
+
+        private static PresetDefinition Target(EvaluationReport report, string estimator, string name, double threshold, string what)
         {
             var quality = new double[report.Points.Count];
             var cost = new double[report.Points.Count];
@@ -93,7 +136,7 @@ namespace RouterGen.Fitting
             {
                 quality[p] = report.Points[p].Quality;
                 cost[p] = report.Points[p].TotalCostUsd;
-                deployable[p] = report.Points[p].Point.IsRuntimePolicy;
+                deployable[p] = PolicyFamilies.EstimatorOf(report.Points[p].Point.Family) == estimator;
                 if (deployable[p] && (bestQuality < 0 || quality[p] > quality[bestQuality] || (quality[p] == quality[bestQuality] && cost[p] < cost[bestQuality])))
                 {
                     bestQuality = p;
@@ -116,13 +159,13 @@ namespace RouterGen.Fitting
             return new PresetDefinition
             {
                 Name = name,
-                Policy = point.ToRoutingOptions().Policy,
+                Policy = PolicyOf(point),
                 Value = point.Knob,
                 Description = description,
             };
         }
 
-        private static ProvenanceDefinition Provenance(RoutingDataset dataset, FitPipelineOptions options, EvaluationReport report, FittedRouter fitted, ClusterCountChoice? choice)
+        private static ProvenanceDefinition Provenance(RoutingDataset dataset, FitPipelineOptions options, EvaluationReport report, FittedRouter fitted, ClusterCountChoice? choice, string estimator)
         {
             var provenance = new ProvenanceDefinition
             {
@@ -144,6 +187,7 @@ namespace RouterGen.Fitting
             }
 
             notes.Append(estimated == 0 ? "Costs: measured per prompt. " : $"Costs: {estimated} of {dataset.ModelCount} models estimated from list prices x prompt length (costIsEstimate). ");
+            notes.Append(EstimatorNote(options, choice, estimator, fitted.Profile));
             notes.Append(CultureInfo.InvariantCulture, $"minSimilarity = {options.Fit.MinSimilarityQuantile.ToString("R", CultureInfo.InvariantCulture)} quantile of fit prompts' similarity to their centroid; fallback = best global model. ");
             notes.Append(CultureInfo.InvariantCulture, $"Presets and heldOutMetrics from {Describe(report)}.");
             provenance.Notes = notes.ToString();
@@ -155,7 +199,8 @@ namespace RouterGen.Fitting
             metrics[prefix + "oracle.quality"] = report.Oracle.Quality;
             foreach (PresetDefinition preset in fitted.Profile.Presets)
             {
-                PointResult? point = report.Find(RoutingPolicyNames.Format(preset.Policy), preset.Value);
+                (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
+                PointResult? point = report.Find(preset.Policy == RoutingPolicy.Shortfall ? shortfall : costWeighted, preset.Value);
                 if (point is not null)
                 {
                     metrics[prefix + preset.Name + ".quality"] = point.Quality;
@@ -164,6 +209,33 @@ namespace RouterGen.Fitting
             }
 
             return provenance;
+        }
+
+        // Which estimator the profile carries and why: the inner-fold AIQ of every candidate, or that it was forced.
+        private static string EstimatorNote(FitPipelineOptions options, ClusterCountChoice? choice, string estimator, ProfileDefinition profile)
+        {
+            var note = new StringBuilder();
+            string what = estimator switch
+            {
+                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {options.HeldOut.Linear.Rank}-dimension principal subspace, folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
+                EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters)",
+                _ => "nearest cluster (format version 1)",
+            };
+            note.Append("Estimator: ").Append(what);
+            if (options.Estimator != AutoEstimator)
+            {
+                note.Append(" (given by --estimator)");
+            }
+            else if (choice is not null)
+            {
+                note.Append(", chosen by ").Append(options.HeldOut.InnerFolds.ToString(CultureInfo.InvariantCulture)).Append("-fold inner AIQ over");
+                foreach ((string kind, ClusterCountCandidate c) in choice.BestPerEstimator)
+                {
+                    note.Append(CultureInfo.InvariantCulture, $" {kind} {c.Aiq:0.0000} (k={c.K})");
+                }
+            }
+
+            return note.Append(". ").ToString();
         }
 
         private static string Describe(EvaluationReport report) =>

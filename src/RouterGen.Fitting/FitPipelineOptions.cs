@@ -15,6 +15,13 @@ namespace RouterGen.Fitting
         /// </summary>
         public EvaluationOptions HeldOut { get; set; } = new EvaluationOptions { Folds = 5, Seeds = 1, BootstrapSamples = 200 };
 
+        /// <summary>
+        /// Which per-prompt estimator the profile carries: <see cref="FitPipeline.AutoEstimator"/> (the default: whichever
+        /// wins by inner-fold AIQ; a learned or soft-cluster winner makes a format version 2 profile) or one of
+        /// <see cref="EstimatorKinds"/> to force it (<see cref="EstimatorKinds.NearestCluster"/> is a version 1 profile).
+        /// </summary>
+        public string Estimator { get; set; } = FitPipeline.AutoEstimator;
+
         /// <summary>Attribution and license of the data, stored in provenance.</summary>
         public string? Attribution { get; set; }
 

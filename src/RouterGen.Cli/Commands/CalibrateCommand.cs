@@ -42,6 +42,11 @@ namespace RouterGen.Cli.Commands
                 writer.WriteLine($"Wrote {target}: {result.Profile.Models.Count} models on {result.Profile.Clusters.Count} frozen clusters.");
                 writer.WriteLine($"Added: {(result.Added.Count == 0 ? "none" : string.Join(", ", result.Added))}. Updated: {(result.Updated.Count == 0 ? "none" : string.Join(", ", result.Updated))}.");
                 writer.WriteLine($"{results.PromptCount} prompts assigned to clusters ({string.Join(", ", result.PromptsPerCluster)}); prior strength {result.PriorStrength.ToString("R", CultureInfo.InvariantCulture)}.");
+                if (profile.Definition.Estimator is not null && result.Profile.Estimator is null)
+                {
+                    writer.WriteLine("The profile's learned linear estimator had no head for the calibrated models, so it was dropped: the profile routes by its clusters (format version 1) until `routergen fit` learns it again.");
+                }
+
                 writer.WriteLine("Presets keep their knob values; re-run `routergen eval` to re-derive them with the new models.");
                 return ExitCodes.Success;
             });

@@ -43,9 +43,11 @@ namespace RouterGen.Cli.Commands
             var cvFolds = new Option<int>("--cv-folds") { Description = "Folds of the held-out pass that sets presets and provenance metrics.", DefaultValueFactory = _ => 5 };
             var cvSeeds = new Option<int>("--cv-seeds") { Description = "Shuffles of that held-out pass.", DefaultValueFactory = _ => 1 };
             var report = new Option<string?>("--report") { Description = "Also write the held-out evaluation as JSON here." };
+            var estimatorOption = new Option<string>("--estimator") { Description = $"Per-prompt estimator the profile carries: {FitPipeline.EstimatorChoices}. auto takes whichever wins by inner-fold AIQ; linear or soft-clusters make a format version 2 profile.", DefaultValueFactory = _ => FitPipeline.AutoEstimator };
+            estimatorOption.AcceptOnlyFromAmong(FitPipeline.AutoEstimator, EstimatorKinds.NearestCluster, EstimatorKinds.Linear, EstimatorKinds.SoftClusters);
             var command = new Command("fit", "Fit a router profile from per-prompt model results: embed, cluster, estimate shrunk per-cluster quality and cost, label clusters, set presets from a held-out pass.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report })
+            foreach (Option option in new Option[] { embedder, embeddingCache, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report, estimatorOption })
             {
                 command.Options.Add(option);
             }
@@ -74,6 +76,7 @@ namespace RouterGen.Cli.Commands
                     Clusters = DatasetOptions.ParseClusters(parseResult.GetRequiredValue(clusters)),
                     Attribution = parseResult.GetValue(attribution),
                     CreatedUtc = parseResult.GetValue(created),
+                    Estimator = parseResult.GetRequiredValue(estimatorOption),
                     HeldOut = new EvaluationOptions { Folds = parseResult.GetValue(cvFolds), Seeds = parseResult.GetValue(cvSeeds), BootstrapSamples = 200 },
                 };
                 var progress = new ConsoleProgress(parseResult.InvocationConfiguration.Error);
@@ -103,7 +106,13 @@ namespace RouterGen.Cli.Commands
                     }
 
                     string chosenAlpha = result.ClusterChoice.PriorStrength is double ca ? string.Create(CultureInfo.InvariantCulture, $", α={ca}") : "";
-                    writer.WriteLine($"→ k={result.ClusterChoice.K}{chosenAlpha} (the profile routes by the nearest cluster).");
+                    string routesBy = result.Profile.Estimator?.Kind switch
+                    {
+                        EstimatorDefinition.LinearKind => "the learned linear estimator, format version 2",
+                        EstimatorDefinition.SoftClustersKind => $"soft clusters (top {result.Profile.Estimator.TopClusters}), format version 2",
+                        _ => "the nearest cluster",
+                    };
+                    writer.WriteLine($"→ k={result.Profile.Clusters.Count} (the profile routes by {routesBy}; the nearest cluster's best was k={result.ClusterChoice.K}{chosenAlpha}).");
                 }
 
                 foreach (PresetDefinition preset in result.Profile.Presets)

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
+using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
@@ -45,14 +47,34 @@ namespace RouterGen.Fitting
         /// <summary>Embedding dimension.</summary>
         public int Dimension { get; }
 
-        /// <summary>Calibrated expected quality of every model for one embedding.</summary>
+        /// <summary>
+        /// Calibrated expected quality of every model for one embedding: the routers' own function
+        /// (<see cref="QualityEstimation.LinearHead"/>), so a profile carrying this estimator predicts bit for bit the same.
+        /// </summary>
         public void Predict(ReadOnlySpan<float> embedding, Span<double> quality)
         {
             for (int m = 0; m < ModelCount; m++)
             {
-                double logit = TensorPrimitives.Dot(Weights.AsSpan(m * Dimension, Dimension), embedding) + Bias[m];
-                quality[m] = Sigmoid((PlattScale[m] * logit) + PlattOffset[m]);
+                quality[m] = QualityEstimation.LinearHead(Weights.AsSpan(m * Dimension, Dimension), embedding, Bias[m], PlattScale[m], PlattOffset[m]);
             }
+        }
+
+        /// <summary>The estimator as profile format version 2 carries it (one head per model, in model order).</summary>
+        public EstimatorDefinition ToDefinition()
+        {
+            var definition = new EstimatorDefinition { Kind = EstimatorDefinition.LinearKind };
+            for (int m = 0; m < ModelCount; m++)
+            {
+                definition.Heads.Add(new LinearHeadDefinition
+                {
+                    Weights = Weights.AsSpan(m * Dimension, Dimension).ToArray(),
+                    Bias = Bias[m],
+                    PlattScale = PlattScale[m],
+                    PlattOffset = PlattOffset[m],
+                });
+            }
+
+            return definition;
         }
 
         /// <summary>
@@ -182,7 +204,7 @@ namespace RouterGen.Fitting
             return new LinearQualityEstimator(raw, rawBias, scale, offset, chosen, models, d);
         }
 
-        internal static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
+        internal static double Sigmoid(double t) => QualityEstimation.Sigmoid(t);
 
         /// <summary>Cross-entropy of a soft label against σ(logit), computed stably.</summary>
         internal static double CrossEntropy(double label, double logit) =>

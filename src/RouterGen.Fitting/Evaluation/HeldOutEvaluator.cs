@@ -116,7 +116,6 @@ namespace RouterGen.Fitting
                 include[p] = (families is null || families(family)) && estimator != "selected" && (estimator != EstimatorKinds.Linear || linearQuality is not null);
             }
 
-            var similarities = new float[clusters];
             var blendedQuality = new double[models];
             var blendedCost = new double[models];
             var globalQuality = new double[models];
@@ -129,7 +128,6 @@ namespace RouterGen.Fitting
                 globalCost[m] = tables.CostOf(-1, m);
             }
 
-            var order = new int[clusters];
             ulong all = RoutingMath.AllModels(models);
             for (int i = 0; i < evalRows.Count; i++)
             {
@@ -180,7 +178,7 @@ namespace RouterGen.Fitting
                     {
                         if (!softReady)
                         {
-                            Blend(router, embedding, options.SoftClusters, similarities, order, blendedQuality, blendedCost);
+                            Blend(router, embedding, options.SoftClusters, blendedQuality, blendedCost);
                             softReady = true;
                         }
 
@@ -266,39 +264,9 @@ namespace RouterGen.Fitting
                 ? RoutingMath.ChooseShortfall(quality, cost, 0, quality.Length, knob, all)
                 : RoutingMath.ChooseCostWeighted(quality, cost, 0, quality.Length, costScale, knob, all);
 
-        private static void Blend(RouterProfile router, ReadOnlySpan<float> embedding, int top, float[] similarities, int[] order, double[] quality, double[] cost)
-        {
-            RouterTables tables = router.Tables;
-            int clusters = tables.ClusterCount;
-            int dimension = tables.Dimension;
-            ReadOnlySpan<float> centroids = router.UnitCentroids;
-            for (int c = 0; c < clusters; c++)
-            {
-                similarities[c] = TensorPrimitives.Dot(centroids.Slice(c * dimension, dimension), embedding);
-                order[c] = c;
-            }
-
-            Array.Sort(order, (a, b) => similarities[a] != similarities[b] ? similarities[b].CompareTo(similarities[a]) : a.CompareTo(b));
-            int n = Math.Min(top, clusters);
-            double total = 0;
-            for (int r = 0; r < n; r++)
-            {
-                total += Math.Max(0, similarities[order[r]]);
-            }
-
-            Array.Clear(quality);
-            Array.Clear(cost);
-            for (int r = 0; r < n; r++)
-            {
-                int c = order[r];
-                double weight = total > 0 ? Math.Max(0, similarities[c]) / total : 1.0 / n;
-                for (int m = 0; m < quality.Length; m++)
-                {
-                    quality[m] += weight * tables.QualityOf(c, m);
-                    cost[m] += weight * tables.CostOf(c, m);
-                }
-            }
-        }
+        // The soft-cluster estimate a deployed soft-cluster profile computes, through the router's own function.
+        private static void Blend(RouterProfile router, ReadOnlySpan<float> embedding, int top, double[] quality, double[] cost) =>
+            QualityEstimation.BlendNearestClusters(router.Tables, router.UnitCentroids, embedding, top, quality, cost);
 
         private static double Mean(ReadOnlySpan<double> values)
         {

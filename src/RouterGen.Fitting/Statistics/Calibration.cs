@@ -103,6 +103,15 @@ namespace RouterGen.Fitting
                 statistics.PriorStrength.ToString("R", CultureInfo.InvariantCulture),
                 added.Count > 0 ? "added " + string.Join(", ", added) : "",
                 updated.Count > 0 ? (added.Count > 0 ? "; " : "") + "updated " + string.Join(", ", updated) : "");
+            if (calibrated.Estimator?.Kind == EstimatorDefinition.LinearKind && added.Count + updated.Count > 0)
+            {
+                // The learned heads were fit on the old results: a new model has none and an updated one a stale one. The
+                // profile goes back to routing by its clusters (format version 1) until a refit learns them again.
+                calibrated.Estimator = null;
+                calibrated.FormatVersion = ProfileDefinition.ClusterFormatVersion;
+                note += " The learned linear estimator was dropped (it has no head for the calibrated models); refit with routergen fit to learn one.";
+            }
+
             provenance.Notes = string.IsNullOrEmpty(provenance.Notes) ? note : provenance.Notes + " " + note;
             return new CalibrationResult(calibrated, added, updated, statistics.PriorStrength, perCluster);
         }

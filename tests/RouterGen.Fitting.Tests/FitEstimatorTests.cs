@@ -1,0 +1,94 @@
+using System;
+using System.Linq;
+using RouterGen.Profiles;
+using RouterGen.Routing;
+using Xunit;
+
+namespace RouterGen.Fitting.Tests
+{
+    /// <summary>
+    /// fit ships the estimator it measured: a profile with the learned estimator (format version 2) routes every
+    /// in-distribution prompt to the model held-out evaluation scored for that estimator, at every knob.
+    /// </summary>
+    public sealed class FitEstimatorTests
+    {
+        private static readonly EmbedderFactory BuiltIn64 = _ => EmbedderSetup.BuiltIn(64);
+
+        private static FitPipelineOptions Options(string estimator) => new()
+        {
+            Estimator = estimator,
+            Fit = new FitSettings { RouterName = "FitEstimatorRouter" },
+            HeldOut = new EvaluationOptions { Folds = 3, Seeds = 1, BootstrapSamples = 20 },
+        };
+
+        [Fact]
+        public void FittedLinearProfileRoutesAsEvaluationScoredTheLinearEstimator()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(160, models: 4, topics: 4, seed: 21);
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.Linear));
+            ProfileDefinition fitted = result.Profile;
+            Assert.Equal(2, fitted.FormatVersion);
+            Assert.Equal(EstimatorDefinition.LinearKind, fitted.Estimator!.Kind);
+            Assert.Equal(4, fitted.Estimator.Heads.Count);
+            Assert.Contains("Estimator: learned linear", fitted.Provenance!.Notes, StringComparison.Ordinal);
+            Assert.Contains("(given by --estimator)", fitted.Provenance.Notes, StringComparison.Ordinal);
+            Assert.Contains(fitted.Presets, p => p.Name == FitPipeline.MatchBestSinglePreset);
+
+            // Through the file format, as a user deploys it.
+            RouterProfile deployed = RouterProfile.Parse(ProfileWriter.ToJson(fitted), "fitted");
+            string[] texts = data.Prompts.Select(p => p.Text).ToArray();
+            EmbeddingMatrix embeddings = PromptEmbedding.EmbedAll(deployed.BuiltInEmbedder!, texts);
+            int[] rows = Enumerable.Range(0, data.PromptCount).ToArray();
+            LinearQualityEstimator linear = result.ClusterChoice!.Linear!;
+            var predicted = new double[rows.Length * data.ModelCount];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                linear.Predict(embeddings.Row(i), predicted.AsSpan(i * data.ModelCount, data.ModelCount));
+            }
+
+            var options = new EvaluationOptions();
+            PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.Family is PolicyFamilies.Linear or PolicyFamilies.LinearShortfall);
+            var scores = new double[points.Length * rows.Length];
+            var costs = new double[points.Length * rows.Length];
+            var router = new FittedRouter(deployed.Definition, deployed, null!, null!);
+            HeldOutEvaluator.Score(data, embeddings, router, rows, rows, rows.Length, options, points, scores, costs, predicted);
+
+            int compared = 0, estimated = 0;
+            for (int p = 0; p < points.Length; p++)
+            {
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    RouteDecision decision = deployed.Route(embeddings.Row(i), PolicyOptions(points[p]));
+                    if (decision.IsFallback)
+                    {
+                        continue; // the fallback rule is the shared flow's, not the estimator's
+                    }
+
+                    compared++;
+                    estimated += decision.IsEstimated ? 1 : 0;
+                    Assert.Equal(scores[(p * rows.Length) + i], data.Score(i, decision.ModelIndex));
+                    Assert.Equal(costs[(p * rows.Length) + i], data.CostUsd(i, decision.ModelIndex));
+                }
+            }
+
+            Assert.True(compared > points.Length * rows.Length / 2, $"only {compared} in-distribution decisions compared");
+            Assert.Equal(compared, estimated);
+        }
+
+        [Fact]
+        public void ForcedNearestClusterFitStaysVersion1AndUnknownEstimatorIsRefused()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(90, models: 3, topics: 3, seed: 5);
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.NearestCluster));
+            Assert.Equal(1, result.Profile.FormatVersion);
+            Assert.Null(result.Profile.Estimator);
+            Assert.Contains("\"formatVersion\": 1", ProfileWriter.ToJson(result.Profile), StringComparison.Ordinal);
+
+            ArgumentException e = Assert.Throws<ArgumentException>(() => FitPipeline.Fit(data, BuiltIn64, Options("forest")));
+            Assert.Contains("auto, nearest-cluster, linear, soft-clusters", e.Message, StringComparison.Ordinal);
+        }
+
+        private static RoutingOptions PolicyOptions(PolicyPoint point) =>
+            new(PolicyFamilies.IsShortfall(point.Family) ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, point.Knob);
+    }
+}
