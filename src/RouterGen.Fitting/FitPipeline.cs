@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using RouterGen.Profiles;
@@ -74,6 +75,24 @@ namespace RouterGen.Fitting
             ClusterCountCandidate? best = choice is not null && choice.BestPerEstimator.TryGetValue(estimator, out ClusterCountCandidate? own) ? own : null;
             int k = best?.K ?? choice?.K ?? options.Clusters;
             double? prior = options.Fit.PriorStrength ?? (best is not null ? best.PriorStrength : choice?.PriorStrength);
+            heldOut.Clusters = k;
+            heldOut.Seed = options.Fit.KMeans.Seed;
+            EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, new KeyValuePair<string, EmbeddingMatrix>(setup.Definition.Identity, embeddings), progress, cancellation);
+
+            // The inner folds propose; the fit's own cross-validated pass (more folds, every prompt held out) confirms.
+            // Another estimator whose held-out AIQ is clearly higher on the same k replaces the proposal, so a fit never
+            // ships an estimator it measured as worse.
+            string? proposed = null;
+            if (requested == AutoEstimator && choice is not null)
+            {
+                string confirmed = HeldOutWinner(report, choice.BestPerEstimator.Keys, estimator);
+                if (confirmed != estimator)
+                {
+                    proposed = estimator;
+                    estimator = confirmed;
+                    prior = options.Fit.PriorStrength ?? choice.BestPerEstimator[estimator].PriorStrength;
+                }
+            }
 
             progress?.Report(new EvaluationProgress(0, 1, "clustering"));
             FitSettings fitSettings = options.Fit with { PriorStrength = prior };
@@ -94,12 +113,8 @@ namespace RouterGen.Fitting
 
             profile.FormatVersion = profile.Estimator is null ? ProfileDefinition.ClusterFormatVersion : ProfileDefinition.EstimatorFormatVersion;
 
-            heldOut.Clusters = k;
-            heldOut.Seed = options.Fit.KMeans.Seed;
-            EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, new KeyValuePair<string, EmbeddingMatrix>(setup.Definition.Identity, embeddings), progress, cancellation);
-
             AddPresets(profile, report, estimator);
-            profile.Provenance = Provenance(dataset, options, report, fitted, choice, estimator);
+            profile.Provenance = Provenance(dataset, options, report, fitted, choice, estimator, proposed);
             return new FitResult(profile, report, choice);
         }
 
@@ -165,7 +180,7 @@ namespace RouterGen.Fitting
             };
         }
 
-        private static ProvenanceDefinition Provenance(RoutingDataset dataset, FitPipelineOptions options, EvaluationReport report, FittedRouter fitted, ClusterCountChoice? choice, string estimator)
+        private static ProvenanceDefinition Provenance(RoutingDataset dataset, FitPipelineOptions options, EvaluationReport report, FittedRouter fitted, ClusterCountChoice? choice, string estimator, string? proposed)
         {
             var provenance = new ProvenanceDefinition
             {
@@ -187,7 +202,7 @@ namespace RouterGen.Fitting
             }
 
             notes.Append(estimated == 0 ? "Costs: measured per prompt. " : $"Costs: {estimated} of {dataset.ModelCount} models estimated from list prices x prompt length (costIsEstimate). ");
-            notes.Append(EstimatorNote(options, choice, estimator, fitted.Profile));
+            notes.Append(EstimatorNote(options, choice, estimator, proposed, fitted.Profile, report));
             notes.Append(CultureInfo.InvariantCulture, $"minSimilarity = {options.Fit.MinSimilarityQuantile.ToString("R", CultureInfo.InvariantCulture)} quantile of fit prompts' similarity to their centroid; fallback = best global model. ");
             notes.Append(CultureInfo.InvariantCulture, $"Presets and heldOutMetrics from {Describe(report)}.");
             provenance.Notes = notes.ToString();
@@ -212,7 +227,7 @@ namespace RouterGen.Fitting
         }
 
         // Which estimator the profile carries and why: the inner-fold AIQ of every candidate, or that it was forced.
-        private static string EstimatorNote(FitPipelineOptions options, ClusterCountChoice? choice, string estimator, ProfileDefinition profile)
+        private static string EstimatorNote(FitPipelineOptions options, ClusterCountChoice? choice, string estimator, string? proposed, ProfileDefinition profile, EvaluationReport report)
         {
             var note = new StringBuilder();
             string what = estimator switch
@@ -228,14 +243,37 @@ namespace RouterGen.Fitting
             }
             else if (choice is not null)
             {
-                note.Append(", chosen by ").Append(options.HeldOut.InnerFolds.ToString(CultureInfo.InvariantCulture)).Append("-fold inner AIQ over");
-                foreach ((string kind, ClusterCountCandidate c) in choice.BestPerEstimator)
-                {
-                    note.Append(CultureInfo.InvariantCulture, $" {kind} {c.Aiq:0.0000} (k={c.K})");
-                }
+                note.Append(proposed is null ? ", chosen by " : $", proposed as {proposed} by ");
+                note.Append(options.HeldOut.InnerFolds.ToString(CultureInfo.InvariantCulture)).Append("-fold inner AIQ (");
+                note.Append(string.Join(", ", choice.BestPerEstimator.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value.Aiq:0.0000} at k={e.Value.K}"))));
+                note.Append(proposed is null ? ") and confirmed by " : ") and replaced by ").Append(Describe(report)).Append(" (held-out AIQ, best of each estimator's cost-weighted and shortfall knobs: ");
+                note.Append(string.Join(", ", choice.BestPerEstimator.Keys.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e} {HeldOutAiq(report, e):0.0000}"))));
+                note.Append(')');
             }
 
             return note.Append(". ").ToString();
+        }
+
+        // An estimator's held-out AIQ: the better of its cost-weighted and shortfall sweeps (a preset picks one policy).
+        private static double HeldOutAiq(EvaluationReport report, string estimator)
+        {
+            (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
+            return Math.Max(report.Family(costWeighted)?.Aiq.Estimate ?? double.NegativeInfinity, report.Family(shortfall)?.Aiq.Estimate ?? double.NegativeInfinity);
+        }
+
+        // The proposal stands unless another estimator is clearly better held-out (ties within the AIQ tolerance keep it).
+        private static string HeldOutWinner(EvaluationReport report, IEnumerable<string> estimators, string proposal)
+        {
+            string winner = proposal;
+            foreach (string e in estimators)
+            {
+                if (HeldOutAiq(report, e) > HeldOutAiq(report, winner) + ClusterCountSelection.AiqTieTolerance)
+                {
+                    winner = e;
+                }
+            }
+
+            return winner;
         }
 
         private static string Describe(EvaluationReport report) =>

@@ -88,6 +88,33 @@ namespace RouterGen.Fitting.Tests
             Assert.Contains("auto, nearest-cluster, linear, soft-clusters", e.Message, StringComparison.Ordinal);
         }
 
+        [Fact]
+        public void AutoShipsTheEstimatorWithTheBestHeldOutAiqAndSaysWhy()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(160, models: 4, topics: 4, seed: 21);
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(FitPipeline.AutoEstimator));
+            string shipped = result.Profile.Estimator?.Kind switch
+            {
+                EstimatorDefinition.LinearKind => EstimatorKinds.Linear,
+                EstimatorDefinition.SoftClustersKind => EstimatorKinds.SoftClusters,
+                _ => EstimatorKinds.NearestCluster,
+            };
+            Assert.Equal(shipped == EstimatorKinds.NearestCluster ? 1 : 2, result.Profile.FormatVersion);
+            double Aiq(string estimator)
+            {
+                (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
+                return Math.Max(result.HeldOut.Family(costWeighted)!.Aiq.Estimate, result.HeldOut.Family(shortfall)!.Aiq.Estimate);
+            }
+
+            foreach (string other in result.ClusterChoice!.BestPerEstimator.Keys)
+            {
+                Assert.True(Aiq(shipped) >= Aiq(other) - ClusterCountSelection.AiqTieTolerance, $"{shipped} shipped but {other} has the higher held-out AIQ");
+            }
+
+            Assert.Contains("-fold inner AIQ (", result.Profile.Provenance!.Notes, StringComparison.Ordinal);
+            Assert.Contains("held-out AIQ", result.Profile.Provenance.Notes, StringComparison.Ordinal);
+        }
+
         private static RoutingOptions PolicyOptions(PolicyPoint point) =>
             new(PolicyFamilies.IsShortfall(point.Family) ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted, point.Knob);
     }

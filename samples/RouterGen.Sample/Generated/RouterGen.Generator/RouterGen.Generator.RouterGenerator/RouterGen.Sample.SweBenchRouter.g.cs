@@ -7,14 +7,14 @@
 // Fit: routergen fit (RouterGen.Fitting 0.1.0)
 // Held-out cv10x5.best-single.quality: 0.744
 // Held-out cv10x5.best-single.totalCostUsd: 360.6225
-// Held-out cv10x5.match-best-single.quality: 0.7424
-// Held-out cv10x5.match-best-single.totalCostUsd: 230.8971
-// Held-out cv10x5.max-quality.quality: 0.7256
-// Held-out cv10x5.max-quality.totalCostUsd: 317.0328
+// Held-out cv10x5.match-best-single.quality: 0.7432
+// Held-out cv10x5.match-best-single.totalCostUsd: 235.7578
+// Held-out cv10x5.max-quality.quality: 0.734
+// Held-out cv10x5.max-quality.totalCostUsd: 303.8275
 // Held-out cv10x5.oracle.quality: 0.872
 // Held-out cv10x5.prompts: 500
-// Held-out cv10x5.within-3-points.quality: 0.7184
-// Held-out cv10x5.within-3-points.totalCostUsd: 216.1029
+// Held-out cv10x5.within-3-points.quality: 0.724
+// Held-out cv10x5.within-3-points.totalCostUsd: 209.6377
 #nullable enable
 
 namespace RouterGen.Sample
@@ -43,73 +43,73 @@ namespace RouterGen.Sample
         /// <summary>Model ids, as the decision's <c>ModelId</c> reports them.</summary>
         public static class Models
         {
-            /// <summary>Claude 4.5 Opus medium (20251101): model index 0, overall quality 0.744, $0.7212 per request.</summary>
+            /// <summary>Claude 4.5 Opus medium (20251101): model index 0, overall quality 0.742, $0.7212 per request.</summary>
             public const string Claude45OpusMedium = "claude-4.5-opus-medium";
 
-            /// <summary>Gemini 3 Pro Preview (2025-11-18): model index 1, overall quality 0.742, $0.4600 per request.</summary>
+            /// <summary>Gemini 3 Pro Preview (2025-11-18): model index 1, overall quality 0.741, $0.4600 per request.</summary>
             public const string Gemini3ProPreview = "gemini-3-pro-preview";
 
             /// <summary>Claude 4.5 Sonnet (20250929): model index 2, overall quality 0.706, $0.5583 per request.</summary>
             public const string Claude45Sonnet = "claude-4.5-sonnet";
 
-            /// <summary>Claude 4 Opus (20250514): model index 3, overall quality 0.676, $1.13 per request.</summary>
+            /// <summary>Claude 4 Opus (20250514): model index 3, overall quality 0.675, $1.13 per request.</summary>
             public const string Claude4Opus = "claude-4-opus";
 
-            /// <summary>GPT-5.1-codex (medium reasoning): model index 4, overall quality 0.660, $0.5889 per request.</summary>
+            /// <summary>GPT-5.1-codex (medium reasoning): model index 4, overall quality 0.661, $0.5889 per request.</summary>
             public const string Gpt51Codex = "gpt-5.1-codex";
 
-            /// <summary>GPT-5.1 (2025-11-13) (medium reasoning): model index 5, overall quality 0.660, $0.3062 per request.</summary>
+            /// <summary>GPT-5.1 (2025-11-13) (medium reasoning): model index 5, overall quality 0.658, $0.3062 per request.</summary>
             public const string Gpt51 = "gpt-5.1";
 
-            /// <summary>GPT-5 (2025-08-07) (medium reasoning): model index 6, overall quality 0.651, $0.2804 per request.</summary>
+            /// <summary>GPT-5 (2025-08-07) (medium reasoning): model index 6, overall quality 0.652, $0.2804 per request.</summary>
             public const string Gpt5 = "gpt-5";
 
-            /// <summary>Claude 4 Sonnet (20250514): model index 7, overall quality 0.647, $0.3715 per request.</summary>
+            /// <summary>Claude 4 Sonnet (20250514): model index 7, overall quality 0.646, $0.3715 per request.</summary>
             public const string Claude4Sonnet = "claude-4-sonnet";
 
-            /// <summary>Minimax M2: model index 8, overall quality 0.611, $0.4283 per request.</summary>
+            /// <summary>Minimax M2: model index 8, overall quality 0.612, $0.4283 per request.</summary>
             public const string MinimaxM2 = "minimax-m2";
 
-            /// <summary>DeepSeek V3.2 Reasoner: model index 9, overall quality 0.601, $0.0281 per request.</summary>
+            /// <summary>DeepSeek V3.2 Reasoner: model index 9, overall quality 0.602, $0.0281 per request.</summary>
             public const string DeepseekV32Reasoner = "deepseek-v3.2-reasoner";
 
-            /// <summary>GPT-5 mini (2025-08-07) (medium reasoning): model index 10, overall quality 0.598, $0.0355 per request.</summary>
+            /// <summary>GPT-5 mini (2025-08-07) (medium reasoning): model index 10, overall quality 0.599, $0.0355 per request.</summary>
             public const string Gpt5Mini = "gpt-5-mini";
 
             /// <summary>o3 (2025-04-16): model index 11, overall quality 0.584, $0.3337 per request.</summary>
             public const string O3 = "o3";
 
-            /// <summary>Devstral small (2512): model index 12, overall quality 0.564, $0.2380 per request.</summary>
+            /// <summary>Devstral small (2512): model index 12, overall quality 0.562, $0.2380 per request.</summary>
             public const string DevstralSmall = "devstral-small";
 
-            /// <summary>Qwen3-Coder 480B/A35B Instruct: model index 13, overall quality 0.553, $0.2479 per request.</summary>
+            /// <summary>Qwen3-Coder 480B/A35B Instruct: model index 13, overall quality 0.551, $0.2479 per request.</summary>
             public const string Qwen3Coder480bA35bInstruct = "qwen3-coder-480b-a35b-instruct";
 
-            /// <summary>GLM-4.6 (T=1): model index 14, overall quality 0.554, $0.0966 per request.</summary>
+            /// <summary>GLM-4.6 (T=1): model index 14, overall quality 0.551, $0.0966 per request.</summary>
             public const string Glm46 = "glm-4.6";
 
-            /// <summary>GLM-4.5 (2025-08-22): model index 15, overall quality 0.543, $0.2972 per request.</summary>
+            /// <summary>GLM-4.5 (2025-08-22): model index 15, overall quality 0.545, $0.2972 per request.</summary>
             public const string Glm45 = "glm-4.5";
 
-            /// <summary>Devstral (2512): model index 16, overall quality 0.538, $0.6760 per request.</summary>
+            /// <summary>Devstral (2512): model index 16, overall quality 0.539, $0.6760 per request.</summary>
             public const string Devstral = "devstral";
 
-            /// <summary>Gemini 2.5 Pro (2025-05-06): model index 17, overall quality 0.536, $0.2884 per request.</summary>
+            /// <summary>Gemini 2.5 Pro (2025-05-06): model index 17, overall quality 0.537, $0.2884 per request.</summary>
             public const string Gemini25Pro = "gemini-2.5-pro";
 
-            /// <summary>o4-mini (2025-04-16): model index 18, overall quality 0.450, $0.2100 per request.</summary>
+            /// <summary>o4-mini (2025-04-16): model index 18, overall quality 0.451, $0.2100 per request.</summary>
             public const string O4Mini = "o4-mini";
 
-            /// <summary>Kimi K2 Instruct: model index 19, overall quality 0.439, $0.5316 per request.</summary>
+            /// <summary>Kimi K2 Instruct: model index 19, overall quality 0.441, $0.5316 per request.</summary>
             public const string KimiK2Instruct = "kimi-k2-instruct";
 
-            /// <summary>GPT-5 nano (2025-08-07) (medium reasoning): model index 20, overall quality 0.348, $0.0381 per request.</summary>
+            /// <summary>GPT-5 nano (2025-08-07) (medium reasoning): model index 20, overall quality 0.349, $0.0381 per request.</summary>
             public const string Gpt5Nano = "gpt-5-nano";
 
-            /// <summary>gpt-oss-120b: model index 21, overall quality 0.261, $0.0571 per request.</summary>
+            /// <summary>gpt-oss-120b: model index 21, overall quality 0.265, $0.0571 per request.</summary>
             public const string GptOss120b = "gpt-oss-120b";
 
-            /// <summary>Llama 4 Maverick Instruct: model index 22, overall quality 0.210, $0.3137 per request.</summary>
+            /// <summary>Llama 4 Maverick Instruct: model index 22, overall quality 0.211, $0.3137 per request.</summary>
             public const string Llama4MaverickInstruct = "llama-4-maverick-instruct";
 
             /// <summary>Qwen2.5-Coder 32B Instruct: model index 23, overall quality 0.090, $0.0681 per request.</summary>
@@ -198,11 +198,11 @@ namespace RouterGen.Sample
             /// <summary>"max-quality": cost-weighted, knob 0.0. Highest expected quality in every cluster, whatever it costs.</summary>
             public static global::RouterGen.Routing.RoutingOptions MaxQuality => new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.0);
 
-            /// <summary>"match-best-single": cost-weighted, knob 0.1193776641714437. No knob reached the best single model's held-out quality (74.4%, claude-4.5-opus-medium) in 10-fold cross-validation x 5 shuffle(s) (500 prompts); this is the highest-quality knob instead (74.2% for $230.90).</summary>
-            public static global::RouterGen.Routing.RoutingOptions MatchBestSingle => new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.1193776641714437);
+            /// <summary>"match-best-single": shortfall, knob 0.035. No knob reached the best single model's held-out quality (74.4%, claude-4.5-opus-medium) in 10-fold cross-validation x 5 shuffle(s) (500 prompts); this is the highest-quality knob instead (74.3% for $235.76).</summary>
+            public static global::RouterGen.Routing.RoutingOptions MatchBestSingle => new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.Shortfall, 0.035);
 
-            /// <summary>"within-3-points": shortfall, knob 0.08. Cheapest knob reaching 3 points below the best single model's held-out quality (71.4%) in 10-fold cross-validation x 5 shuffle(s) (500 prompts): 71.8% for $216.10 total over 500 prompts.</summary>
-            public static global::RouterGen.Routing.RoutingOptions Within3Points => new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.Shortfall, 0.08);
+            /// <summary>"within-3-points": cost-weighted, knob 0.24244620170823283. Cheapest knob reaching 3 points below the best single model's held-out quality (71.4%) in 10-fold cross-validation x 5 shuffle(s) (500 prompts): 72.4% for $209.64 total over 500 prompts.</summary>
+            public static global::RouterGen.Routing.RoutingOptions Within3Points => new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.24244620170823283);
         }
 
         /// <summary>Model ids, labels, statistics, presets and fallback rule, shared with runtime-loaded routers.</summary>
@@ -216,13 +216,13 @@ namespace RouterGen.Sample
             new string[] { "django, description, modified", "matplotlib, version, conda", "skipped, _pytest, currently", "recent, lib, packages", "model, models, class", "sympy, _lambdifygenerated, getsource", "sympy, symbol, printing", "unintentionally, instance, reverse" },
             ClusterQuality.ToArray(),
             ClusterCostUsd.ToArray(),
-            new double[] { 0.7436507609993145, 0.7418576205438815, 0.7058717864736873, 0.6757765064249518, 0.660277845162191, 0.6595898414195573, 0.6505050307613546, 0.647452164690113, 0.6106652423258734, 0.6005416785462743, 0.5980442879604875, 0.5841369927359061, 0.563553925510845, 0.553260536209382, 0.5535461654949465, 0.5426206090458486, 0.5383346512431704, 0.5362037773503393, 0.45021216909062495, 0.4385144172856861, 0.3482623907860655, 0.2614374598948224, 0.21031070515006092, 0.08998149091019267 },
+            new double[] { 0.7423243302336157, 0.7409347559814045, 0.7058162911379264, 0.6751902062849797, 0.6608263318016107, 0.6582596682265028, 0.6521660697244104, 0.6456848221098027, 0.612484236735197, 0.6023421175922159, 0.5986510139023752, 0.5837606965608377, 0.5618983279081928, 0.5506922716980276, 0.5514924883103899, 0.5451215260846355, 0.5390653033023401, 0.5366992220232433, 0.4508067301211446, 0.4407491837990825, 0.3491745020296325, 0.26536835909843653, 0.21130854363333634, 0.08964888376310647 },
             new double[] { 0.7212449860000002, 0.45995751199999974, 0.5583347299999996, 1.13127039, 0.5888824379999995, 0.30615551799999996, 0.28038310000000016, 0.37145317000000005, 0.42825619, 0.028076310000000004, 0.035477054000000036, 0.3336527480000001, 0.2380303179999999, 0.24792711200000014, 0.09661008599999996, 0.2971903280000002, 0.6760071439999998, 0.28837212799999995, 0.209973346, 0.5315933660000004, 0.038075146000000025, 0.05711903399999996, 0.31370606200000006, 0.068116132 },
-            1.1465775178597786,
+            1.2650843141935486,
             0,
             MinSimilarity,
             new string[] { "max-quality", "match-best-single", "within-3-points" },
-            new global::RouterGen.Routing.RoutingOptions[] { new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.0), new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.1193776641714437), new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.Shortfall, 0.08) });
+            new global::RouterGen.Routing.RoutingOptions[] { new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.0), new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.Shortfall, 0.035), new global::RouterGen.Routing.RoutingOptions(global::RouterGen.Routing.RoutingPolicy.CostWeighted, 0.24244620170823283) });
 
         /// <summary>Routes a prompt embedding (of the profile's embedder). Allocates nothing.</summary>
         /// <param name="embedding">The prompt's embedding; length <see cref="Dimension"/>.</param>
@@ -276,7 +276,7 @@ namespace RouterGen.Sample
             return new global::RouterGen.Routing.PromptRouter(s_tables, embedder ?? s_embedder, Route);
         }
 
-        // Cost-weighted: maximise (1 - w) * quality - w * cost / $1.15 (the profile's largest per-request cost).
+        // Cost-weighted: maximise (1 - w) * quality - w * cost / $1.27 (the profile's largest per-request cost).
         // Each model's score is a line in w, so each cluster's winner is piecewise constant; the ranges below are that
         // upper envelope, computed at build time. Per-model statistics are listed once, above this method's arms.
         private static int CostWeightedWinner(int cluster, double costWeight)
@@ -284,260 +284,266 @@ namespace RouterGen.Sample
             switch (cluster)
             {
                 // Cluster 0 "django, description, modified" (id c00), 126 prompts.
-                //   claude-4.5-opus-medium          quality 0.742  cost $0.7178
-                //   gemini-3-pro-preview            quality 0.742  cost $0.4538
-                //   claude-4.5-sonnet               quality 0.704  cost $0.5530
-                //   claude-4-opus                   quality 0.675  cost $1.11
-                //   gpt-5.1-codex                   quality 0.663  cost $0.5838
-                //   gpt-5.1                         quality 0.657  cost $0.3019
-                //   gpt-5                           quality 0.654  cost $0.2747
-                //   claude-4-sonnet                 quality 0.644  cost $0.3680
-                //   minimax-m2                      quality 0.615  cost $0.4190
-                //   deepseek-v3.2-reasoner          quality 0.603  cost $0.0276
-                //   gpt-5-mini                      quality 0.598  cost $0.0347
-                //   o3                              quality 0.590  cost $0.3249
-                //   devstral-small                  quality 0.562  cost $0.2366
-                //   glm-4.6                         quality 0.552  cost $0.0945
-                //   qwen3-coder-480b-a35b-instruct  quality 0.552  cost $0.2365
-                //   glm-4.5                         quality 0.544  cost $0.2900
-                //   devstral                        quality 0.541  cost $0.6670
-                //   gemini-2.5-pro                  quality 0.539  cost $0.2811
-                //   o4-mini                         quality 0.454  cost $0.2068
-                //   kimi-k2-instruct                quality 0.436  cost $0.5145
-                //   gpt-5-nano                      quality 0.351  cost $0.0369
-                //   gpt-oss-120b                    quality 0.271  cost $0.0551
-                //   llama-4-maverick-instruct       quality 0.212  cost $0.3084
-                //   qwen2.5-coder-32b-instruct      quality 0.091  cost $0.0663
-                // w < 0.0002: claude-4.5-opus-medium (quality 0.742, $0.7178): the highest expected quality (the cheapest such model).
-                // 0.0002 <= w < 0.2728: gemini-3-pro-preview (quality 0.742, $0.4538): $0.2640 cheaper than claude-4.5-opus-medium for 0.000042 less quality.
-                // w >= 0.2728: deepseek-v3.2-reasoner (quality 0.603, $0.0276): $0.4263 cheaper than gemini-3-pro-preview for 0.139 less quality.
+                //   gemini-3-pro-preview            quality 0.745  cost $0.4229
+                //   claude-4.5-opus-medium          quality 0.735  cost $0.7003
+                //   claude-4.5-sonnet               quality 0.696  cost $0.5263
+                //   gpt-5.1-codex                   quality 0.680  cost $0.5582
+                //   gpt-5                           quality 0.672  cost $0.2460
+                //   claude-4-opus                   quality 0.670  cost $1.02
+                //   gpt-5.1                         quality 0.643  cost $0.2807
+                //   minimax-m2                      quality 0.642  cost $0.3721
+                //   claude-4-sonnet                 quality 0.624  cost $0.3507
+                //   deepseek-v3.2-reasoner          quality 0.618  cost $0.0251
+                //   o3                              quality 0.618  cost $0.2809
+                //   gpt-5-mini                      quality 0.596  cost $0.0310
+                //   glm-4.5                         quality 0.556  cost $0.2537
+                //   devstral                        quality 0.555  cost $0.6214
+                //   gemini-2.5-pro                  quality 0.554  cost $0.2441
+                //   devstral-small                  quality 0.553  cost $0.2293
+                //   glm-4.6                         quality 0.545  cost $0.0840
+                //   qwen3-coder-480b-a35b-instruct  quality 0.539  cost $0.1787
+                //   o4-mini                         quality 0.473  cost $0.1910
+                //   kimi-k2-instruct                quality 0.426  cost $0.4281
+                //   gpt-5-nano                      quality 0.365  cost $0.0309
+                //   gpt-oss-120b                    quality 0.324  cost $0.0450
+                //   llama-4-maverick-instruct       quality 0.223  cost $0.2813
+                //   qwen2.5-coder-32b-instruct      quality 0.099  cost $0.0569
+                // w < 0.2873: gemini-3-pro-preview (quality 0.745, $0.4229): the highest expected quality (the cheapest such model).
+                // w >= 0.2873: deepseek-v3.2-reasoner (quality 0.618, $0.0251): $0.3978 cheaper than gemini-3-pro-preview for 0.127 less quality.
                 case 0:
-                    if (costWeight < 0.0001812755129006404) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2728332509586191) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.2873236234133283) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 1 "matplotlib, version, conda" (id c01), 92 prompts.
-                //   claude-4.5-opus-medium          quality 0.747  cost $0.7243
-                //   gemini-3-pro-preview            quality 0.744  cost $0.4626
-                //   claude-4.5-sonnet               quality 0.704  cost $0.5593
-                //   claude-4-opus                   quality 0.677  cost $1.14
-                //   gpt-5.1                         quality 0.661  cost $0.3043
-                //   gpt-5.1-codex                   quality 0.660  cost $0.5957
-                //   claude-4-sonnet                 quality 0.650  cost $0.3717
-                //   gpt-5                           quality 0.649  cost $0.2815
-                //   minimax-m2                      quality 0.612  cost $0.4420
-                //   deepseek-v3.2-reasoner          quality 0.604  cost $0.0283
-                //   gpt-5-mini                      quality 0.598  cost $0.0366
-                //   o3                              quality 0.580  cost $0.3364
-                //   devstral-small                  quality 0.566  cost $0.2446
-                //   glm-4.6                         quality 0.557  cost $0.0970
-                //   qwen3-coder-480b-a35b-instruct  quality 0.551  cost $0.2518
-                //   glm-4.5                         quality 0.545  cost $0.3032
-                //   devstral                        quality 0.539  cost $0.6910
-                //   gemini-2.5-pro                  quality 0.533  cost $0.2909
-                //   o4-mini                         quality 0.447  cost $0.2152
-                //   kimi-k2-instruct                quality 0.446  cost $0.5456
-                //   gpt-5-nano                      quality 0.344  cost $0.0390
-                //   gpt-oss-120b                    quality 0.257  cost $0.0591
-                //   llama-4-maverick-instruct       quality 0.210  cost $0.3157
-                //   qwen2.5-coder-32b-instruct      quality 0.090  cost $0.0696
-                // w < 0.0156: claude-4.5-opus-medium (quality 0.747, $0.7243): the highest expected quality (the cheapest such model).
-                // 0.0156 <= w < 0.2688: gemini-3-pro-preview (quality 0.744, $0.4626): $0.2617 cheaper than claude-4.5-opus-medium for 0.004 less quality.
-                // w >= 0.2688: deepseek-v3.2-reasoner (quality 0.604, $0.0283): $0.4343 cheaper than gemini-3-pro-preview for 0.139 less quality.
+                //   claude-4.5-opus-medium          quality 0.767  cost $0.7428
+                //   gemini-3-pro-preview            quality 0.753  cost $0.4786
+                //   claude-4.5-sonnet               quality 0.693  cost $0.5653
+                //   claude-4-opus                   quality 0.681  cost $1.17
+                //   gpt-5.1                         quality 0.668  cost $0.2927
+                //   claude-4-sonnet                 quality 0.663  cost $0.3734
+                //   gpt-5.1-codex                   quality 0.662  cost $0.6376
+                //   gpt-5                           quality 0.645  cost $0.2885
+                //   deepseek-v3.2-reasoner          quality 0.631  cost $0.0297
+                //   minimax-m2                      quality 0.622  cost $0.5267
+                //   gpt-5-mini                      quality 0.598  cost $0.0438
+                //   devstral-small                  quality 0.578  cost $0.2847
+                //   glm-4.6                         quality 0.573  cost $0.0995
+                //   glm-4.5                         quality 0.562  cost $0.3404
+                //   o3                              quality 0.554  cost $0.3533
+                //   devstral                        quality 0.548  cost $0.7836
+                //   qwen3-coder-480b-a35b-instruct  quality 0.535  cost $0.2756
+                //   gemini-2.5-pro                  quality 0.515  cost $0.3067
+                //   kimi-k2-instruct                quality 0.494  cost $0.6320
+                //   o4-mini                         quality 0.428  cost $0.2476
+                //   gpt-5-nano                      quality 0.322  cost $0.0445
+                //   gpt-oss-120b                    quality 0.241  cost $0.0714
+                //   llama-4-maverick-instruct       quality 0.208  cost $0.3282
+                //   qwen2.5-coder-32b-instruct      quality 0.088  cost $0.0787
+                // w < 0.0613: claude-4.5-opus-medium (quality 0.767, $0.7428): the highest expected quality (the cheapest such model).
+                // 0.0613 <= w < 0.2564: gemini-3-pro-preview (quality 0.753, $0.4786): $0.2642 cheaper than claude-4.5-opus-medium for 0.014 less quality.
+                // w >= 0.2564: deepseek-v3.2-reasoner (quality 0.631, $0.0297): $0.4489 cheaper than gemini-3-pro-preview for 0.122 less quality.
                 case 1:
-                    if (costWeight < 0.015643943059951416) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.26882867661872506) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.0613217453986323) return 0; // claude-4.5-opus-medium
+                    if (costWeight < 0.2563931846649087) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 2 "skipped, _pytest, currently" (id c02), 76 prompts.
-                //   claude-4.5-opus-medium          quality 0.739  cost $0.7229
-                //   gemini-3-pro-preview            quality 0.737  cost $0.4652
-                //   claude-4.5-sonnet               quality 0.705  cost $0.5583
-                //   claude-4-opus                   quality 0.672  cost $1.13
-                //   gpt-5.1                         quality 0.656  cost $0.3073
-                //   gpt-5.1-codex                   quality 0.656  cost $0.5925
-                //   gpt-5                           quality 0.647  cost $0.2847
-                //   claude-4-sonnet                 quality 0.643  cost $0.3690
-                //   minimax-m2                      quality 0.606  cost $0.4290
-                //   deepseek-v3.2-reasoner          quality 0.595  cost $0.0283
-                //   gpt-5-mini                      quality 0.595  cost $0.0357
-                //   o3                              quality 0.577  cost $0.3443
-                //   devstral-small                  quality 0.560  cost $0.2352
-                //   glm-4.6                         quality 0.551  cost $0.0991
-                //   qwen3-coder-480b-a35b-instruct  quality 0.550  cost $0.2565
-                //   glm-4.5                         quality 0.540  cost $0.2972
-                //   devstral                        quality 0.536  cost $0.6771
-                //   gemini-2.5-pro                  quality 0.533  cost $0.2891
-                //   o4-mini                         quality 0.448  cost $0.2093
-                //   kimi-k2-instruct                quality 0.436  cost $0.5347
-                //   gpt-5-nano                      quality 0.347  cost $0.0383
-                //   gpt-oss-120b                    quality 0.257  cost $0.0586
-                //   llama-4-maverick-instruct       quality 0.205  cost $0.3196
-                //   qwen2.5-coder-32b-instruct      quality 0.087  cost $0.0686
-                // w < 0.0082: claude-4.5-opus-medium (quality 0.739, $0.7229): the highest expected quality (the cheapest such model).
-                // 0.0082 <= w < 0.2717: gemini-3-pro-preview (quality 0.737, $0.4652): $0.2577 cheaper than claude-4.5-opus-medium for 0.002 less quality.
-                // w >= 0.2717: deepseek-v3.2-reasoner (quality 0.595, $0.0283): $0.4370 cheaper than gemini-3-pro-preview for 0.142 less quality.
+                //   claude-4.5-opus-medium          quality 0.704  cost $0.7342
+                //   gemini-3-pro-preview            quality 0.703  cost $0.5012
+                //   claude-4.5-sonnet               quality 0.701  cost $0.5584
+                //   claude-4-opus                   quality 0.645  cost $1.15
+                //   gpt-5.1                         quality 0.630  cost $0.3155
+                //   gpt-5.1-codex                   quality 0.630  cost $0.6170
+                //   gpt-5                           quality 0.626  cost $0.3141
+                //   claude-4-sonnet                 quality 0.611  cost $0.3524
+                //   minimax-m2                      quality 0.579  cost $0.4343
+                //   gpt-5-mini                      quality 0.573  cost $0.0372
+                //   deepseek-v3.2-reasoner          quality 0.560  cost $0.0294
+                //   devstral-small                  quality 0.536  cost $0.2158
+                //   glm-4.6                         quality 0.532  cost $0.1163
+                //   o3                              quality 0.531  cost $0.4170
+                //   glm-4.5                         quality 0.526  cost $0.2975
+                //   qwen3-coder-480b-a35b-instruct  quality 0.525  cost $0.3155
+                //   devstral                        quality 0.525  cost $0.6847
+                //   gemini-2.5-pro                  quality 0.509  cost $0.2941
+                //   o4-mini                         quality 0.434  cost $0.2048
+                //   kimi-k2-instruct                quality 0.422  cost $0.5561
+                //   gpt-5-nano                      quality 0.338  cost $0.0400
+                //   gpt-oss-120b                    quality 0.240  cost $0.0687
+                //   llama-4-maverick-instruct       quality 0.175  cost $0.3602
+                //   qwen2.5-coder-32b-instruct      quality 0.070  cost $0.0718
+                // w < 0.0049: claude-4.5-opus-medium (quality 0.704, $0.7342): the highest expected quality (the cheapest such model).
+                // 0.0049 <= w < 0.2619: gemini-3-pro-preview (quality 0.703, $0.5012): $0.2331 cheaper than claude-4.5-opus-medium for 0.000914 less quality.
+                // 0.2619 <= w < 0.6846: gpt-5-mini (quality 0.573, $0.0372): $0.4639 cheaper than gemini-3-pro-preview for 0.130 less quality.
+                // w >= 0.6846: deepseek-v3.2-reasoner (quality 0.560, $0.0294): $0.0078 cheaper than gpt-5-mini for 0.013 less quality.
                 case 2:
-                    if (costWeight < 0.00821575042840752) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2717262733004019) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.004937892772829008) return 0; // claude-4.5-opus-medium
+                    if (costWeight < 0.26189154380264784) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.6845521291789579) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 3 "recent, lib, packages" (id c03), 75 prompts.
-                //   gemini-3-pro-preview            quality 0.743  cost $0.4563
-                //   claude-4.5-opus-medium          quality 0.741  cost $0.7134
-                //   claude-4.5-sonnet               quality 0.709  cost $0.5579
-                //   claude-4-opus                   quality 0.676  cost $1.13
-                //   gpt-5.1                         quality 0.662  cost $0.3026
-                //   gpt-5.1-codex                   quality 0.659  cost $0.5799
-                //   claude-4-sonnet                 quality 0.652  cost $0.3714
-                //   gpt-5                           quality 0.649  cost $0.2777
-                //   minimax-m2                      quality 0.608  cost $0.4212
-                //   gpt-5-mini                      quality 0.600  cost $0.0350
-                //   deepseek-v3.2-reasoner          quality 0.597  cost $0.0280
-                //   o3                              quality 0.585  cost $0.3269
-                //   devstral-small                  quality 0.563  cost $0.2355
-                //   qwen3-coder-480b-a35b-instruct  quality 0.558  cost $0.2437
-                //   glm-4.6                         quality 0.551  cost $0.0966
-                //   glm-4.5                         quality 0.540  cost $0.2947
-                //   gemini-2.5-pro                  quality 0.540  cost $0.2875
-                //   devstral                        quality 0.535  cost $0.6691
-                //   o4-mini                         quality 0.449  cost $0.2096
-                //   kimi-k2-instruct                quality 0.441  cost $0.5219
-                //   gpt-5-nano                      quality 0.352  cost $0.0379
-                //   gpt-oss-120b                    quality 0.264  cost $0.0561
-                //   llama-4-maverick-instruct       quality 0.217  cost $0.3076
-                //   qwen2.5-coder-32b-instruct      quality 0.090  cost $0.0680
-                // w < 0.2806: gemini-3-pro-preview (quality 0.743, $0.4563): the highest expected quality (the cheapest such model).
-                // 0.2806 <= w < 0.3037: gpt-5-mini (quality 0.600, $0.0350): $0.4213 cheaper than gemini-3-pro-preview for 0.143 less quality.
-                // w >= 0.3037: deepseek-v3.2-reasoner (quality 0.597, $0.0280): $0.0071 cheaper than gpt-5-mini for 0.003 less quality.
+                //   gemini-3-pro-preview            quality 0.752  cost $0.4311
+                //   claude-4.5-sonnet               quality 0.728  cost $0.5552
+                //   claude-4.5-opus-medium          quality 0.724  cost $0.6596
+                //   claude-4-sonnet                 quality 0.680  cost $0.3708
+                //   claude-4-opus                   quality 0.678  cost $1.11
+                //   gpt-5.1                         quality 0.678  cost $0.2778
+                //   gpt-5.1-codex                   quality 0.649  cost $0.5178
+                //   gpt-5                           quality 0.645  cost $0.2595
+                //   gpt-5-mini                      quality 0.613  cost $0.0321
+                //   minimax-m2                      quality 0.597  cost $0.3725
+                //   o3                              quality 0.593  cost $0.2800
+                //   qwen3-coder-480b-a35b-instruct  quality 0.586  cost $0.2143
+                //   deepseek-v3.2-reasoner          quality 0.578  cost $0.0274
+                //   gemini-2.5-pro                  quality 0.571  cost $0.2813
+                //   devstral-small                  quality 0.555  cost $0.2182
+                //   glm-4.5                         quality 0.530  cost $0.2775
+                //   glm-4.6                         quality 0.528  cost $0.0964
+                //   devstral                        quality 0.514  cost $0.6215
+                //   kimi-k2-instruct                quality 0.461  cost $0.4552
+                //   o4-mini                         quality 0.445  cost $0.2072
+                //   gpt-5-nano                      quality 0.376  cost $0.0363
+                //   gpt-oss-120b                    quality 0.292  cost $0.0493
+                //   llama-4-maverick-instruct       quality 0.262  cost $0.2652
+                //   qwen2.5-coder-32b-instruct      quality 0.092  cost $0.0669
+                // w < 0.3048: gemini-3-pro-preview (quality 0.752, $0.4311): the highest expected quality (the cheapest such model).
+                // 0.3048 <= w < 0.9037: gpt-5-mini (quality 0.613, $0.0321): $0.3990 cheaper than gemini-3-pro-preview for 0.138 less quality.
+                // w >= 0.9037: deepseek-v3.2-reasoner (quality 0.578, $0.0274): $0.0047 cheaper than gpt-5-mini for 0.035 less quality.
                 case 3:
-                    if (costWeight < 0.28055436969197123) return 1; // gemini-3-pro-preview
-                    if (costWeight < 0.3036573239413775) return 10; // gpt-5-mini
+                    if (costWeight < 0.304754233928614) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.9036693595757243) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 4 "model, models, class" (id c04), 60 prompts.
-                //   claude-4.5-opus-medium          quality 0.748  cost $0.7302
-                //   gemini-3-pro-preview            quality 0.741  cost $0.4618
-                //   claude-4.5-sonnet               quality 0.710  cost $0.5621
-                //   claude-4-opus                   quality 0.679  cost $1.15
-                //   gpt-5.1                         quality 0.662  cost $0.3092
-                //   gpt-5.1-codex                   quality 0.661  cost $0.5926
-                //   gpt-5                           quality 0.655  cost $0.2822
-                //   claude-4-sonnet                 quality 0.649  cost $0.3779
-                //   minimax-m2                      quality 0.609  cost $0.4317
-                //   deepseek-v3.2-reasoner          quality 0.602  cost $0.0284
-                //   gpt-5-mini                      quality 0.601  cost $0.0354
-                //   o3                              quality 0.586  cost $0.3380
-                //   devstral-small                  quality 0.565  cost $0.2391
-                //   glm-4.6                         quality 0.556  cost $0.0966
-                //   qwen3-coder-480b-a35b-instruct  quality 0.554  cost $0.2483
-                //   glm-4.5                         quality 0.543  cost $0.3001
-                //   devstral                        quality 0.540  cost $0.6768
-                //   gemini-2.5-pro                  quality 0.534  cost $0.2873
-                //   o4-mini                         quality 0.451  cost $0.2102
-                //   kimi-k2-instruct                quality 0.436  cost $0.5297
-                //   gpt-5-nano                      quality 0.347  cost $0.0370
-                //   gpt-oss-120b                    quality 0.254  cost $0.0562
-                //   llama-4-maverick-instruct       quality 0.205  cost $0.3171
-                //   qwen2.5-coder-32b-instruct      quality 0.089  cost $0.0686
-                // w < 0.0307: claude-4.5-opus-medium (quality 0.748, $0.7302): the highest expected quality (the cheapest such model).
-                // 0.0307 <= w < 0.2685: gemini-3-pro-preview (quality 0.741, $0.4618): $0.2684 cheaper than claude-4.5-opus-medium for 0.007 less quality.
-                // w >= 0.2685: deepseek-v3.2-reasoner (quality 0.602, $0.0284): $0.4334 cheaper than gemini-3-pro-preview for 0.139 less quality.
+                //   claude-4.5-opus-medium          quality 0.779  cost $0.7991
+                //   claude-4.5-sonnet               quality 0.743  cost $0.5914
+                //   gemini-3-pro-preview            quality 0.730  cost $0.4757
+                //   claude-4-opus                   quality 0.704  cost $1.27
+                //   gpt-5                           quality 0.690  cost $0.2962
+                //   gpt-5.1                         quality 0.679  cost $0.3325
+                //   gpt-5.1-codex                   quality 0.671  cost $0.6213
+                //   claude-4-sonnet                 quality 0.657  cost $0.4280
+                //   gpt-5-mini                      quality 0.623  cost $0.0348
+                //   deepseek-v3.2-reasoner          quality 0.616  cost $0.0306
+                //   o3                              quality 0.600  cost $0.3715
+                //   minimax-m2                      quality 0.597  cost $0.4583
+                //   devstral-small                  quality 0.573  cost $0.2470
+                //   glm-4.6                         quality 0.568  cost $0.0969
+                //   glm-4.5                         quality 0.554  cost $0.3225
+                //   qwen3-coder-480b-a35b-instruct  quality 0.552  cost $0.2516
+                //   devstral                        quality 0.552  cost $0.6832
+                //   gemini-2.5-pro                  quality 0.519  cost $0.2786
+                //   o4-mini                         quality 0.458  cost $0.2120
+                //   kimi-k2-instruct                quality 0.420  cost $0.5147
+                //   gpt-5-nano                      quality 0.341  cost $0.0289
+                //   gpt-oss-120b                    quality 0.207  cost $0.0488
+                //   llama-4-maverick-instruct       quality 0.165  cost $0.3430
+                //   qwen2.5-coder-32b-instruct      quality 0.079  cost $0.0725
+                // w < 0.162: claude-4.5-opus-medium (quality 0.779, $0.7991): the highest expected quality (the cheapest such model).
+                // 0.162 <= w < 0.2174: gemini-3-pro-preview (quality 0.730, $0.4757): $0.3234 cheaper than claude-4.5-opus-medium for 0.049 less quality.
+                // 0.2174 <= w < 0.2453: gpt-5 (quality 0.690, $0.2962): $0.1795 cheaper than gemini-3-pro-preview for 0.039 less quality.
+                // 0.2453 <= w < 0.6801: gpt-5-mini (quality 0.623, $0.0348): $0.2614 cheaper than gpt-5 for 0.067 less quality.
+                // 0.6801 <= w < 0.995: deepseek-v3.2-reasoner (quality 0.616, $0.0306): $0.0042 cheaper than gpt-5-mini for 0.007 less quality.
+                // w >= 0.995: gpt-5-nano (quality 0.341, $0.0289): $0.0017 cheaper than deepseek-v3.2-reasoner for 0.275 less quality.
                 case 4:
-                    if (costWeight < 0.030741944682503523) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2685158853237625) return 1; // gemini-3-pro-preview
-                    return 9; // deepseek-v3.2-reasoner
+                    if (costWeight < 0.16200250640896277) return 0; // claude-4.5-opus-medium
+                    if (costWeight < 0.21742311918951057) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.24530287612062734) return 6; // gpt-5
+                    if (costWeight < 0.6800940952489882) return 10; // gpt-5-mini
+                    if (costWeight < 0.9949997543048658) return 9; // deepseek-v3.2-reasoner
+                    return 20; // gpt-5-nano
                 // Cluster 5 "sympy, _lambdifygenerated, getsource" (id c05), 34 prompts.
-                //   claude-4.5-opus-medium          quality 0.743  cost $0.7194
-                //   gemini-3-pro-preview            quality 0.743  cost $0.4586
-                //   claude-4.5-sonnet               quality 0.705  cost $0.5586
-                //   claude-4-opus                   quality 0.677  cost $1.13
-                //   gpt-5.1                         quality 0.661  cost $0.3078
-                //   gpt-5.1-codex                   quality 0.658  cost $0.5885
-                //   gpt-5                           quality 0.649  cost $0.2817
-                //   claude-4-sonnet                 quality 0.647  cost $0.3721
-                //   minimax-m2                      quality 0.608  cost $0.4293
-                //   deepseek-v3.2-reasoner          quality 0.603  cost $0.0281
-                //   gpt-5-mini                      quality 0.598  cost $0.0354
-                //   o3                              quality 0.584  cost $0.3320
-                //   devstral-small                  quality 0.567  cost $0.2388
-                //   qwen3-coder-480b-a35b-instruct  quality 0.559  cost $0.2515
-                //   glm-4.6                         quality 0.554  cost $0.0967
-                //   glm-4.5                         quality 0.542  cost $0.2991
-                //   devstral                        quality 0.538  cost $0.6785
-                //   gemini-2.5-pro                  quality 0.536  cost $0.2917
-                //   o4-mini                         quality 0.450  cost $0.2103
-                //   kimi-k2-instruct                quality 0.437  cost $0.5384
-                //   gpt-5-nano                      quality 0.349  cost $0.0386
-                //   gpt-oss-120b                    quality 0.257  cost $0.0577
-                //   llama-4-maverick-instruct       quality 0.211  cost $0.3130
-                //   qwen2.5-coder-32b-instruct      quality 0.089  cost $0.0683
-                // w < 0.0002: claude-4.5-opus-medium (quality 0.743, $0.7194): the highest expected quality (the cheapest such model).
-                // 0.0002 <= w < 0.2706: gemini-3-pro-preview (quality 0.743, $0.4586): $0.2608 cheaper than claude-4.5-opus-medium for 0.000045 less quality.
-                // w >= 0.2706: deepseek-v3.2-reasoner (quality 0.603, $0.0281): $0.4305 cheaper than gemini-3-pro-preview for 0.139 less quality.
+                //   gemini-3-pro-preview            quality 0.750  cost $0.4458
+                //   claude-4.5-opus-medium          quality 0.731  cost $0.7016
+                //   claude-4.5-sonnet               quality 0.696  cost $0.5609
+                //   claude-4-opus                   quality 0.686  cost $1.16
+                //   gpt-5.1                         quality 0.676  cost $0.3243
+                //   gpt-5                           quality 0.639  cost $0.2946
+                //   claude-4-sonnet                 quality 0.637  cost $0.3779
+                //   deepseek-v3.2-reasoner          quality 0.637  cost $0.0284
+                //   gpt-5.1-codex                   quality 0.635  cost $0.5851
+                //   qwen3-coder-480b-a35b-instruct  quality 0.607  cost $0.2866
+                //   gpt-5-mini                      quality 0.595  cost $0.0346
+                //   devstral-small                  quality 0.593  cost $0.2463
+                //   minimax-m2                      quality 0.592  cost $0.4398
+                //   o3                              quality 0.585  cost $0.3158
+                //   glm-4.6                         quality 0.556  cost $0.0973
+                //   glm-4.5                         quality 0.538  cost $0.3183
+                //   devstral                        quality 0.535  cost $0.7030
+                //   gemini-2.5-pro                  quality 0.534  cost $0.3243
+                //   o4-mini                         quality 0.447  cost $0.2134
+                //   kimi-k2-instruct                quality 0.429  cost $0.6054
+                //   gpt-5-nano                      quality 0.360  cost $0.0443
+                //   gpt-oss-120b                    quality 0.231  cost $0.0636
+                //   llama-4-maverick-instruct       quality 0.219  cost $0.3056
+                //   qwen2.5-coder-32b-instruct      quality 0.079  cost $0.0706
+                // w < 0.2553: gemini-3-pro-preview (quality 0.750, $0.4458): the highest expected quality (the cheapest such model).
+                // w >= 0.2553: deepseek-v3.2-reasoner (quality 0.637, $0.0284): $0.4174 cheaper than gemini-3-pro-preview for 0.113 less quality.
                 case 5:
-                    if (costWeight < 0.00019943281679466376) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2706278907312089) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.25534455690428126) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 6 "sympy, symbol, printing" (id c06), 32 prompts.
-                //   claude-4.5-opus-medium          quality 0.747  cost $0.7210
-                //   gemini-3-pro-preview            quality 0.744  cost $0.4621
-                //   claude-4.5-sonnet               quality 0.704  cost $0.5591
-                //   claude-4-opus                   quality 0.676  cost $1.13
-                //   gpt-5.1-codex                   quality 0.663  cost $0.5900
-                //   gpt-5.1                         quality 0.659  cost $0.3104
-                //   claude-4-sonnet                 quality 0.650  cost $0.3700
-                //   gpt-5                           quality 0.647  cost $0.2806
-                //   minimax-m2                      quality 0.612  cost $0.4265
-                //   gpt-5-mini                      quality 0.598  cost $0.0354
-                //   deepseek-v3.2-reasoner          quality 0.596  cost $0.0280
-                //   o3                              quality 0.586  cost $0.3339
-                //   devstral-small                  quality 0.565  cost $0.2366
-                //   glm-4.6                         quality 0.556  cost $0.0958
-                //   qwen3-coder-480b-a35b-instruct  quality 0.554  cost $0.2486
-                //   glm-4.5                         quality 0.541  cost $0.2963
-                //   gemini-2.5-pro                  quality 0.538  cost $0.2919
-                //   devstral                        quality 0.537  cost $0.6742
-                //   o4-mini                         quality 0.452  cost $0.2086
-                //   kimi-k2-instruct                quality 0.434  cost $0.5382
-                //   gpt-5-nano                      quality 0.347  cost $0.0390
-                //   gpt-oss-120b                    quality 0.259  cost $0.0569
-                //   llama-4-maverick-instruct       quality 0.211  cost $0.3162
-                //   qwen2.5-coder-32b-instruct      quality 0.094  cost $0.0677
-                // w < 0.0126: claude-4.5-opus-medium (quality 0.747, $0.7210): the highest expected quality (the cheapest such model).
-                // 0.0126 <= w < 0.2812: gemini-3-pro-preview (quality 0.744, $0.4621): $0.2589 cheaper than claude-4.5-opus-medium for 0.003 less quality.
-                // w >= 0.2812: deepseek-v3.2-reasoner (quality 0.596, $0.0280): $0.4341 cheaper than gemini-3-pro-preview for 0.148 less quality.
+                //   claude-4.5-opus-medium          quality 0.777  cost $0.7187
+                //   gemini-3-pro-preview            quality 0.766  cost $0.4832
+                //   gpt-5.1-codex                   quality 0.690  cost $0.6017
+                //   claude-4-opus                   quality 0.680  cost $1.07
+                //   claude-4.5-sonnet               quality 0.679  cost $0.5667
+                //   claude-4-sonnet                 quality 0.672  cost $0.3555
+                //   gpt-5.1                         quality 0.648  cost $0.3530
+                //   minimax-m2                      quality 0.636  cost $0.4091
+                //   gpt-5                           quality 0.621  cost $0.2830
+                //   o3                              quality 0.608  cost $0.3364
+                //   gpt-5-mini                      quality 0.597  cost $0.0350
+                //   glm-4.6                         quality 0.578  cost $0.0880
+                //   devstral-small                  quality 0.574  cost $0.2224
+                //   qwen3-coder-480b-a35b-instruct  quality 0.557  cost $0.2556
+                //   deepseek-v3.2-reasoner          quality 0.556  cost $0.0270
+                //   gemini-2.5-pro                  quality 0.555  cost $0.3275
+                //   glm-4.5                         quality 0.528  cost $0.2875
+                //   devstral                        quality 0.525  cost $0.6556
+                //   o4-mini                         quality 0.477  cost $0.1943
+                //   kimi-k2-instruct                quality 0.396  cost $0.6038
+                //   gpt-5-nano                      quality 0.336  cost $0.0484
+                //   gpt-oss-120b                    quality 0.246  cost $0.0543
+                //   llama-4-maverick-instruct       quality 0.223  cost $0.3416
+                //   qwen2.5-coder-32b-instruct      quality 0.133  cost $0.0640
+                // w < 0.0594: claude-4.5-opus-medium (quality 0.777, $0.7187): the highest expected quality (the cheapest such model).
+                // 0.0594 <= w < 0.3228: gemini-3-pro-preview (quality 0.766, $0.4832): $0.2355 cheaper than claude-4.5-opus-medium for 0.012 less quality.
+                // 0.3228 <= w < 0.8651: gpt-5-mini (quality 0.597, $0.0350): $0.4482 cheaper than gemini-3-pro-preview for 0.169 less quality.
+                // w >= 0.8651: deepseek-v3.2-reasoner (quality 0.556, $0.0270): $0.0080 cheaper than gpt-5-mini for 0.040 less quality.
                 case 6:
-                    if (costWeight < 0.01261922256249011) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2812050316676383) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.05936908430020626) return 0; // claude-4.5-opus-medium
+                    if (costWeight < 0.32283989005025526) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.8650537046181912) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 7 "unintentionally, instance, reverse" (id c07), 5 prompts.
-                //   claude-4.5-opus-medium          quality 0.744  cost $0.7211
-                //   gemini-3-pro-preview            quality 0.742  cost $0.4595
-                //   claude-4.5-sonnet               quality 0.706  cost $0.5586
-                //   claude-4-opus                   quality 0.676  cost $1.13
-                //   gpt-5.1                         quality 0.661  cost $0.3062
-                //   gpt-5.1-codex                   quality 0.660  cost $0.5882
-                //   gpt-5                           quality 0.650  cost $0.2802
-                //   claude-4-sonnet                 quality 0.649  cost $0.3717
-                //   minimax-m2                      quality 0.609  cost $0.4275
-                //   deepseek-v3.2-reasoner          quality 0.599  cost $0.0281
-                //   gpt-5-mini                      quality 0.597  cost $0.0355
-                //   o3                              quality 0.584  cost $0.3332
-                //   devstral-small                  quality 0.564  cost $0.2379
-                //   glm-4.6                         quality 0.555  cost $0.0965
-                //   qwen3-coder-480b-a35b-instruct  quality 0.554  cost $0.2470
-                //   glm-4.5                         quality 0.540  cost $0.2971
-                //   devstral                        quality 0.538  cost $0.6744
-                //   gemini-2.5-pro                  quality 0.535  cost $0.2881
-                //   o4-mini                         quality 0.449  cost $0.2097
-                //   kimi-k2-instruct                quality 0.438  cost $0.5307
-                //   gpt-5-nano                      quality 0.347  cost $0.0380
-                //   gpt-oss-120b                    quality 0.260  cost $0.0573
-                //   llama-4-maverick-instruct       quality 0.209  cost $0.3124
-                //   qwen2.5-coder-32b-instruct      quality 0.090  cost $0.0679
-                // w < 0.0086: claude-4.5-opus-medium (quality 0.744, $0.7211): the highest expected quality (the cheapest such model).
-                // 0.0086 <= w < 0.2757: gemini-3-pro-preview (quality 0.742, $0.4595): $0.2616 cheaper than claude-4.5-opus-medium for 0.002 less quality.
-                // w >= 0.2757: deepseek-v3.2-reasoner (quality 0.599, $0.0281): $0.4315 cheaper than gemini-3-pro-preview for 0.143 less quality.
+                //   claude-4.5-opus-medium          quality 0.748  cost $0.7195
+                //   gemini-3-pro-preview            quality 0.746  cost $0.4539
+                //   claude-4.5-sonnet               quality 0.713  cost $0.5624
+                //   claude-4-opus                   quality 0.670  cost $1.15
+                //   gpt-5.1                         quality 0.670  cost $0.3065
+                //   claude-4-sonnet                 quality 0.659  cost $0.3758
+                //   gpt-5.1-codex                   quality 0.656  cost $0.5787
+                //   gpt-5                           quality 0.646  cost $0.2781
+                //   minimax-m2                      quality 0.595  cost $0.4167
+                //   deepseek-v3.2-reasoner          quality 0.586  cost $0.0278
+                //   o3                              quality 0.585  cost $0.3269
+                //   gpt-5-mini                      quality 0.584  cost $0.0356
+                //   glm-4.6                         quality 0.572  cost $0.0956
+                //   devstral-small                  quality 0.567  cost $0.2357
+                //   qwen3-coder-480b-a35b-instruct  quality 0.557  cost $0.2344
+                //   devstral                        quality 0.542  cost $0.6526
+                //   gemini-2.5-pro                  quality 0.526  cost $0.2836
+                //   glm-4.5                         quality 0.517  cost $0.2963
+                //   kimi-k2-instruct                quality 0.435  cost $0.5189
+                //   o4-mini                         quality 0.432  cost $0.2065
+                //   gpt-5-nano                      quality 0.337  cost $0.0364
+                //   gpt-oss-120b                    quality 0.256  cost $0.0598
+                //   llama-4-maverick-instruct       quality 0.195  cost $0.2936
+                //   qwen2.5-coder-32b-instruct      quality 0.083  cost $0.0644
+                // w < 0.0088: claude-4.5-opus-medium (quality 0.748, $0.7195): the highest expected quality (the cheapest such model).
+                // 0.0088 <= w < 0.323: gemini-3-pro-preview (quality 0.746, $0.4539): $0.2656 cheaper than claude-4.5-opus-medium for 0.002 less quality.
+                // w >= 0.323: deepseek-v3.2-reasoner (quality 0.586, $0.0278): $0.4260 cheaper than gemini-3-pro-preview for 0.161 less quality.
                 case 7:
-                    if (costWeight < 0.00864851368869596) return 0; // claude-4.5-opus-medium
-                    if (costWeight < 0.2757100668174542) return 1; // gemini-3-pro-preview
+                    if (costWeight < 0.008757011772289871) return 0; // claude-4.5-opus-medium
+                    if (costWeight < 0.3230399587009566) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(cluster));
@@ -551,102 +557,106 @@ namespace RouterGen.Sample
             switch (cluster)
             {
                 // Cluster 0 "django, description, modified" (id c00), 126 prompts.
-                // shortfall < 0: claude-4.5-opus-medium (quality 0.742, $0.7178): the best quality here, and no model within the threshold is cheaper.
-                // 0 <= shortfall < 0.0852: gemini-3-pro-preview (quality 0.742, $0.4538): the cheapest model within 0 of the best quality (0.742).
-                // 0.0852 <= shortfall < 0.0889: gpt-5.1 (quality 0.657, $0.3019): the cheapest model within 0.0852 of the best quality (0.742).
-                // 0.0889 <= shortfall < 0.1395: gpt-5 (quality 0.654, $0.2747): the cheapest model within 0.0889 of the best quality (0.742).
-                // shortfall >= 0.1395: deepseek-v3.2-reasoner (quality 0.603, $0.0276): the cheapest model within 0.1395 of the best quality (0.742).
+                // shortfall < 0.0731: gemini-3-pro-preview (quality 0.745, $0.4229): the best quality here, and no model within the threshold is cheaper.
+                // 0.0731 <= shortfall < 0.1268: gpt-5 (quality 0.672, $0.2460): the cheapest model within 0.0731 of the best quality (0.745).
+                // shortfall >= 0.1268: deepseek-v3.2-reasoner (quality 0.618, $0.0251): the cheapest model within 0.1268 of the best quality (0.745).
                 case 0:
-                    if (shortfall < 4.17391304348147E-05) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08523130434782611) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.08891826086956522) return 5; // gpt-5.1
-                    if (shortfall < 0.1395269565217392) return 6; // gpt-5
+                    if (shortfall < 0.07309473684210521) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.126778947368421) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 1 "matplotlib, version, conda" (id c01), 92 prompts.
-                // shortfall < 0.0036: claude-4.5-opus-medium (quality 0.747, $0.7243): the best quality here, and no model within the threshold is cheaper.
-                // 0.0036 <= shortfall < 0.086: gemini-3-pro-preview (quality 0.744, $0.4626): the cheapest model within 0.0036 of the best quality (0.747).
-                // 0.086 <= shortfall < 0.0979: gpt-5.1 (quality 0.661, $0.3043): the cheapest model within 0.086 of the best quality (0.747).
-                // 0.0979 <= shortfall < 0.1429: gpt-5 (quality 0.649, $0.2815): the cheapest model within 0.0979 of the best quality (0.747).
-                // shortfall >= 0.1429: deepseek-v3.2-reasoner (quality 0.604, $0.0283): the cheapest model within 0.1429 of the best quality (0.747).
+                // shortfall < 0.0136: claude-4.5-opus-medium (quality 0.767, $0.7428): the best quality here, and no model within the threshold is cheaper.
+                // 0.0136 <= shortfall < 0.0986: gemini-3-pro-preview (quality 0.753, $0.4786): the cheapest model within 0.0136 of the best quality (0.767).
+                // 0.0986 <= shortfall < 0.1219: gpt-5.1 (quality 0.668, $0.2927): the cheapest model within 0.0986 of the best quality (0.767).
+                // 0.1219 <= shortfall < 0.136: gpt-5 (quality 0.645, $0.2885): the cheapest model within 0.1219 of the best quality (0.767).
+                // shortfall >= 0.136: deepseek-v3.2-reasoner (quality 0.631, $0.0297): the cheapest model within 0.136 of the best quality (0.767).
                 case 1:
-                    if (shortfall < 0.003627240143369237) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08603584229390682) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09789964157706099) return 5; // gpt-5.1
-                    if (shortfall < 0.1428817204301076) return 6; // gpt-5
+                    if (shortfall < 0.01364102564102565) return 0; // claude-4.5-opus-medium
+                    if (shortfall < 0.09856410256410253) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.12189743589743596) return 5; // gpt-5.1
+                    if (shortfall < 0.1359999999999999) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 2 "skipped, _pytest, currently" (id c02), 76 prompts.
-                // shortfall < 0.0019: claude-4.5-opus-medium (quality 0.739, $0.7229): the best quality here, and no model within the threshold is cheaper.
-                // 0.0019 <= shortfall < 0.0827: gemini-3-pro-preview (quality 0.737, $0.4652): the cheapest model within 0.0019 of the best quality (0.739).
-                // 0.0827 <= shortfall < 0.0921: gpt-5.1 (quality 0.656, $0.3073): the cheapest model within 0.0827 of the best quality (0.739).
-                // 0.0921 <= shortfall < 0.1441: gpt-5 (quality 0.647, $0.2847): the cheapest model within 0.0921 of the best quality (0.739).
-                // shortfall >= 0.1441: deepseek-v3.2-reasoner (quality 0.595, $0.0283): the cheapest model within 0.1441 of the best quality (0.739).
+                // shortfall < 0.0009: claude-4.5-opus-medium (quality 0.704, $0.7342): the best quality here, and no model within the threshold is cheaper.
+                // 0.0009 <= shortfall < 0.0741: gemini-3-pro-preview (quality 0.703, $0.5012): the cheapest model within 0.0009 of the best quality (0.704).
+                // 0.0741 <= shortfall < 0.0787: gpt-5.1 (quality 0.630, $0.3155): the cheapest model within 0.0741 of the best quality (0.704).
+                // 0.0787 <= shortfall < 0.131: gpt-5 (quality 0.626, $0.3141): the cheapest model within 0.0787 of the best quality (0.704).
+                // 0.131 <= shortfall < 0.1444: gpt-5-mini (quality 0.573, $0.0372): the cheapest model within 0.131 of the best quality (0.704).
+                // shortfall >= 0.1444: deepseek-v3.2-reasoner (quality 0.560, $0.0294): the cheapest model within 0.1444 of the best quality (0.704).
                 case 2:
-                    if (shortfall < 0.0018618181818181867) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08274181818181814) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09205090909090907) return 5; // gpt-5.1
-                    if (shortfall < 0.144050909090909) return 6; // gpt-5
+                    if (shortfall < 0.0009142857142857563) return 0; // claude-4.5-opus-medium
+                    if (shortfall < 0.07411428571428569) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.07868571428571436) return 5; // gpt-5.1
+                    if (shortfall < 0.1310285714285715) return 6; // gpt-5
+                    if (shortfall < 0.14439999999999997) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 3 "recent, lib, packages" (id c03), 75 prompts.
-                // shortfall < 0.081: gemini-3-pro-preview (quality 0.743, $0.4563): the best quality here, and no model within the threshold is cheaper.
-                // 0.081 <= shortfall < 0.0939: gpt-5.1 (quality 0.662, $0.3026): the cheapest model within 0.081 of the best quality (0.743).
-                // 0.0939 <= shortfall < 0.1433: gpt-5 (quality 0.649, $0.2777): the cheapest model within 0.0939 of the best quality (0.743).
-                // 0.1433 <= shortfall < 0.146: gpt-5-mini (quality 0.600, $0.0350): the cheapest model within 0.1433 of the best quality (0.743).
-                // shortfall >= 0.146: deepseek-v3.2-reasoner (quality 0.597, $0.0280): the cheapest model within 0.146 of the best quality (0.743).
+                // shortfall < 0.0721: gemini-3-pro-preview (quality 0.752, $0.4311): the best quality here, and no model within the threshold is cheaper.
+                // 0.0721 <= shortfall < 0.0737: claude-4-sonnet (quality 0.680, $0.3708): the cheapest model within 0.0721 of the best quality (0.752).
+                // 0.0737 <= shortfall < 0.1071: gpt-5.1 (quality 0.678, $0.2778): the cheapest model within 0.0737 of the best quality (0.752).
+                // 0.1071 <= shortfall < 0.1382: gpt-5 (quality 0.645, $0.2595): the cheapest model within 0.1071 of the best quality (0.752).
+                // 0.1382 <= shortfall < 0.1733: gpt-5-mini (quality 0.613, $0.0321): the cheapest model within 0.1382 of the best quality (0.752).
+                // shortfall >= 0.1733: deepseek-v3.2-reasoner (quality 0.578, $0.0274): the cheapest model within 0.1733 of the best quality (0.752).
                 case 3:
-                    if (shortfall < 0.08095359417652404) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09391082802547768) return 5; // gpt-5.1
-                    if (shortfall < 0.14327206551410376) return 6; // gpt-5
-                    if (shortfall < 0.14595814376706095) return 10; // gpt-5-mini
+                    if (shortfall < 0.07205755395683444) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.07372661870503594) return 7; // claude-4-sonnet
+                    if (shortfall < 0.1071079136690648) return 5; // gpt-5.1
+                    if (shortfall < 0.13824460431654684) return 6; // gpt-5
+                    if (shortfall < 0.17329496402877698) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 4 "model, models, class" (id c04), 60 prompts.
-                // shortfall < 0.0074: claude-4.5-opus-medium (quality 0.748, $0.7302): the best quality here, and no model within the threshold is cheaper.
-                // 0.0074 <= shortfall < 0.0858: gemini-3-pro-preview (quality 0.741, $0.4618): the cheapest model within 0.0074 of the best quality (0.748).
-                // 0.0858 <= shortfall < 0.0934: gpt-5.1 (quality 0.662, $0.3092): the cheapest model within 0.0858 of the best quality (0.748).
-                // 0.0934 <= shortfall < 0.1462: gpt-5 (quality 0.655, $0.2822): the cheapest model within 0.0934 of the best quality (0.748).
-                // shortfall >= 0.1462: deepseek-v3.2-reasoner (quality 0.602, $0.0284): the cheapest model within 0.1462 of the best quality (0.748).
+                // shortfall < 0.0357: claude-4.5-opus-medium (quality 0.779, $0.7991): the best quality here, and no model within the threshold is cheaper.
+                // 0.0357 <= shortfall < 0.0494: claude-4.5-sonnet (quality 0.743, $0.5914): the cheapest model within 0.0357 of the best quality (0.779).
+                // 0.0494 <= shortfall < 0.0888: gemini-3-pro-preview (quality 0.730, $0.4757): the cheapest model within 0.0494 of the best quality (0.779).
+                // 0.0888 <= shortfall < 0.156: gpt-5 (quality 0.690, $0.2962): the cheapest model within 0.0888 of the best quality (0.779).
+                // 0.156 <= shortfall < 0.163: gpt-5-mini (quality 0.623, $0.0348): the cheapest model within 0.156 of the best quality (0.779).
+                // 0.163 <= shortfall < 0.4383: deepseek-v3.2-reasoner (quality 0.616, $0.0306): the cheapest model within 0.163 of the best quality (0.779).
+                // shortfall >= 0.4383: gpt-5-nano (quality 0.341, $0.0289): the cheapest model within 0.4383 of the best quality (0.779).
                 case 4:
-                    if (shortfall < 0.007424354243542486) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08580811808118083) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09340959409594096) return 5; // gpt-5.1
-                    if (shortfall < 0.14617712177121778) return 6; // gpt-5
-                    return 9; // deepseek-v3.2-reasoner
+                    if (shortfall < 0.035741935483870946) return 0; // claude-4.5-opus-medium
+                    if (shortfall < 0.04941935483870963) return 2; // claude-4.5-sonnet
+                    if (shortfall < 0.08883870967741936) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.15600000000000003) return 6; // gpt-5
+                    if (shortfall < 0.16303225806451604) return 10; // gpt-5-mini
+                    if (shortfall < 0.43825806451612903) return 9; // deepseek-v3.2-reasoner
+                    return 20; // gpt-5-nano
                 // Cluster 5 "sympy, _lambdifygenerated, getsource" (id c05), 34 prompts.
-                // shortfall < 0: claude-4.5-opus-medium (quality 0.743, $0.7194): the best quality here, and no model within the threshold is cheaper.
-                // 0 <= shortfall < 0.0813: gemini-3-pro-preview (quality 0.743, $0.4586): the cheapest model within 0 of the best quality (0.743).
-                // 0.0813 <= shortfall < 0.0938: gpt-5.1 (quality 0.661, $0.3078): the cheapest model within 0.0813 of the best quality (0.743).
-                // 0.0938 <= shortfall < 0.1394: gpt-5 (quality 0.649, $0.2817): the cheapest model within 0.0938 of the best quality (0.743).
-                // shortfall >= 0.1394: deepseek-v3.2-reasoner (quality 0.603, $0.0281): the cheapest model within 0.1394 of the best quality (0.743).
+                // shortfall < 0.074: gemini-3-pro-preview (quality 0.750, $0.4458): the best quality here, and no model within the threshold is cheaper.
+                // 0.074 <= shortfall < 0.1111: gpt-5.1 (quality 0.676, $0.3243): the cheapest model within 0.074 of the best quality (0.750).
+                // 0.1111 <= shortfall < 0.1131: gpt-5 (quality 0.639, $0.2946): the cheapest model within 0.1111 of the best quality (0.750).
+                // shortfall >= 0.1131: deepseek-v3.2-reasoner (quality 0.637, $0.0284): the cheapest model within 0.1131 of the best quality (0.750).
                 case 5:
-                    if (shortfall < 4.536862003789999E-05) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08130056710775047) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.0938147448015123) return 5; // gpt-5.1
-                    if (shortfall < 0.13937240075614377) return 6; // gpt-5
+                    if (shortfall < 0.07395918367346932) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.11110204081632657) return 5; // gpt-5.1
+                    if (shortfall < 0.11314285714285721) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 6 "sympy, symbol, printing" (id c06), 32 prompts.
-                // shortfall < 0.0029: claude-4.5-opus-medium (quality 0.747, $0.7210): the best quality here, and no model within the threshold is cheaper.
-                // 0.0029 <= shortfall < 0.0881: gemini-3-pro-preview (quality 0.744, $0.4621): the cheapest model within 0.0029 of the best quality (0.747).
-                // 0.0881 <= shortfall < 0.0997: gpt-5.1 (quality 0.659, $0.3104): the cheapest model within 0.0881 of the best quality (0.747).
-                // 0.0997 <= shortfall < 0.1492: gpt-5 (quality 0.647, $0.2806): the cheapest model within 0.0997 of the best quality (0.747).
-                // 0.1492 <= shortfall < 0.151: gpt-5-mini (quality 0.598, $0.0354): the cheapest model within 0.1492 of the best quality (0.747).
-                // shortfall >= 0.151: deepseek-v3.2-reasoner (quality 0.596, $0.0280): the cheapest model within 0.151 of the best quality (0.747).
+                // shortfall < 0.0118: claude-4.5-opus-medium (quality 0.777, $0.7187): the best quality here, and no model within the threshold is cheaper.
+                // 0.0118 <= shortfall < 0.1057: gemini-3-pro-preview (quality 0.766, $0.4832): the cheapest model within 0.0118 of the best quality (0.777).
+                // 0.1057 <= shortfall < 0.1289: claude-4-sonnet (quality 0.672, $0.3555): the cheapest model within 0.1057 of the best quality (0.777).
+                // 0.1289 <= shortfall < 0.1564: gpt-5.1 (quality 0.648, $0.3530): the cheapest model within 0.1289 of the best quality (0.777).
+                // 0.1564 <= shortfall < 0.1807: gpt-5 (quality 0.621, $0.2830): the cheapest model within 0.1564 of the best quality (0.777).
+                // 0.1807 <= shortfall < 0.221: gpt-5-mini (quality 0.597, $0.0350): the cheapest model within 0.1807 of the best quality (0.777).
+                // shortfall >= 0.221: deepseek-v3.2-reasoner (quality 0.556, $0.0270): the cheapest model within 0.221 of the best quality (0.777).
                 case 6:
-                    if (shortfall < 0.0028863636363636314) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08808333333333329) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09967424242424239) return 5; // gpt-5.1
-                    if (shortfall < 0.14915151515151515) return 6; // gpt-5
-                    if (shortfall < 0.15100000000000002) return 10; // gpt-5-mini
+                    if (shortfall < 0.011750000000000038) return 0; // claude-4.5-opus-medium
+                    if (shortfall < 0.10566666666666658) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.12891666666666668) return 7; // claude-4-sonnet
+                    if (shortfall < 0.15641666666666665) return 5; // gpt-5.1
+                    if (shortfall < 0.18066666666666664) return 6; // gpt-5
+                    if (shortfall < 0.22099999999999997) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 7 "unintentionally, instance, reverse" (id c07), 5 prompts.
-                // shortfall < 0.002: claude-4.5-opus-medium (quality 0.744, $0.7211): the best quality here, and no model within the threshold is cheaper.
-                // 0.002 <= shortfall < 0.0836: gemini-3-pro-preview (quality 0.742, $0.4595): the cheapest model within 0.002 of the best quality (0.744).
-                // 0.0836 <= shortfall < 0.0945: gpt-5.1 (quality 0.661, $0.3062): the cheapest model within 0.0836 of the best quality (0.744).
-                // 0.0945 <= shortfall < 0.1452: gpt-5 (quality 0.650, $0.2802): the cheapest model within 0.0945 of the best quality (0.744).
-                // shortfall >= 0.1452: deepseek-v3.2-reasoner (quality 0.599, $0.0281): the cheapest model within 0.1452 of the best quality (0.744).
+                // shortfall < 0.0019: claude-4.5-opus-medium (quality 0.748, $0.7195): the best quality here, and no model within the threshold is cheaper.
+                // 0.0019 <= shortfall < 0.0779: gemini-3-pro-preview (quality 0.746, $0.4539): the cheapest model within 0.0019 of the best quality (0.748).
+                // 0.0779 <= shortfall < 0.1017: gpt-5.1 (quality 0.670, $0.3065): the cheapest model within 0.0779 of the best quality (0.748).
+                // 0.1017 <= shortfall < 0.1626: gpt-5 (quality 0.646, $0.2781): the cheapest model within 0.1017 of the best quality (0.748).
+                // shortfall >= 0.1626: deepseek-v3.2-reasoner (quality 0.586, $0.0278): the cheapest model within 0.1626 of the best quality (0.748).
                 case 7:
-                    if (shortfall < 0.001990281827016549) return 0; // claude-4.5-opus-medium
-                    if (shortfall < 0.08359183673469384) return 1; // gemini-3-pro-preview
-                    if (shortfall < 0.09451506316812441) return 5; // gpt-5.1
-                    if (shortfall < 0.14524392614188542) return 6; // gpt-5
+                    if (shortfall < 0.0018550724637681482) return 0; // claude-4.5-opus-medium
+                    if (shortfall < 0.07791304347826089) return 1; // gemini-3-pro-preview
+                    if (shortfall < 0.10168115942028988) return 5; // gpt-5.1
+                    if (shortfall < 0.16255072463768117) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(cluster));
@@ -677,27 +687,27 @@ namespace RouterGen.Sample
         // Expected quality (success rate) per cluster (row) and model (column, profile order).
         private static global::System.ReadOnlySpan<double> ClusterQuality =>
         [
-            0.7424834782608696, 0.7424417391304348, 0.7042991304347825, 0.6749773913043479, 0.6633391304347827, 0.6572521739130435, 0.6535652173913044, 0.6439582608695652, 0.6153391304347826, 0.6029565217391304, 0.5976973913043478, 0.5895791304347826, 0.5622052173913042, 0.5515617391304348, 0.5524313043478262, 0.5443547826086956, 0.5407930434782608, 0.5390121739130435, 0.4537391304347826, 0.4360973913043478, 0.3507408695652174, 0.2706434782608696, 0.2122086956521739, 0.09144347826086956, // 0
-            0.7471827956989248, 0.7435555555555555, 0.7042508960573476, 0.6767240143369176, 0.6602508960573477, 0.661146953405018, 0.6492831541218638, 0.6501362007168459, 0.61168458781362, 0.6043010752688172, 0.5979856630824373, 0.579763440860215, 0.5658924731182795, 0.5513405017921147, 0.5567168458781362, 0.5448100358422939, 0.5393476702508961, 0.5330322580645162, 0.44695340501792113, 0.4457992831541219, 0.34440143369175624, 0.25738351254480285, 0.2097132616487455, 0.08974910394265233, // 1
-            0.73896, 0.7370981818181818, 0.7054036363636363, 0.6720218181818183, 0.6562181818181818, 0.6562181818181818, 0.6469090909090909, 0.643229090909091, 0.6060363636363636, 0.5949090909090909, 0.5948654545454545, 0.5772872727272726, 0.5604872727272727, 0.5502690909090909, 0.5511781818181819, 0.5400072727272728, 0.5362836363636364, 0.5326036363636364, 0.448, 0.43592, 0.34668363636363636, 0.2574909090909091, 0.20549090909090909, 0.08741818181818181, // 2
-            0.741452229299363, 0.74322838944495, 0.7087752502274794, 0.6762729754322111, 0.6586351228389445, 0.6622747952684259, 0.6493175614194723, 0.6520036396724295, 0.608407643312102, 0.597270245677889, 0.5999563239308462, 0.5850919017288444, 0.5628171064604185, 0.558049135577798, 0.5507697907188354, 0.540498635122839, 0.5349517743403094, 0.5403676069153777, 0.44931756141947227, 0.44086624203821656, 0.3515486806187443, 0.26409463148316653, 0.21659690627843495, 0.09022747952684258, // 3
-            0.7480221402214022, 0.7405977859778597, 0.710280442804428, 0.6791734317343174, 0.6612915129151292, 0.6622140221402214, 0.6546125461254613, 0.6490332103321034, 0.6085239852398524, 0.6018450184501845, 0.6008782287822878, 0.5858081180811808, 0.5650701107011069, 0.5537785977859779, 0.5556236162361624, 0.5433653136531366, 0.5395867158671587, 0.5340073800738008, 0.45092250922509225, 0.4358966789667897, 0.3471881918819188, 0.2539114391143912, 0.20483394833948337, 0.08870848708487085, // 4
-            0.7427750472589792, 0.7427296786389413, 0.7050510396975425, 0.676960302457467, 0.6576937618147448, 0.6614744801512288, 0.6489603024574669, 0.6470245746691872, 0.6083553875236295, 0.6034026465028355, 0.5976862003780719, 0.5841361058601134, 0.5666691871455576, 0.5588809073724008, 0.5541550094517959, 0.5415954631379962, 0.5377240075614367, 0.5357882797731569, 0.4497164461247637, 0.43715689981096406, 0.3491039697542533, 0.25731568998109644, 0.21081285444234404, 0.08899810964083175, // 5
-            0.7470227272727272, 0.7441363636363636, 0.7035454545454545, 0.6763484848484849, 0.6627272727272727, 0.6589393939393939, 0.6473484848484848, 0.6501439393939394, 0.6123484848484848, 0.5960227272727272, 0.5978712121212121, 0.586189393939394, 0.5649015151515151, 0.5542575757575758, 0.5561515151515152, 0.5407272727272727, 0.5368484848484849, 0.5377500000000001, 0.4524621212121212, 0.4341969696969697, 0.3469242424242424, 0.25875000000000004, 0.2112121212121212, 0.09390151515151515, // 6
-            0.7442721088435374, 0.7422818270165209, 0.7064567541302235, 0.6756307094266278, 0.6597084548104957, 0.6606802721088436, 0.649757045675413, 0.6487385811467444, 0.6089795918367347, 0.599028182701652, 0.5970379008746356, 0.5840777453838678, 0.5641749271137025, 0.55422351797862, 0.555195335276968, 0.5403381924198251, 0.5383012633624878, 0.5353391642371235, 0.44878522837706514, 0.4378153547133139, 0.3472808551992225, 0.25970845481049565, 0.20897959183673467, 0.08956268221574344, // 7
+            0.7348210526315788, 0.7446736842105263, 0.6957052631578947, 0.6698105263157895, 0.6802105263157895, 0.6433684210526316, 0.671578947368421, 0.6235368421052632, 0.6423157894736842, 0.6178947368421053, 0.5961684210526316, 0.6177684210526316, 0.5531368421052631, 0.5392421052631579, 0.5445052631578947, 0.5562526315789473, 0.5549052631578948, 0.5542315789473684, 0.4726315789473684, 0.42648421052631574, 0.36458947368421046, 0.32442105263157894, 0.22336842105263158, 0.09873684210526315, // 0
+            0.7667692307692308, 0.7531282051282051, 0.6934871794871794, 0.6811794871794873, 0.6617948717948718, 0.6682051282051282, 0.6448717948717948, 0.6632820512820513, 0.622051282051282, 0.6307692307692309, 0.5978974358974358, 0.5536923076923077, 0.5775384615384616, 0.534974358974359, 0.5734358974358974, 0.5621025641025641, 0.5476410256410257, 0.5147692307692308, 0.4282051282051282, 0.49379487179487175, 0.3222564102564102, 0.2412820512820513, 0.20794871794871794, 0.0882051282051282, // 1
+            0.7044, 0.7034857142857143, 0.7013142857142857, 0.6447428571428572, 0.6302857142857143, 0.6302857142857143, 0.6257142857142857, 0.6105142857142858, 0.5788571428571428, 0.56, 0.5733714285714285, 0.5312571428571429, 0.5364, 0.5246857142857143, 0.5318285714285714, 0.5263428571428571, 0.5245142857142857, 0.5093142857142857, 0.4342857142857143, 0.42165714285714284, 0.3376571428571428, 0.2402857142857143, 0.17457142857142854, 0.06971428571428571, // 2
+            0.7238561151079137, 0.7517122302158273, 0.7279424460431655, 0.6781582733812951, 0.6492086330935253, 0.6779856115107914, 0.6446043165467625, 0.6796546762589929, 0.597410071942446, 0.5784172661870504, 0.6134676258992805, 0.5926330935251799, 0.5546474820143885, 0.5860143884892086, 0.5284604316546763, 0.5301294964028778, 0.5138992805755396, 0.5705323741007194, 0.4446043165467626, 0.4606618705035971, 0.37605755395683454, 0.2923741007194245, 0.26215827338129494, 0.09179856115107914, // 3
+            0.7791612903225806, 0.729741935483871, 0.7434193548387097, 0.7037419354838711, 0.6712903225806452, 0.6793548387096775, 0.6903225806451613, 0.6570322580645162, 0.5970967741935483, 0.6161290322580646, 0.6231612903225806, 0.5998064516129032, 0.5733548387096774, 0.5520645161290323, 0.5681935483870968, 0.5539354838709678, 0.5518709677419354, 0.5185806451612903, 0.45806451612903226, 0.4196129032258064, 0.3409032258064516, 0.2067741935483871, 0.16483870967741934, 0.07870967741935483, // 4
+            0.7307755102040816, 0.7498775510204082, 0.6957551020408163, 0.6863673469387757, 0.6351020408163266, 0.6759183673469389, 0.6387755102040816, 0.6374693877551021, 0.5922448979591837, 0.636734693877551, 0.5946122448979592, 0.585469387755102, 0.5928163265306122, 0.6066938775510204, 0.5556734693877551, 0.5376326530612245, 0.5350204081632653, 0.5337142857142857, 0.44693877551020406, 0.42889795918367346, 0.3599183673469388, 0.2310204081632653, 0.21877551020408162, 0.07918367346938775, // 5
+            0.77725, 0.7655, 0.6789999999999999, 0.6798333333333334, 0.6900000000000001, 0.6483333333333333, 0.6208333333333333, 0.6715833333333334, 0.6358333333333334, 0.55625, 0.5965833333333334, 0.6080833333333333, 0.5739166666666666, 0.5568333333333334, 0.5776666666666667, 0.528, 0.5253333333333333, 0.55525, 0.4770833333333333, 0.3961666666666666, 0.33616666666666667, 0.24625, 0.2233333333333333, 0.13291666666666666, // 6
+            0.7480579710144928, 0.7462028985507246, 0.7128115942028985, 0.6704927536231885, 0.6556521739130435, 0.6701449275362319, 0.6463768115942029, 0.6590144927536232, 0.5947826086956521, 0.5855072463768116, 0.5836521739130435, 0.585159420289855, 0.5666086956521739, 0.5573333333333333, 0.5718260869565218, 0.5172173913043479, 0.5424927536231884, 0.5261449275362319, 0.4318840579710145, 0.4352463768115942, 0.33727536231884053, 0.2556521739130435, 0.19478260869565217, 0.08347826086956521, // 7
         ];
 
         // Expected cost per request in USD per cluster (row) and model (column, profile order).
         private static global::System.ReadOnlySpan<double> ClusterCostUsd =>
         [
-            0.7177916327513045, 0.4538372106852172, 0.5530423056695649, 1.1128766950956523, 0.5838125274017387, 0.3019448586365217, 0.2747063951304349, 0.36802394267826094, 0.41898113787826086, 0.027583356034782614, 0.034729110692173944, 0.32494515821913056, 0.236580144027826, 0.23648434668521753, 0.09452326527304344, 0.2900034320626089, 0.6669777986573913, 0.28105032093217386, 0.20683830200347825, 0.5144968198121743, 0.03689421261217393, 0.05512350505739126, 0.30835884998956525, 0.06626657840695652, // 0
-            0.7242528572258067, 0.46256370366308225, 0.5593053096057344, 1.1370381490681005, 0.5956878185591393, 0.30428025397132613, 0.28151151827957005, 0.3717206810752689, 0.44201641268817204, 0.028297377634408604, 0.03663811048028677, 0.3363959515698926, 0.24455014841577052, 0.25180042803584246, 0.09701740776344081, 0.30322724450896077, 0.6910440120573476, 0.29093083608602144, 0.2152322081577061, 0.5456274684444449, 0.03896873163440862, 0.0591174263584229, 0.3157273140573477, 0.0695973603655914, // 1
-            0.7228998096945456, 0.46520204117090885, 0.5583468568363632, 1.1333081276, 0.5924620304654541, 0.30733860493818177, 0.2846795967272729, 0.3690220173454546, 0.42902854869090906, 0.028251069490909095, 0.0357019966327273, 0.3442607726836365, 0.23519474148363625, 0.2565258724436365, 0.09911799369454542, 0.29723604624727296, 0.6771113585963635, 0.2890987473381818, 0.20931244391272727, 0.5347127316218185, 0.0383192059127273, 0.05859564983272723, 0.31962536135272734, 0.06858784197090909, // 2
-            0.7134449023330302, 0.4563056071774338, 0.5579374645313917, 1.128959598143767, 0.5798945245787074, 0.30257093760873516, 0.27774462092811664, 0.3713690564877162, 0.42120197867151954, 0.02798726791628754, 0.03504981464604189, 0.32686466965605104, 0.23552597964695168, 0.24367698697725218, 0.09657952144131024, 0.2946996650336672, 0.6691074844913556, 0.28748011016560504, 0.2096250257543221, 0.5219256722329394, 0.03785541993084625, 0.05612670956869877, 0.30756995312829855, 0.06795778905186532, // 3
-            0.7301511020885612, 0.4617587170553503, 0.5621133187453871, 1.1465775178597786, 0.5925917615424349, 0.30917118121033205, 0.2821934874538747, 0.37792144472324724, 0.43168805863468634, 0.028367613874538747, 0.03540047444280446, 0.33797774165313665, 0.23906035574907744, 0.248343703586716, 0.09664717349077487, 0.30008416132103344, 0.6768302679483393, 0.28725696039852394, 0.21020795138745388, 0.5296580699114395, 0.03702251522509227, 0.05617129595571952, 0.31705184546863474, 0.06861575107749078, // 4
-            0.7194259637655956, 0.45864508344801486, 0.5585724749716442, 1.1342696572400757, 0.5885283275160675, 0.30783787658979206, 0.2816969625708886, 0.37205293296786396, 0.4293212235916824, 0.028103198903591683, 0.03539316946691875, 0.33200312093761825, 0.23879423500189026, 0.25151198552741033, 0.09667567775425327, 0.2991429781398868, 0.6785092376710773, 0.291703777005671, 0.21028790765973535, 0.5384281047107755, 0.0386475742003781, 0.05772005937240071, 0.31295642484688097, 0.0683428546011342, // 5
-            0.7210141095303033, 0.46206970292424215, 0.5590930781439389, 1.1253433232575758, 0.5900494787045449, 0.31041472294696965, 0.28061665852272744, 0.36999924818181823, 0.4265146312121212, 0.027979077121212125, 0.035430643272727304, 0.33390521965151526, 0.23660566821212112, 0.2486251569015153, 0.09583151615909086, 0.29631108226515174, 0.674155365962121, 0.2919317084015151, 0.20855054574242424, 0.5381620263106065, 0.03901043797727276, 0.05686711819696966, 0.3162412712954546, 0.06773895375757576, // 6
-            0.7211290084198253, 0.45954921991059255, 0.5586049305344991, 1.1327347340719145, 0.588199352295432, 0.3061812482332361, 0.2802307904761906, 0.37174564827988343, 0.4274836147327502, 0.028061016948493687, 0.03548411593391646, 0.3331998677862003, 0.23787736990476183, 0.24702069163070955, 0.09654471726336245, 0.29713235361710416, 0.6744392997628764, 0.28805205643537407, 0.2097416310048591, 0.5307407568357633, 0.03796008212244901, 0.05730214948104952, 0.31236013069776486, 0.06786920716034985, // 7
+            0.7003431110736844, 0.4229135829894735, 0.5263016353684209, 1.019940131368421, 0.558196137010526, 0.28066994816842106, 0.24602409684210527, 0.35069732042105256, 0.372117716631579, 0.0250926412631579, 0.030950028715789477, 0.2809489151157895, 0.22925294922105266, 0.17866826930526322, 0.08397932896842106, 0.25369069469473693, 0.6213558432421055, 0.24405592732631573, 0.19099807970526314, 0.4281142706526318, 0.03092739128421054, 0.04504083250526314, 0.28134135772631574, 0.05692146551578948, // 0
+            0.7427628340000001, 0.4786018062051281, 0.5652781071794869, 1.172532051025641, 0.6375670835384613, 0.2927401676410257, 0.2884556307692308, 0.3733669030769231, 0.5266947061538463, 0.02965779384615385, 0.04378307343589744, 0.3532772043076924, 0.28467218174358966, 0.27563621902564106, 0.09952400323076921, 0.340377499948718, 0.7835785847179488, 0.30667673199999995, 0.24759443682051285, 0.631991175794872, 0.04446772015384616, 0.07141522548717949, 0.3281657882564103, 0.07871261184615386, // 1
+            0.7342471721714287, 0.5011645269142857, 0.5584300122857142, 1.1472811854285716, 0.6170078073714285, 0.3154512010857144, 0.3141412885714286, 0.35235125628571434, 0.43432472257142873, 0.029449420285714283, 0.03724446040000001, 0.4170015133714286, 0.21575078822857136, 0.3154888012, 0.11631507502857141, 0.2975495428000001, 0.6846831158285713, 0.29408127994285715, 0.20478054388571426, 0.556102667314286, 0.039992759600000004, 0.06872101554285712, 0.3602148426285715, 0.07182242462857141, // 2
+            0.6595738208920865, 0.43108381847482, 0.5551937605755393, 1.1130001723741008, 0.5178197268489206, 0.27781412339568345, 0.25952203165467636, 0.37078812863309357, 0.3724822457553956, 0.027372301007194247, 0.032099096805755414, 0.27998297749640294, 0.21822982987050354, 0.21432360552517987, 0.09636842808633092, 0.27749796397122317, 0.6214551598273379, 0.2813194114532374, 0.20721936074820146, 0.4551559886618707, 0.036337887366906484, 0.04927324587050358, 0.2651910717122303, 0.0668641974676259, // 3
+            0.7991016782580648, 0.4757035303870967, 0.5913669090322577, 1.2650843141935486, 0.6213091050967738, 0.33251825122580647, 0.2962093903225807, 0.4279984103225806, 0.4582573641935484, 0.030622869677419354, 0.03480760045161292, 0.3714615634838711, 0.2470348415483871, 0.2515689287741936, 0.09693430245161287, 0.3224880321935486, 0.683202840451613, 0.27862340477419356, 0.2120242511612903, 0.5146751324516131, 0.02887311567741937, 0.0488339691612903, 0.3429546852258064, 0.0724837697419355, // 4
+            0.7016069704489796, 0.4457886404897957, 0.5609014053061222, 1.1636502342857142, 0.5850594901224487, 0.32431812399999993, 0.2945674530612246, 0.3779281620408163, 0.4397542057142857, 0.02836660040816327, 0.03457144342857145, 0.31584350889795926, 0.24627750359183662, 0.2866291139591838, 0.09731820922448976, 0.3182709795102042, 0.703019543020408, 0.3243403386938775, 0.21336932800000002, 0.6053806471836738, 0.044255034122448994, 0.06360765485714283, 0.30561304048979593, 0.07056381069387754, // 5
+            0.7187053448333334, 0.48319161216666645, 0.5666765595833331, 1.0660726558333333, 0.6017198857499997, 0.3530067724166666, 0.2829522437500001, 0.3554600300000001, 0.4090990433333333, 0.02700674833333334, 0.03496653600000003, 0.3364299361666668, 0.22235917033333327, 0.25560560591666676, 0.08804581774999996, 0.28751862491666685, 0.6556375855833332, 0.3275275124166666, 0.19432254316666667, 0.603848629416667, 0.04836335775000002, 0.05434796016666663, 0.34159336425, 0.06396717133333334, // 6
+            0.719515407304348, 0.45386863431884034, 0.5623642423188402, 1.1531082168115943, 0.5786955511884053, 0.3065392340869565, 0.2781117014492755, 0.37581491130434785, 0.41673474144927536, 0.027848244057971018, 0.03558236892753626, 0.3268989256811595, 0.23574939640579703, 0.2344096256231885, 0.09563523918840575, 0.2963257535072466, 0.6526258147246375, 0.28359888684057966, 0.20651777020289855, 0.5188783684637684, 0.036359193391304376, 0.05984984313043474, 0.29363412997101457, 0.06443373113043478, // 7
         ];
     }
 }
