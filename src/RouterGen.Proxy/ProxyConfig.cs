@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace RouterGen.Proxy
@@ -58,6 +59,12 @@ namespace RouterGen.Proxy
 
         /// <summary>Upstream models by model id: profile models are routed to, other ids pass through by name.</summary>
         public Dictionary<string, UpstreamConfig> Models { get; set; } = new();
+
+        // The file's "Logging" section, appsettings-style (log levels, Console:FormatterName): accepted here so that the
+        // strict reader does not refuse it; the host reads it as configuration.
+        [JsonInclude]
+        [JsonPropertyName("Logging")]
+        internal JsonElement? Logging { get; set; }
     }
 
     /// <summary>One upstream OpenAI-compatible endpoint serving one model.</summary>
@@ -93,6 +100,7 @@ namespace RouterGen.Proxy
         AllowDuplicateProperties = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
     [JsonSerializable(typeof(ProxyConfig))]
+    [JsonSerializable(typeof(UpstreamConfig))]
     internal sealed partial class ProxyConfigJsonContext : JsonSerializerContext
     {
     }

@@ -3,7 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using System.Linq;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using RouterGen.Embedding;
 using RouterGen.Json;
 using RouterGen.Routing;
@@ -22,13 +26,26 @@ namespace RouterGen.Proxy
         private ProxySettings(ProxyConfig config, string? profilePath, Dictionary<string, UpstreamModel> upstreams, byte[][] clientKeyHashes)
         {
             Config = config;
+            Source = "(proxy configuration)";
             ProfilePath = profilePath;
             _upstreams = upstreams;
             ClientKeyHashes = clientKeyHashes;
         }
 
-        /// <summary>The configuration as read.</summary>
+        /// <summary>
+        /// Prefix of the environment variables that override the configuration file, with <c>__</c> between levels:
+        /// <c>ROUTERGEN__maxAttempts=5</c>, <c>ROUTERGEN__models__gpt-4o__baseUrl=http://127.0.0.1:8000/v1</c>.
+        /// </summary>
+        public const string EnvironmentPrefix = "ROUTERGEN__";
+
+        /// <summary>The configuration as read, with any overrides applied.</summary>
         public ProxyConfig Config { get; }
+
+        /// <summary>Where the configuration came from: the file's path, or "(proxy configuration)" for one built in code.</summary>
+        public string Source { get; private init; }
+
+        // The file's "Logging" section as configuration keys (Logging:LogLevel:Default, Logging:Console:FormatterName, ...).
+        internal IReadOnlyList<KeyValuePair<string, string?>> LoggingSettings { get; private init; } = [];
 
         /// <summary>Absolute path of the router profile, or null when the router is supplied in code.</summary>
         public string? ProfilePath { get; }
@@ -39,6 +56,9 @@ namespace RouterGen.Proxy
         /// <summary>True when clients must present an API key.</summary>
         public bool RequiresClientKey => ClientKeyHashes.Length > 0;
 
+        /// <summary>How many client keys are accepted.</summary>
+        public int ClientKeyCount => ClientKeyHashes.Length;
+
         // SHA-256 of each accepted key: comparing fixed-length digests in constant time hides the keys' lengths too.
         internal byte[][] ClientKeyHashes { get; }
 
@@ -46,7 +66,19 @@ namespace RouterGen.Proxy
         /// <param name="path">The JSON file.</param>
         /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when null.</param>
         /// <exception cref="ProxyConfigException">The file is missing, malformed or invalid.</exception>
-        public static ProxySettings Load(string path, Func<string, string?>? environment = null)
+        public static ProxySettings Load(string path, Func<string, string?>? environment = null) => Load(path, overrides: null, environment);
+
+        /// <summary>
+        /// Reads a configuration file, applies <paramref name="overrides"/> over it (for <c>routergen serve</c>: the
+        /// <see cref="EnvironmentPrefix"/> environment variables, then command-line flags, see <see cref="Overrides"/>),
+        /// then validates and resolves the result. Errors about an overridden setting name the variable or flag instead
+        /// of the file's line.
+        /// </summary>
+        /// <param name="path">The JSON file.</param>
+        /// <param name="overrides">Settings that win over the file, keyed like the file (<c>maxAttempts</c>, <c>models:gpt-4o:baseUrl</c>); a relative <c>profile</c> here is relative to the current directory.</param>
+        /// <param name="environment">Reads the environment variables that hold keys; <see cref="Environment.GetEnvironmentVariable(string)"/> when null.</param>
+        /// <exception cref="ProxyConfigException">The file is missing, malformed or invalid, or an override is not a setting or not a valid value.</exception>
+        public static ProxySettings Load(string path, IConfiguration? overrides, Func<string, string?>? environment = null)
         {
             ArgumentNullException.ThrowIfNull(path);
             byte[] bytes;
@@ -88,7 +120,120 @@ namespace RouterGen.Proxy
             }
 
             string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-            return Validate(config, path, directory, JsonLineMap.Build(bytes), environment);
+            if (overrides is not null)
+            {
+                ApplyOverrides(config, overrides);
+            }
+
+            ProxySettings settings = Validate(config, path, directory, JsonLineMap.Build(bytes), environment, overrides);
+            return new ProxySettings(settings.Config, settings.ProfilePath, settings._upstreams, settings.ClientKeyHashes)
+            {
+                Source = path,
+                LoggingSettings = LoggingSection(bytes),
+            };
+        }
+
+        /// <summary>
+        /// The overrides <c>routergen serve</c> applies over its file: the <see cref="EnvironmentPrefix"/> environment
+        /// variables, then <paramref name="commandLine"/> (flags, winning last).
+        /// </summary>
+        public static IConfigurationRoot Overrides(IEnumerable<KeyValuePair<string, string?>>? commandLine = null) =>
+            new ConfigurationBuilder()
+                .AddEnvironmentVariables(EnvironmentPrefix)
+                .AddInMemoryCollection(commandLine ?? [])
+                .Build();
+
+        // Unknown names are refused, as in the file, with the variable or flag that gave them; values are bound by the
+        // configuration binder's source generator (no reflection, NativeAOT-safe).
+        private static void ApplyOverrides(ProxyConfig config, IConfiguration overrides)
+        {
+            foreach (IConfigurationSection setting in overrides.GetChildren())
+            {
+                if (setting.Key.Equals("Logging", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (!IsProperty(ProxyConfigJsonContext.Default.ProxyConfig, setting.Key))
+                {
+                    throw new ProxyConfigException($"{OriginOf(overrides, setting.Path)}: '{setting.Key}' is not a proxy setting; see docs/serving.md.");
+                }
+
+                if (setting.Key.Equals("models", StringComparison.OrdinalIgnoreCase))
+                {
+                    foreach (IConfigurationSection field in setting.GetChildren().SelectMany(model => model.GetChildren()))
+                    {
+                        if (!IsProperty(ProxyConfigJsonContext.Default.UpstreamConfig, field.Key))
+                        {
+                            throw new ProxyConfigException($"{OriginOf(overrides, field.Path)}: '{field.Key}' is not a setting of an upstream model; see docs/serving.md.");
+                        }
+                    }
+                }
+            }
+
+            try
+            {
+                overrides.Bind(config);
+            }
+            catch (InvalidOperationException e)
+            {
+                // The binder names the key: "Failed to convert configuration value 'many' at 'maxAttempts' to type ...".
+                int at = e.Message.IndexOf(" at '", StringComparison.Ordinal);
+                int end = at < 0 ? -1 : e.Message.IndexOf('\'', at + 5);
+                string where = end < 0 ? "configuration override" : OriginOf(overrides, e.Message[(at + 5)..end]);
+                throw new ProxyConfigException($"{where}: {e.Message}", e);
+            }
+
+            // A profile given on the command line or in the environment is relative to where the command runs.
+            if (overrides["profile"] is { Length: > 0 } profile)
+            {
+                config.Profile = Path.GetFullPath(profile);
+            }
+        }
+
+        private static bool IsProperty(JsonTypeInfo type, string name) =>
+            type.Properties.Any(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+        // The environment variable or flag that set a configuration key (the last provider that has it wins).
+        private static string OriginOf(IConfiguration overrides, string key)
+        {
+            // As the user spelled it (the binder reports property names, which differ in case).
+            key = overrides.AsEnumerable().FirstOrDefault(pair => pair.Key.Equals(key, StringComparison.OrdinalIgnoreCase)).Key ?? key;
+            if (overrides is IConfigurationRoot root)
+            {
+                foreach (IConfigurationProvider provider in root.Providers.Reverse())
+                {
+                    if (provider.TryGet(key, out _))
+                    {
+                        return provider is EnvironmentVariablesConfigurationProvider
+                            ? "environment variable " + EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal)
+                            : "command line (" + key + ")";
+                    }
+                }
+            }
+
+            return "configuration override " + key;
+        }
+
+        // "models.gpt-4.1.baseUrl" -> "models:gpt-4.1:baseUrl": model ids may contain dots, setting names do not.
+        private static string ConfigurationKey(string field)
+        {
+            if (!field.StartsWith("models.", StringComparison.Ordinal))
+            {
+                return field;
+            }
+
+            int last = field.LastIndexOf('.');
+            string tail = field[(last + 1)..];
+            return last > "models".Length && IsProperty(ProxyConfigJsonContext.Default.UpstreamConfig, tail)
+                ? "models:" + field["models.".Length..last] + ":" + tail
+                : "models:" + field["models.".Length..];
+        }
+
+        private static IReadOnlyList<KeyValuePair<string, string?>> LoggingSection(byte[] json)
+        {
+            IConfigurationRoot file = new ConfigurationBuilder().AddJsonStream(new MemoryStream(json)).Build();
+            return file.GetSection("Logging").AsEnumerable().Where(pair => pair.Value is not null).ToList();
         }
 
         /// <summary>Validates a configuration built in code; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
@@ -97,7 +242,7 @@ namespace RouterGen.Proxy
         {
             ArgumentNullException.ThrowIfNull(config);
             ArgumentNullException.ThrowIfNull(baseDirectory);
-            return Validate(config, "(proxy configuration)", baseDirectory, new Dictionary<string, int>(), environment);
+            return Validate(config, "(proxy configuration)", baseDirectory, new Dictionary<string, int>(), environment, overrides: null);
         }
 
         /// <summary>Loads the profile named by the configuration into a prompt router with its built-in embedder.</summary>
@@ -141,10 +286,12 @@ namespace RouterGen.Proxy
 
         internal bool TryGetUpstream(string modelId, out UpstreamModel upstream) => _upstreams.TryGetValue(modelId, out upstream!);
 
-        private static ProxySettings Validate(ProxyConfig config, string source, string directory, Dictionary<string, int> lines, Func<string, string?>? environment)
+        private static ProxySettings Validate(ProxyConfig config, string source, string directory, Dictionary<string, int> lines, Func<string, string?>? environment, IConfiguration? overrides)
         {
             environment ??= Environment.GetEnvironmentVariable;
-            string At(string field) => $"{source}:{(lines.TryGetValue(field, out int line) ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}: {field}";
+            string At(string field) => overrides?[ConfigurationKey(field)] is not null
+                ? $"{OriginOf(overrides, ConfigurationKey(field))}: {field}"
+                : $"{source}:{(lines.TryGetValue(field, out int line) ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}: {field}";
 
             // Every numeric setting has a range: values past it would overflow a buffer size or a timer at the first
             // request instead of failing here, where the message can name the field.
@@ -319,6 +466,9 @@ namespace RouterGen.Proxy
 
         /// <summary>The list prices configured for this model, or null.</summary>
         public ModelPrice? Price { get; internal init; }
+
+        /// <summary>True when calls carry an API key (its value is never exposed).</summary>
+        public bool HasApiKey => ApiKey is not null;
 
         // Never logged, never echoed, never part of ToString.
         internal string? ApiKey { get; }

@@ -8,8 +8,11 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RouterGen.Routing;
@@ -62,8 +65,7 @@ namespace RouterGen.Proxy
                 // the bound up to which an oversized chunked body is drained so that the client can read the 413.
                 kestrel.Limits.MaxRequestBodySize = (settings.Config.MaxRequestBodyBytes * 2) + 1;
             });
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+            ConfigureLogging(builder, settings);
             options.ConfigureLogging?.Invoke(builder.Logging);
             AddMetrics(builder.Services);
 
@@ -102,6 +104,34 @@ namespace RouterGen.Proxy
             }));
             app.MapPrometheusScrapingEndpoint(MetricsPath);
             return app;
+        }
+
+        // Console logs as configured, lowest priority first: quiet framework categories (the proxy logs what matters
+        // itself), the configuration file's "Logging" section, then the host's usual sources (environment variables such as
+        // Logging__Console__FormatterName=json). The slim builder registers only the simple console formatter, so the
+        // console logger is added again with all of them (simple, json, systemd).
+        private static void ConfigureLogging(WebApplicationBuilder builder, ProxySettings settings)
+        {
+            var defaults = new List<KeyValuePair<string, string?>>
+            {
+                new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
+                new("Logging:LogLevel:System.Net.Http", "Warning"),
+            };
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.LoggingSettings });
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole();
+
+            // The slim builder's simple-console registration also sets FormatterName = "simple" after the configuration is
+            // bound; the configured name must win over it.
+            IConfiguration configuration = builder.Configuration;
+            builder.Services.PostConfigure<ConsoleLoggerOptions>(console =>
+            {
+                if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+                {
+                    console.FormatterName = formatter;
+                }
+            });
         }
 
         /// <summary>The Prometheus scraping endpoint's path.</summary>

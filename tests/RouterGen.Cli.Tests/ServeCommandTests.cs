@@ -103,5 +103,79 @@ namespace RouterGen.Cli.Tests
             Assert.Equal(1, run.ExitCode);
             Assert.Contains(path + ":2: urls: listen address \"gopher://x:1\"", run.Error);
         }
+
+        [Fact]
+        public void Validate_prints_what_would_be_served_and_exits_0_without_listening()
+        {
+            using var folder = new TempFolder();
+            TestProfiles.Save(TestProfiles.Create(), folder);
+            string path = Path.Combine(folder.Path, "proxy.json");
+            File.WriteAllText(path, "{ \"profile\": \"test.router.json\", \"urls\": \"http://127.0.0.1:1\", \"models\": { \"mid\": { \"baseUrl\": \"http://127.0.0.1:9/v1\", \"upstreamModel\": \"mid-2025\" }, \"big\": { \"baseUrl\": \"http://127.0.0.1:9/v1\" }, \"extra\": { \"baseUrl\": \"http://127.0.0.1:9/v1\" } } }");
+
+            CliRun run = CliRun.Of("serve", "--config", path, "--validate");
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("", run.Error);
+            Assert.Contains($"routergen serve --validate: {path} is valid.", run.Output);
+            Assert.Contains("router: TestRouter (3 models,", run.Output);
+            Assert.Contains("listen: http://127.0.0.1:1", run.Output);
+            Assert.Contains("  mid (routed): mid-2025 at http://127.0.0.1:9/v1/chat/completions, timeout 120 s", run.Output);
+            Assert.Contains("  big (routed): big at http://127.0.0.1:9/v1/chat/completions, timeout 120 s, $15/$75 per million tokens", run.Output);
+            Assert.Contains("  extra (pass-through): extra at", run.Output);
+            Assert.Contains("  small: in the profile but has no upstream, so it is never chosen", run.Output);
+        }
+
+        [Fact]
+        public void Validate_with_an_invalid_configuration_exits_1_naming_file_line_and_field()
+        {
+            using var folder = new TempFolder();
+            TestProfiles.Save(TestProfiles.Create(), folder);
+            string path = Path.Combine(folder.Path, "proxy.json");
+            File.WriteAllText(path, "{ \"profile\": \"test.router.json\",\n  \"maxAttempts\": 0,\n  \"models\": { \"mid\": { \"baseUrl\": \"http://127.0.0.1:9/v1\" } } }");
+
+            CliRun run = CliRun.Of("serve", "--config", path, "--validate");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains(path + ":2: maxAttempts: must be from 1 to 64, not 0.", run.Error);
+            Assert.Equal("", run.Output);
+        }
+
+        [Fact]
+        public void A_flag_wins_over_the_file_and_an_unknown_preset_is_named_by_it()
+        {
+            using var folder = new TempFolder();
+
+            CliRun run = CliRun.Of("serve", "--config", ServableConfig(folder), "--default-preset", "no-such-preset", "--validate");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("defaultPreset: router 'TestRouter' has no preset 'no-such-preset'", run.Error);
+        }
+
+        [Fact]
+        public void An_environment_override_wins_over_the_file_and_is_named_in_errors()
+        {
+            using var folder = new TempFolder();
+            string path = ServableConfig(folder);
+
+            // Only this class runs serve in this test process, and xunit runs a class's tests one at a time.
+            System.Environment.SetEnvironmentVariable("ROUTERGEN__maxAttempts", "7");
+            CliRun valid;
+            try
+            {
+                valid = CliRun.Of("serve", "--config", path, "--validate");
+                System.Environment.SetEnvironmentVariable("ROUTERGEN__maxAttempts", "0");
+                CliRun invalid = CliRun.Of("serve", "--config", path, "--validate");
+
+                Assert.Equal(1, invalid.ExitCode);
+                Assert.Contains("environment variable ROUTERGEN__maxAttempts: maxAttempts: must be from 1 to 64, not 0.", invalid.Error);
+            }
+            finally
+            {
+                System.Environment.SetEnvironmentVariable("ROUTERGEN__maxAttempts", null);
+            }
+
+            Assert.Equal(0, valid.ExitCode);
+            Assert.Contains("limits: 7 attempts,", valid.Output);
+        }
     }
 }
