@@ -53,7 +53,7 @@ namespace RouterGen.Proxy
 
         /// <summary>
         /// Name of an environment variable holding the accepted client API keys, comma-separated. When set, every
-        /// <c>/v1/*</c> request needs <c>Authorization: Bearer &lt;key&gt;</c>; <c>/healthz</c> and <c>/metrics</c> stay open.
+        /// <c>/v1/*</c> request needs <c>Authorization: Bearer &lt;key&gt;</c>; <c>/healthz</c>, <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> stay open.
         /// </summary>
         public string? ClientApiKeysEnv { get; set; }
 

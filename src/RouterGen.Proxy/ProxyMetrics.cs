@@ -20,15 +20,18 @@ namespace RouterGen.Proxy
         private readonly Histogram<double> _requestDuration;
         private readonly Histogram<double> _upstreamDuration;
         private readonly Counter<double> _spend;
+        private readonly Counter<long> _reloads;
+        private readonly Meter _meter;
 
         public ProxyMetrics(IMeterFactory meterFactory)
         {
             Routing = new RoutingMeters(meterFactory);
-            Meter meter = meterFactory.Create(new MeterOptions(MeterName) { Version = typeof(ProxyMetrics).Assembly.GetName().Version?.ToString() });
+            Meter meter = _meter = meterFactory.Create(new MeterOptions(MeterName) { Version = typeof(ProxyMetrics).Assembly.GetName().Version?.ToString() });
             var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = RoutingMeters.SecondsBuckets };
             _requests = meter.CreateCounter<long>("routergen.proxy.requests", "{request}", "Chat completion requests by route (auto, passthrough, rejected) and HTTP status.");
             _requestDuration = meter.CreateHistogram("routergen.proxy.request.duration", "s", "Whole request time in the proxy, by route.", tags: null, advice: seconds);
             _upstreamDuration = meter.CreateHistogram("routergen.proxy.upstream.duration", "s", "Time from sending a request upstream to its response headers, by model.", tags: null, advice: seconds);
+            _reloads = meter.CreateCounter<long>("routergen.proxy.profile.reloads", "{reload}", "Reloads of the runtime-loaded profile after it changed on disk, by outcome (succeeded, failed: the old router kept serving).");
             _spend = meter.CreateCounter<double>("routergen.spend", "USD", "Reported tokens times the model's list price per million tokens, by model (only for models with prices).");
         }
 
@@ -45,6 +48,17 @@ namespace RouterGen.Proxy
         /// <summary>Records how long an upstream took to answer (to its response headers).</summary>
         public void UpstreamAnswered(string model, TimeSpan elapsed) =>
             _upstreamDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("routergen.model", model));
+
+        /// <summary>Counts a profile reload.</summary>
+        public void ProfileReloaded(bool succeeded) => _reloads.Add(1, new KeyValuePair<string, object?>("routergen.outcome", succeeded ? "succeeded" : "failed"));
+
+        /// <summary>Reports the served profile's identity as the gauge <c>routergen.proxy.profile</c> (always 1, the identity in its tags).</summary>
+        public void ObserveProfile(Func<string> router, Func<string?> sha256) =>
+            _meter.CreateObservableGauge(
+                "routergen.proxy.profile",
+                () => new Measurement<int>(1, new KeyValuePair<string, object?>("routergen.router", router()), new KeyValuePair<string, object?>("routergen.profile.sha256", sha256() ?? "none")),
+                "{profile}",
+                "The profile being served: its router name and the SHA-256 of its file (none for a router compiled in), as tags.");
 
         /// <summary>Adds the spend of one answer in USD.</summary>
         public void Spent(string model, double usd) => _spend.Add(usd, new KeyValuePair<string, object?>("routergen.model", model));

@@ -263,7 +263,18 @@ namespace RouterGen.Proxy
                 throw new ProxyConfigException("The proxy configuration names no \"profile\"; give a profile path or plug in a router in code.");
             }
 
-            RouterProfile profile = RouterProfile.Load(ProfilePath);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(ProfilePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ProxyConfigException($"{ProfilePath}: cannot read the profile: {e.Message}");
+            }
+
+            // One read for the text and its identity, so the identity shown (readiness, metrics) is of what was loaded.
+            RouterProfile profile = RouterProfile.Parse(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF'), ProfilePath);
             IPromptRouter router = profile.CreatePromptRouter(embedderFor(profile));
             var prices = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
             foreach (Profiles.ModelDefinition model in profile.Definition.Models)
@@ -275,8 +286,12 @@ namespace RouterGen.Proxy
             }
 
             _profilePrices = prices;
+            LoadedProfileSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
             return router;
         }
+
+        // SHA-256 (hex) of the profile file last loaded by LoadRouter, or null.
+        internal string? LoadedProfileSha256 { get; private set; }
 
         /// <summary>The list prices of <paramref name="modelId"/>: the configuration's, else the loaded profile's, else null.</summary>
         public ModelPrice? PriceOf(string modelId) =>

@@ -10,7 +10,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
@@ -31,13 +33,21 @@ namespace RouterGen.Proxy
 
         /// <summary>Handler for upstream calls; a pooled <see cref="SocketsHttpHandler"/> when null.</summary>
         public HttpMessageHandler? UpstreamHandler { get; set; }
+
+        /// <summary>
+        /// Hot reload: when set, the configuration's profile file is watched and, after it changes, this loads the router
+        /// again (typically <c>settings.LoadRouter</c>, as the first one was); a valid result replaces the served router,
+        /// an invalid one is logged and the old router keeps serving. Null (the default) serves the given router for the
+        /// proxy's lifetime, as for a generated router.
+        /// </summary>
+        public Func<IPromptRouter>? ReloadRouter { get; set; }
     }
 
     /// <summary>
     /// Builds the OpenAI-compatible routing proxy: <c>POST /v1/chat/completions</c> (model <c>auto</c> or
     /// <c>auto:&lt;preset&gt;</c> is routed; other names pass through to their upstream), <c>GET /v1/models</c> and
     /// <c>GET /v1/models/{id}</c>,
-    /// <c>GET /healthz</c> and <c>GET /metrics</c> (OpenTelemetry's Prometheus exporter). Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
+    /// <c>GET /healthz</c>, <c>GET /health/live</c>, <c>GET /health/ready</c> and <c>GET /metrics</c> (OpenTelemetry's Prometheus exporter). Built on <see cref="WebApplication.CreateSlimBuilder()"/> with request
     /// delegates and hand-written JSON only, so it publishes with NativeAOT without warnings.
     /// </summary>
     public static class RoutingProxy
@@ -69,6 +79,10 @@ namespace RouterGen.Proxy
             options.ConfigureLogging?.Invoke(builder.Logging);
             AddMetrics(builder.Services);
 
+            // Readiness asks the served router (created after the host is built, when the check first runs).
+            ServedRouter? served = null;
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("router", _ => served!, failureStatus: null, tags: [ReadyTag]));
+
             WebApplication app = builder.Build();
             var metrics = new ProxyMetrics(app.Services.GetRequiredService<IMeterFactory>());
             HttpMessageHandler handler = options.UpstreamHandler ?? new SocketsHttpHandler
@@ -79,7 +93,8 @@ namespace RouterGen.Proxy
             };
             var http = new HttpClient(handler, disposeHandler: options.UpstreamHandler is null) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             app.Lifetime.ApplicationStopped.Register(http.Dispose);
-            var completions = new ChatCompletionsEndpoint(settings, router, metrics, http, app.Logger);
+            served = new ServedRouter(settings, router, metrics, http, app.Logger, options.ReloadRouter);
+            app.Lifetime.ApplicationStopped.Register(served.Dispose);
 
             // Unknown paths and wrong methods answer in OpenAI's error shape too, so SDKs report them as usual; only
             // responses that have no body yet are rewritten (an endpoint's own error is kept).
@@ -89,19 +104,24 @@ namespace RouterGen.Proxy
                 StatusCodes.Status405MethodNotAllowed => OpenAIError.WriteAsync(status.HttpContext, StatusCodes.Status405MethodNotAllowed, $"Method {status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}.", "method_not_allowed"),
                 _ => Task.CompletedTask,
             });
-            app.MapPost("/v1/chat/completions", completions.HandleAsync);
-            app.MapGet("/v1/models", context => completions.Authorize(context) ? WriteModelsAsync(context, settings, router) : completions.RejectUnauthorizedAsync(context));
+            // Each request reads the served endpoint once: after a hot reload, requests under way finish on the old router.
+            app.MapPost("/v1/chat/completions", context => served.Endpoint.HandleAsync(context));
+            app.MapGet("/v1/models", context => served.Endpoint.Authorize(context) ? WriteModelsAsync(context, settings, served.Router) : served.Endpoint.RejectUnauthorizedAsync(context));
             // A plain request delegate (the id read from the route values) keeps the endpoint free of reflection for NativeAOT.
-            app.MapGet("/v1/models/{id}", context => !completions.Authorize(context) ? completions.RejectUnauthorizedAsync(context)
-                : context.Request.RouteValues["id"] is string id && ModelIds(settings, router).Contains(id) ? WriteJsonAsync(context, json => WriteModel(json, id))
+            app.MapGet("/v1/models/{id}", context => !served.Endpoint.Authorize(context) ? served.Endpoint.RejectUnauthorizedAsync(context)
+                : context.Request.RouteValues["id"] is string id && ModelIds(settings, served.Router).Contains(id) ? WriteJsonAsync(context, json => WriteModel(json, id))
                 : OpenAIError.WriteAsync(context, StatusCodes.Status404NotFound, $"The model '{context.Request.RouteValues["id"]}' does not exist: GET /v1/models lists the models this proxy serves.", "model_not_found", "model"));
             app.MapGet("/healthz", context => WriteJsonAsync(context, json =>
             {
                 json.WriteStartObject();
                 json.WriteString("status", "ok");
-                json.WriteString("router", router.Tables.Name);
+                json.WriteString("router", served.Router.Tables.Name);
                 json.WriteEndObject();
             }));
+
+            // Liveness runs no check (the process answers); readiness runs the router check. Both unauthenticated, like /metrics.
+            app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+            app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = HealthResponse.WriteAsync });
             app.MapPrometheusScrapingEndpoint(MetricsPath);
             return app;
         }
@@ -133,6 +153,14 @@ namespace RouterGen.Proxy
                 }
             });
         }
+
+        /// <summary>Liveness: 200 <c>Healthy</c> while the process serves HTTP.</summary>
+        public const string LivePath = "/health/live";
+
+        /// <summary>Readiness: 200 when a router is loaded (<c>Healthy</c>, or <c>Degraded</c> after a failed reload), 503 when not.</summary>
+        public const string ReadyPath = "/health/ready";
+
+        private const string ReadyTag = "ready";
 
         /// <summary>The Prometheus scraping endpoint's path.</summary>
         public const string MetricsPath = "/metrics";

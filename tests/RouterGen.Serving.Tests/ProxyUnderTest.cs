@@ -49,11 +49,17 @@ namespace RouterGen.Serving.Tests
         /// <summary>Every log entry the proxy wrote, formatted, with its exception's text when it has one.</summary>
         public ConcurrentQueue<string> Log { get; }
 
-        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null)
+        /// <summary>The folder holding the profile (and anything a test writes).</summary>
+        public string Directory => _directory;
+
+        /// <summary>The profile file the proxy loaded (and, with hot reload, watches).</summary>
+        public string ProfilePath => Path.Combine(_directory, "serving-test.router.json");
+
+        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false)
         {
             FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
             string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(directory);
+            System.IO.Directory.CreateDirectory(directory);
             ServingProfile.Save(directory);
             var config = new ProxyConfig
             {
@@ -82,6 +88,7 @@ namespace RouterGen.Serving.Tests
             WebApplication app = RoutingProxy.Create(settings, wrapRouter?.Invoke(router) ?? router, new RoutingProxyOptions
             {
                 Urls = "http://127.0.0.1:0",
+                ReloadRouter = hotReload ? settings.LoadRouter : null,
                 ConfigureLogging = logging =>
                 {
                     logging.ClearProviders();
@@ -98,7 +105,7 @@ namespace RouterGen.Serving.Tests
             await _app.StopAsync();
             await _app.DisposeAsync();
             await Upstream.DisposeAsync();
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(_directory, recursive: true);
         }
     }
 

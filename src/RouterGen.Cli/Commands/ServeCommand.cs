@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using RouterGen.Embedding;
 using RouterGen.Proxy;
 using RouterGen.Routing;
 using RouterGen.Serving;
@@ -74,13 +75,21 @@ namespace RouterGen.Cli.Commands
 
                 ProxySettings settings;
                 IPromptRouter router;
+                System.Func<IPromptRouter> loadRouter;
                 try
                 {
                     settings = ProxySettings.Load(configPath, ProxySettings.Overrides(flags));
                     string? embedder = parseResult.GetValue(embedderOption);
-                    router = embedder is null
-                        ? settings.LoadRouter()
-                        : settings.LoadRouter(loaded => RouteCommand.ResolveEmbedder(loaded, embedder));
+                    ProxySettings loaded = settings;
+
+                    // A reloaded profile with the same embedder identity reuses the embedder (an ONNX session is costly).
+                    IEmbedder? resolved = null;
+                    loadRouter = embedder is null
+                        ? settings.LoadRouter
+                        : () => loaded.LoadRouter(profile => resolved is not null && resolved.Identity == profile.Tables.EmbedderIdentity
+                            ? resolved
+                            : resolved = RouteCommand.ResolveEmbedder(profile, embedder));
+                    router = loadRouter();
                 }
                 catch (ProxyConfigException e)
                 {
@@ -93,6 +102,9 @@ namespace RouterGen.Cli.Commands
                     app = RoutingProxy.Create(settings, router, new RoutingProxyOptions
                     {
                         Urls = urls,
+
+                        // The profile is runtime-loaded, so a change to its file is served without a restart.
+                        ReloadRouter = parseResult.GetValue(validateOption) ? null : loadRouter,
 
                         // A failed start (a port in use) reaches CommandAction as a one-line user error; the host's own
                         // log entry would repeat it with a stack trace.
