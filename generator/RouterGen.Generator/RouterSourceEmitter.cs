@@ -397,14 +397,17 @@ namespace RouterGen.Generator
                     return;
                 }
 
-                Line("// One calibrated logistic head per model: quality = sigmoid(scale * (weights . embedding + bias) + offset).");
-                Line($"global::System.ReadOnlySpan<float> weights = {self}.HeadWeights;");
+                Line("// One calibrated logistic head per model: quality = sigmoid(scale * (weights . embedding + bias) + offset); the dot");
+                Line("// products four heads per pass, then each model's bias and Platt calibration, then sigmoid over all of them.");
+                Line("global::System.Span<double> logits = quality.Slice(0, ModelCount);");
+                Line($"{Rt}QualityEstimation.HeadDots({self}.HeadWeights, embedding, logits);");
                 for (int m = 0; m < ModelCount; m++)
                 {
                     LinearHeadDefinition head = Estimator!.Heads[m];
-                    Line($"quality[{m}] = {Rt}QualityEstimation.LinearHead(weights.Slice({m * Dimension}, Dimension), embedding, {Double(head.Bias)}, {Double(head.PlattScale)}, {Double(head.PlattOffset)}); // {CommentText(_p.Models[m].Id)}");
+                    Line($"logits[{m}] = ({Double(head.PlattScale)} * (logits[{m}] + {Double(head.Bias)})) + {Double(head.PlattOffset)}; // {CommentText(_p.Models[m].Id)}");
                 }
 
+                Line($"{Rt}QualityEstimation.Logistic(logits);");
                 Line("// Costs are the nearest cluster's: what a request of this kind cost each model in the fit data.");
                 Line($"{self}.ClusterCostUsd.Slice(nearestCluster * ModelCount, ModelCount).CopyTo(costUsd);");
                 Close();

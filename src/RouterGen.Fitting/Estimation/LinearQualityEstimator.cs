@@ -48,15 +48,20 @@ namespace RouterGen.Fitting
         public int Dimension { get; }
 
         /// <summary>
-        /// Calibrated expected quality of every model for one embedding: the routers' own function
-        /// (<see cref="QualityEstimation.LinearHead"/>), so a profile carrying this estimator predicts bit for bit the same.
+        /// Calibrated expected quality of every model for one embedding, computed as the routers compute it
+        /// (<see cref="QualityEstimation.HeadDots"/>, the same bias and Platt expression, <see cref="QualityEstimation.Logistic"/>),
+        /// so a profile carrying this estimator predicts bit for bit the same.
         /// </summary>
         public void Predict(ReadOnlySpan<float> embedding, Span<double> quality)
         {
+            Span<double> logits = quality[..ModelCount];
+            QualityEstimation.HeadDots(Weights, embedding, logits);
             for (int m = 0; m < ModelCount; m++)
             {
-                quality[m] = QualityEstimation.LinearHead(Weights.AsSpan(m * Dimension, Dimension), embedding, Bias[m], PlattScale[m], PlattOffset[m]);
+                logits[m] = (PlattScale[m] * (logits[m] + Bias[m])) + PlattOffset[m];
             }
+
+            QualityEstimation.Logistic(logits);
         }
 
         /// <summary>The estimator as profile format version 2 carries it (one head per model, in model order).</summary>

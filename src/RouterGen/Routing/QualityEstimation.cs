@@ -13,14 +13,28 @@ namespace RouterGen.Routing
     public static class QualityEstimation
     {
         /// <summary>
-        /// One model's calibrated quality from its logistic head: σ(<paramref name="plattScale"/> · (w · x + <paramref name="bias"/>)
-        /// + <paramref name="plattOffset"/>). The dot product is float (the embedding's precision), the rest double.
+        /// Every head's raw dot product with the embedding (row-major model × dimension <paramref name="weights"/>), four
+        /// heads per pass; the caller adds each model's bias and Platt calibration, then applies <see cref="Logistic"/>.
         /// </summary>
-        public static double LinearHead(ReadOnlySpan<float> weights, ReadOnlySpan<float> embedding, double bias, double plattScale, double plattOffset)
+        public static void HeadDots(ReadOnlySpan<float> weights, ReadOnlySpan<float> embedding, Span<double> dots) =>
+            CentroidSearch.DotRows(weights, embedding, dots);
+
+        /// <summary>The heads' weights as one row-major model × dimension array, as a generated router stores them.</summary>
+        public static float[] HeadWeightRows(Profiles.EstimatorDefinition estimator)
         {
-            double logit = TensorPrimitives.Dot(weights, embedding) + bias;
-            return Sigmoid((plattScale * logit) + plattOffset);
+            ArgumentNullException.ThrowIfNull(estimator);
+            int dimension = estimator.Heads.Count == 0 ? 0 : estimator.Heads[0].Weights.Length;
+            var rows = new float[estimator.Heads.Count * dimension];
+            for (int m = 0; m < estimator.Heads.Count; m++)
+            {
+                estimator.Heads[m].Weights.CopyTo(rows, m * dimension);
+            }
+
+            return rows;
         }
+
+        /// <summary>σ of every value, in place (vectorised): the calibrated qualities from Platt-scaled logits.</summary>
+        public static void Logistic(Span<double> values) => TensorPrimitives.Sigmoid(values, values);
 
         /// <summary>The logistic function, computed without overflow on either side.</summary>
         public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));

@@ -147,6 +147,7 @@ namespace RouterGen.Routing
         private readonly KnobBreakpoints[] _costWeighted;
         private readonly KnobBreakpoints[] _shortfall;
         private readonly Profiles.EstimatorDefinition? _estimator;
+        private readonly float[] _headWeights;
 
         public TablesKernel(RouterTables tables, float[] unitCentroids, Profiles.EstimatorDefinition? estimator = null)
         {
@@ -155,6 +156,7 @@ namespace RouterGen.Routing
             _costWeighted = tables.AllBreakpoints(RoutingPolicy.CostWeighted);
             _shortfall = tables.AllBreakpoints(RoutingPolicy.Shortfall);
             _estimator = estimator;
+            _headWeights = estimator is null ? Array.Empty<float>() : QualityEstimation.HeadWeightRows(estimator);
         }
 
         public RouterTables Tables { get; }
@@ -176,12 +178,17 @@ namespace RouterGen.Routing
                 return;
             }
 
-            for (int m = 0; m < Tables.ModelCount; m++)
+            int models = Tables.ModelCount;
+            Span<double> logits = quality[..models];
+            QualityEstimation.HeadDots(_headWeights, embedding, logits);
+            for (int m = 0; m < models; m++)
             {
                 Profiles.LinearHeadDefinition head = estimator.Heads[m];
-                quality[m] = QualityEstimation.LinearHead(head.Weights, embedding, head.Bias, head.PlattScale, head.PlattOffset);
+                logits[m] = (head.PlattScale * (logits[m] + head.Bias)) + head.PlattOffset;
                 costUsd[m] = Tables.CostOf(nearestCluster, m);
             }
+
+            QualityEstimation.Logistic(logits);
         }
     }
 }
