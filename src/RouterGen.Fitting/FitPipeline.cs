@@ -60,13 +60,9 @@ namespace RouterGen.Fitting
             var embedProgress = progress is null ? null : new Progress<int>(done => progress.Report(new EvaluationProgress(done, texts.Length, "embedding")));
             EmbeddingMatrix embeddings = PromptEmbedding.EmbedAll(setup.Embedder, texts, embedProgress, cancellation);
 
-            EvaluationOptions heldOut = options.HeldOut;
-            heldOut.Fit = options.Fit;
-            heldOut.Clusters = options.Clusters;
-
-            // The learned estimator is fit (and competes) unless the nearest cluster or soft clusters are forced; it is the
-            // most expensive candidate, so a forced choice skips it.
-            heldOut.LearnedEstimator = requested is AutoEstimator or EstimatorKinds.Linear;
+            // A copy: the caller's options are not changed. The learned estimator is fit (and competes) unless the nearest
+            // cluster or soft clusters are forced; it is the most expensive candidate, so a forced choice skips it.
+            EvaluationOptions heldOut = options.HeldOut with { Fit = options.Fit, Clusters = options.Clusters, LearnedEstimator = requested is AutoEstimator or EstimatorKinds.Linear };
             progress?.Report(new EvaluationProgress(0, 1, "choosing estimator, cluster count and prior strength"));
             ClusterCountChoice? choice = ClusterCountSelection.ChooseUnlessGiven(dataset, embeddings, setup.Definition, rows, heldOut, options.Fit.KMeans.Seed);
             string estimator = requested == AutoEstimator ? choice?.Estimator ?? EstimatorKinds.NearestCluster : requested;
@@ -75,8 +71,7 @@ namespace RouterGen.Fitting
             ClusterCountCandidate? best = choice is not null && choice.BestPerEstimator.TryGetValue(estimator, out ClusterCountCandidate? own) ? own : null;
             int k = best?.K ?? choice?.K ?? options.Clusters;
             double? prior = options.Fit.PriorStrength ?? (best is not null ? best.PriorStrength : choice?.PriorStrength);
-            heldOut.Clusters = k;
-            heldOut.Seed = options.Fit.KMeans.Seed;
+            heldOut = heldOut with { Clusters = k, Seed = options.Fit.KMeans.Seed };
             EvaluationReport report = CrossValidation.Run(dataset, embedderFactory, heldOut, new KeyValuePair<string, EmbeddingMatrix>(setup.Definition.Identity, embeddings), progress, cancellation);
 
             // The inner folds propose; the fit's own cross-validated pass (more folds, every prompt held out) confirms.

@@ -97,10 +97,8 @@ namespace RouterGen.Fitting.Tests
             int[] eval = Enumerable.Range(35, 25).ToArray();
             var options = new EvaluationOptions();
             PolicyPoint[] points = PolicyPoint.All(options);
-            var scores = new double[points.Length * eval.Length];
-            var costs = new double[points.Length * eval.Length];
-            LeakageException e = Assert.Throws<LeakageException>(() => HeldOutEvaluator.EvaluateFold(
-                data, embeddings, BuiltIn.Definition, fit, eval, Enumerable.Range(0, eval.Length).ToArray(), eval.Length, 2, new FitSettings(), options, points, scores, costs));
+            var fold = new HeldOutFold(data, embeddings, BuiltIn.Definition, fit, eval, Enumerable.Range(0, eval.Length).ToArray());
+            LeakageException e = Assert.Throws<LeakageException>(() => HeldOutEvaluator.EvaluateFold(fold, 2, new FitSettings(), options, HeldOutOutcomes.Allocate(points, eval.Length)));
             Assert.Contains("5 evaluation prompt(s) were also fit on", e.Message, StringComparison.Ordinal);
             Assert.Contains("p35", e.Message, StringComparison.Ordinal);
         }
@@ -116,9 +114,9 @@ namespace RouterGen.Fitting.Tests
             // The runtime still sends out-of-distribution prompts to the fixed fallback model (the v1 rule).
             var options = new EvaluationOptions { FallbackHonoursKnob = false };
             PolicyPoint[] points = PolicyPoint.All(options);
-            var scores = new double[points.Length * eval.Length];
-            var costs = new double[points.Length * eval.Length];
-            FittedRouter fitted = HeldOutEvaluator.EvaluateFold(data, embeddings, BuiltIn.Definition, fit, eval, Enumerable.Range(0, eval.Length).ToArray(), eval.Length, 6, new FitSettings(), options, points, scores, costs);
+            var fold = new HeldOutFold(data, embeddings, BuiltIn.Definition, fit, eval, Enumerable.Range(0, eval.Length).ToArray());
+            HeldOutOutcomes outcomes = HeldOutOutcomes.Allocate(points, eval.Length);
+            FittedRouter fitted = HeldOutEvaluator.EvaluateFold(fold, 6, new FitSettings(), options, outcomes);
 
             // Route the held-out prompts through the loaded profile's prompt router: same model, same score and cost.
             IPromptRouter router = RouterProfile.Parse(ProfileWriter.ToJson(fitted.Profile)).CreatePromptRouter();
@@ -134,8 +132,8 @@ namespace RouterGen.Fitting.Tests
                 for (int i = 0; i < eval.Length; i++)
                 {
                     RouteDecision decision = router.Route(data.Prompts[eval[i]].Text, routing);
-                    Assert.Equal(data.Score(eval[i], decision.ModelIndex), scores[(p * eval.Length) + i]);
-                    Assert.Equal(data.CostUsd(eval[i], decision.ModelIndex), costs[(p * eval.Length) + i]);
+                    Assert.Equal(data.Score(eval[i], decision.ModelIndex), outcomes.Scores[outcomes.IndexOf(p, i)]);
+                    Assert.Equal(data.CostUsd(eval[i], decision.ModelIndex), outcomes.Costs[outcomes.IndexOf(p, i)]);
                     checkedPoints++;
                 }
             }
@@ -171,6 +169,31 @@ namespace RouterGen.Fitting.Tests
             string first = Fit(7);
             Assert.Equal(first, Fit(7));
             Assert.NotNull(ProfileReader.Read(first).Profile);
+        }
+
+        [Fact]
+        public void FitLeavesTheCallersOptionsAsTheyWere()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(120, models: 3, topics: 3, seed: 5);
+            var heldOut = new EvaluationOptions { Folds = 3, Seeds = 1, BootstrapSamples = 20, ClusterCandidates = new[] { 1, 2, 4 }, Seed = 7 };
+            var fit = new FitSettings { RouterName = "Synthetic", KMeans = new KMeansOptions { Seed = 11, Restarts = 2 } };
+            var options = new FitPipelineOptions { Fit = fit, HeldOut = heldOut };
+            EvaluationOptions heldOutBefore = heldOut with { };
+            FitSettings fitBefore = fit with { };
+            KMeansOptions kMeansBefore = fit.KMeans with { };
+
+            FitResult result = FitPipeline.Fit(data, _ => BuiltIn, options);
+
+            // The pipeline evaluates with its own copy (k chosen, its seed, no learned estimator): none of it leaks back.
+            Assert.NotNull(result.ClusterChoice);
+            Assert.Same(heldOut, options.HeldOut);
+            Assert.Same(fit, options.Fit);
+            Assert.Equal(heldOutBefore, heldOut);
+            Assert.Equal(0, heldOut.Clusters);
+            Assert.True(heldOut.LearnedEstimator);
+            Assert.Equal(7UL, heldOut.Seed);
+            Assert.Equal(fitBefore, fit);
+            Assert.Equal(kMeansBefore, fit.KMeans);
         }
 
         [Fact]

@@ -1,7 +1,7 @@
 namespace RouterGen.Fitting
 {
     /// <summary>Settings of one k-means run.</summary>
-    public sealed class KMeansOptions
+    public sealed record KMeansOptions
     {
         /// <summary>Independent k-means++ starts; the one with the lowest within-cluster distance wins.</summary>
         public int Restarts { get; set; } = 4;
@@ -23,13 +23,6 @@ namespace RouterGen.Fitting
         public double ConvergedFraction { get; set; } = 0.001;
 
         /// <summary>A copy with another seed and restart count.</summary>
-        public KMeansOptions With(ulong seed, int restarts) => new()
-        {
-            Seed = seed,
-            Restarts = restarts,
-            MaxIterations = MaxIterations,
-            MaxSamplePoints = MaxSamplePoints,
-            ConvergedFraction = ConvergedFraction,
-        };
+        public KMeansOptions With(ulong seed, int restarts) => this with { Seed = seed, Restarts = restarts };
     }
 }

@@ -108,18 +108,17 @@ namespace RouterGen.Fitting
             foreach (int k in counts)
             {
                 IReadOnlyList<double?> alphas = k == 1 ? new double?[] { options.Fit.PriorStrength } : priors;
-                var scores = new double[alphas.Count][];
-                var costs = new double[alphas.Count][];
+                var outcomes = new HeldOutOutcomes[alphas.Count];
                 for (int a = 0; a < alphas.Count; a++)
                 {
-                    scores[a] = new double[points.Length * shuffled.Length];
-                    costs[a] = new double[points.Length * shuffled.Length];
+                    outcomes[a] = HeldOutOutcomes.Allocate(points, shuffled.Length);
                 }
 
                 for (int f = 0; f < folds; f++)
                 {
                     Split(shuffled, folds, f, out List<int> train, out List<int> test, out List<int> positions);
                     HeldOutEvaluator.EnsureDisjoint(dataset, train, test);
+                    var fold = new HeldOutFold(dataset, embeddings, embedder, train, test, positions);
                     KMeansResult clustering = KMeans.Fit(embeddings, train, k, kMeans);
                     double[]? linearQuality = null;
                     if (outOfFold is not null)
@@ -135,7 +134,7 @@ namespace RouterGen.Fitting
                     {
                         var settings = new FitSettings { PriorStrength = alphas[a], MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
                         FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
-                        HeldOutEvaluator.Score(dataset, embeddings, fitted, test, positions, shuffled.Length, options, points, scores[a], costs[a], linearQuality);
+                        HeldOutEvaluator.Score(fold, fitted, options, outcomes[a], linearQuality);
                     }
                 }
 
@@ -156,8 +155,8 @@ namespace RouterGen.Fitting
                             double q = 0, c = 0;
                             for (int i = 0; i < shuffled.Length; i++)
                             {
-                                q += scores[a][(p * shuffled.Length) + i];
-                                c += costs[a][(p * shuffled.Length) + i];
+                                q += outcomes[a].Scores[outcomes[a].IndexOf(p, i)];
+                                c += outcomes[a].Costs[outcomes[a].IndexOf(p, i)];
                             }
 
                             quality.Add(q / shuffled.Length);

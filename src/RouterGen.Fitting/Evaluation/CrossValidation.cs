@@ -39,12 +39,10 @@ namespace RouterGen.Fitting
             int evalCount = tasks.EvalRows.Length;
             PolicyPoint[] points = PolicyPoint.All(options);
             int seeds = tasks.Seeds;
-            var scores = new double[seeds][];
-            var costs = new double[seeds][];
+            var outcomes = new HeldOutOutcomes[seeds];
             for (int s = 0; s < seeds; s++)
             {
-                scores[s] = new double[points.Length * evalCount];
-                costs[s] = new double[points.Length * evalCount];
+                outcomes[s] = HeldOutOutcomes.Allocate(points, evalCount);
             }
 
             // Embeddings: one matrix per distinct embedder identity (a fixed embedder is embedded once for all folds).
@@ -105,7 +103,9 @@ namespace RouterGen.Fitting
 
                 // The nearest-cluster router and the baselines; without a choice of estimator, soft clusters on the same clusters.
                 bool Others(string family) => choice is null || !choice.BestPerEstimator.ContainsKey(PolicyFamilies.EstimatorOf(family) ?? "");
-                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions, evalCount, k, settings, options, points, scores[fold.Seed], costs[fold.Seed], family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family));
+                var heldOutFold = new HeldOutFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions);
+                HeldOutOutcomes into = outcomes[fold.Seed];
+                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(heldOutFold, k, settings, options, into, family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family));
                 var tally = new CalibrationTally(dataset.ModelCount);
                 HeldOutEvaluator.RecordCalibration(tally, EstimatorKinds.NearestCluster, dataset, foldEmbeddings[t], fitted, fold.EvalRows, null);
                 tallies[t] = tally;
@@ -124,14 +124,14 @@ namespace RouterGen.Fitting
                             ? fitted
                             : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings with { PriorStrength = alpha }, withLabels: false);
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
-                        HeldOutEvaluator.Score(dataset, foldEmbeddings[t], own, fold.EvalRows, fold.EvalPositions, evalCount, options, points, scores[fold.Seed], costs[fold.Seed], linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
+                        HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
                         if (linearQuality is not null)
                         {
                             HeldOutEvaluator.RecordCalibration(tally, estimator, dataset, foldEmbeddings[t], own, fold.EvalRows, linearQuality);
                         }
                     }
 
-                    HeldOutEvaluator.CopySelected(points, choice.Estimator, fold.EvalPositions, evalCount, scores[fold.Seed], costs[fold.Seed]);
+                    HeldOutEvaluator.CopySelected(into, choice.Estimator, fold.EvalPositions);
                     estimatorChoices[t] = choice.Estimator;
                 }
 
@@ -141,8 +141,8 @@ namespace RouterGen.Fitting
             });
 
             // Average over repetitions in a fixed order (deterministic sums).
-            double[] meanScores = scores[0];
-            double[] meanCosts = costs[0];
+            double[] meanScores = outcomes[0].Scores;
+            double[] meanCosts = outcomes[0].Costs;
             if (seeds > 1)
             {
                 meanScores = new double[points.Length * evalCount];
@@ -151,8 +151,8 @@ namespace RouterGen.Fitting
                 {
                     for (int i = 0; i < meanScores.Length; i++)
                     {
-                        meanScores[i] += scores[s][i] / seeds;
-                        meanCosts[i] += costs[s][i] / seeds;
+                        meanScores[i] += outcomes[s].Scores[i] / seeds;
+                        meanCosts[i] += outcomes[s].Costs[i] / seeds;
                     }
                 }
             }

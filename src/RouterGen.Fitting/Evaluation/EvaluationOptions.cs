@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace RouterGen.Fitting
 {
     /// <summary>How held-out evaluation splits the data, which policies it sweeps, and how it fits each fold.</summary>
-    public sealed class EvaluationOptions
+    public sealed record EvaluationOptions
     {
         /// <summary>Folds of k-fold cross-validation (ignored when <see cref="EvalSplit"/> is set).</summary>
         public int Folds { get; set; } = 10;

@@ -43,66 +43,41 @@ namespace RouterGen.Fitting
         }
 
         /// <summary>
-        /// Fits on <paramref name="fitRows"/> and, for each evaluation row and policy point, writes the score and cost of
-        /// the chosen model into <paramref name="scores"/> / <paramref name="costs"/> at [point × evalCount + position],
-        /// where position is the row's index in <paramref name="evalPositions"/>.
+        /// Fits on the fold's fit rows and, for each evaluation row and policy point, writes the score and cost of the chosen
+        /// model into <paramref name="outcomes"/> at the row's evaluation position.
         /// </summary>
         /// <returns>The fitted router (its cluster count and prior are reported).</returns>
         /// <exception cref="LeakageException">A prompt id is in both sets.</exception>
-        public static FittedRouter EvaluateFold(
-            RoutingDataset dataset,
-            EmbeddingMatrix embeddings,
-            Profiles.EmbedderDefinition embedder,
-            IReadOnlyList<int> fitRows,
-            IReadOnlyList<int> evalRows,
-            IReadOnlyList<int> evalPositions,
-            int evalCount,
-            int k,
-            FitSettings settings,
-            EvaluationOptions options,
-            PolicyPoint[] points,
-            double[] scores,
-            double[] costs,
-            Func<string, bool>? families = null)
+        public static FittedRouter EvaluateFold(HeldOutFold fold, int k, FitSettings settings, EvaluationOptions options, HeldOutOutcomes outcomes, Func<string, bool>? families = null)
         {
+            ArgumentNullException.ThrowIfNull(fold);
+
             // Score checks the remaining arguments; nothing is fit before the leakage check.
-            EnsureDisjoint(dataset, fitRows, evalRows);
-            FittedRouter fitted = ProfileBuilder.Build(dataset, embeddings, fitRows, embedder, k, settings, withLabels: false);
-            Score(dataset, embeddings, fitted, evalRows, evalPositions, evalCount, options, points, scores, costs, families: families);
+            EnsureDisjoint(fold.Dataset, fold.FitRows, fold.EvalRows);
+            FittedRouter fitted = ProfileBuilder.Build(fold.Dataset, fold.Embeddings, fold.FitRows, fold.Embedder, k, settings, withLabels: false);
+            Score(fold, fitted, options, outcomes, families: families);
             return fitted;
         }
 
         /// <summary>
-        /// Scores an already fitted router (see <see cref="EvaluateFold"/>; the caller guarantees that
-        /// <paramref name="evalRows"/> were not fit on). Out-of-distribution prompts take the fallback rule: with
+        /// Scores an already fitted router on the fold's evaluation rows (see <see cref="EvaluateFold"/>; the caller guarantees
+        /// that they were not fit on). Out-of-distribution prompts take the fallback rule: with
         /// <see cref="EvaluationOptions.FallbackHonoursKnob"/>, the global statistics under the point's own policy and knob;
         /// otherwise the fixed fallback model. <paramref name="linearQuality"/> (evaluation row × model, calibrated) feeds the
         /// learned families; points of families that <paramref name="families"/> rejects (and the learned ones without
         /// predictions) are left untouched, so several fitted routers can fill one matrix.
         /// </summary>
-        public static void Score(
-            RoutingDataset dataset,
-            EmbeddingMatrix embeddings,
-            FittedRouter fitted,
-            IReadOnlyList<int> evalRows,
-            IReadOnlyList<int> evalPositions,
-            int evalCount,
-            EvaluationOptions options,
-            PolicyPoint[] points,
-            double[] scores,
-            double[] costs,
-            double[]? linearQuality = null,
-            Func<string, bool>? families = null)
+        public static void Score(HeldOutFold fold, FittedRouter fitted, EvaluationOptions options, HeldOutOutcomes outcomes, double[]? linearQuality = null, Func<string, bool>? families = null)
         {
-            ArgumentNullException.ThrowIfNull(dataset);
-            ArgumentNullException.ThrowIfNull(embeddings);
+            ArgumentNullException.ThrowIfNull(fold);
             ArgumentNullException.ThrowIfNull(fitted);
-            ArgumentNullException.ThrowIfNull(evalRows);
-            ArgumentNullException.ThrowIfNull(evalPositions);
             ArgumentNullException.ThrowIfNull(options);
-            ArgumentNullException.ThrowIfNull(points);
-            ArgumentNullException.ThrowIfNull(scores);
-            ArgumentNullException.ThrowIfNull(costs);
+            ArgumentNullException.ThrowIfNull(outcomes);
+            RoutingDataset dataset = fold.Dataset;
+            EmbeddingMatrix embeddings = fold.Embeddings;
+            IReadOnlyList<int> evalRows = fold.EvalRows;
+            IReadOnlyList<int> evalPositions = fold.EvalPositions;
+            PolicyPoint[] points = outcomes.Points;
             RouterProfile router = fitted.Router;
             RouterTables tables = router.Tables;
             int models = dataset.ModelCount;
@@ -156,13 +131,13 @@ namespace RouterGen.Fitting
                     }
 
                     PolicyPoint point = points[p];
-                    int at = (p * evalCount) + position;
+                    int at = outcomes.IndexOf(p, position);
                     int model;
                     bool shortfall = PolicyFamilies.IsShortfall(point.Family);
                     if (point.Family == PolicyFamilies.Random)
                     {
-                        scores[at] = Mean(rowScores);
-                        costs[at] = Mean(rowCosts);
+                        outcomes.Scores[at] = Mean(rowScores);
+                        outcomes.Costs[at] = Mean(rowCosts);
                         continue;
                     }
 
@@ -194,8 +169,8 @@ namespace RouterGen.Fitting
                         model = router.Decide(nearest, similarity, point.ToRoutingOptions()).ModelIndex;
                     }
 
-                    scores[at] = rowScores[model];
-                    costs[at] = rowCosts[model];
+                    outcomes.Scores[at] = rowScores[model];
+                    outcomes.Costs[at] = rowCosts[model];
                 }
             }
         }
@@ -204,12 +179,11 @@ namespace RouterGen.Fitting
         /// Copies the points of the chosen estimator's two families into the <see cref="PolicyFamilies.Selected"/> families
         /// for the given evaluation positions (the knob grids of every family are the same).
         /// </summary>
-        public static void CopySelected(PolicyPoint[] points, string estimator, IReadOnlyList<int> evalPositions, int evalCount, double[] scores, double[] costs)
+        public static void CopySelected(HeldOutOutcomes outcomes, string estimator, IReadOnlyList<int> evalPositions)
         {
-            ArgumentNullException.ThrowIfNull(points);
+            ArgumentNullException.ThrowIfNull(outcomes);
             ArgumentNullException.ThrowIfNull(evalPositions);
-            ArgumentNullException.ThrowIfNull(scores);
-            ArgumentNullException.ThrowIfNull(costs);
+            PolicyPoint[] points = outcomes.Points;
             (string costWeighted, string shortfall) = PolicyFamilies.Of(estimator);
             for (int p = 0; p < points.Length; p++)
             {
@@ -227,8 +201,8 @@ namespace RouterGen.Fitting
                 int from = Array.FindIndex(points, q => q.Family == source && q.Knob == points[p].Knob);
                 foreach (int position in evalPositions)
                 {
-                    scores[(p * evalCount) + position] = scores[(from * evalCount) + position];
-                    costs[(p * evalCount) + position] = costs[(from * evalCount) + position];
+                    outcomes.Scores[outcomes.IndexOf(p, position)] = outcomes.Scores[outcomes.IndexOf(from, position)];
+                    outcomes.Costs[outcomes.IndexOf(p, position)] = outcomes.Costs[outcomes.IndexOf(from, position)];
                 }
             }
         }
