@@ -48,10 +48,9 @@ namespace RouterGen.Fitting.Tests
 
             var options = new EvaluationOptions();
             PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.Family is PolicyFamilies.Linear or PolicyFamilies.LinearShortfall);
-            var scores = new double[points.Length * rows.Length];
-            var costs = new double[points.Length * rows.Length];
+            HeldOutOutcomes outcomes = HeldOutOutcomes.Allocate(points, rows.Length);
             var router = new FittedRouter(deployed.Definition, deployed, null!, null!);
-            HeldOutEvaluator.Score(data, embeddings, router, rows, rows, rows.Length, options, points, scores, costs, predicted);
+            HeldOutEvaluator.Score(new HeldOutFold(data, embeddings, deployed.Definition.Embedder, [], rows, rows), router, options, outcomes, predicted);
 
             int compared = 0, estimated = 0;
             for (int p = 0; p < points.Length; p++)
@@ -66,8 +65,8 @@ namespace RouterGen.Fitting.Tests
 
                     compared++;
                     estimated += decision.IsEstimated ? 1 : 0;
-                    Assert.Equal(scores[(p * rows.Length) + i], data.Score(i, decision.ModelIndex));
-                    Assert.Equal(costs[(p * rows.Length) + i], data.CostUsd(i, decision.ModelIndex));
+                    Assert.Equal(outcomes.Scores[outcomes.IndexOf(p, i)], data.Score(i, decision.ModelIndex));
+                    Assert.Equal(outcomes.Costs[outcomes.IndexOf(p, i)], data.CostUsd(i, decision.ModelIndex));
                 }
             }
 
