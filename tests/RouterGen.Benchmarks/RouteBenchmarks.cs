@@ -14,7 +14,7 @@ namespace RouterGen.Benchmarks
     [Config(typeof(PercentileConfig))]
     public class RouteBenchmarks
     {
-        private const int EmbeddingCount = 256;
+        internal const int EmbeddingCount = 256;
 
         private RouterPair _pair = null!;
         private float[][] _embeddings = null!;
@@ -25,25 +25,33 @@ namespace RouterGen.Benchmarks
         public string Shape { get; set; } = "";
 
         [GlobalSetup]
-        public void Setup()
+        public void Setup() => (_pair, _embeddings) = Create("Bench", Shape);
+
+        /// <summary>
+        /// The generated and runtime-loaded routers of a random profile of <paramref name="shape"/> (clusters x dimension,
+        /// 12 models) and fixed embeddings, each near a random centroid (seeded, so every run routes the same ones).
+        /// </summary>
+        internal static (RouterPair Pair, float[][] Embeddings) Create(string namePrefix, string shape)
         {
-            string[] parts = Shape.Split('x');
+            string[] parts = shape.Split('x');
             int clusters = int.Parse(parts[0]);
             int dimension = int.Parse(parts[1]);
-            string name = $"Bench{clusters}x{dimension}";
-            _pair = GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, clusters, dimension, models: 12, seed: clusters + dimension), collectible: false);
+            string name = $"{namePrefix}{clusters}x{dimension}";
+            RouterPair pair = GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, clusters, dimension, models: 12, seed: clusters + dimension), collectible: false);
+            ReadOnlySpan<float> centroids = pair.Loaded.UnitCentroids;
             var random = new Random(1);
-            ReadOnlySpan<float> centroids = _pair.Loaded.UnitCentroids;
-            _embeddings = new float[EmbeddingCount][];
+            var embeddings = new float[EmbeddingCount][];
             for (int i = 0; i < EmbeddingCount; i++)
             {
                 int anchor = random.Next(clusters);
-                _embeddings[i] = new float[dimension];
+                embeddings[i] = new float[dimension];
                 for (int d = 0; d < dimension; d++)
                 {
-                    _embeddings[i][d] = centroids[(anchor * dimension) + d] + (float)(0.5 * GeneratedRouters.Gaussian(random) / Math.Sqrt(dimension));
+                    embeddings[i][d] = centroids[(anchor * dimension) + d] + (float)(0.5 * GeneratedRouters.Gaussian(random) / Math.Sqrt(dimension));
                 }
             }
+
+            return (pair, embeddings);
         }
 
         [Benchmark(Baseline = true, Description = "runtime-loaded")]

@@ -43,6 +43,25 @@ namespace RouterGen.Generator.Tests
             Assert.Equal(pair.Loaded.Definition.Estimator != null, pair.Generated(atCentroid, default).IsEstimated);
         }
 
+        [Theory]
+        [MemberData(nameof(Profiles))]
+        public void GeneratedAndLoadedRoutersReadTheSameCentroidsFrom64ByteAlignedMemory(string profile)
+        {
+            RouterPair pair = Resolve(profile);
+            // The generated router's aligned copy of its RVA rows (a private static field; reflection is the only way in).
+            var generated = (AlignedCentroids)pair.GeneratedType
+                .GetField("s_alignedCentroids", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .GetValue(null)!;
+
+            Assert.Equal(0, AddressOf(generated.Rows) % AlignedCentroids.Alignment);
+            Assert.Equal(0, AddressOf(pair.Loaded.UnitCentroids) % AlignedCentroids.Alignment);
+            Assert.True(generated.Rows.SequenceEqual(pair.Loaded.UnitCentroids), "the generated rows are the loaded router's, bit for bit");
+        }
+
+        // The byte offset from address 0 is the address (no unsafe code needed).
+        private static nint AddressOf(ReadOnlySpan<float> rows) =>
+            System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
+
         [Fact]
         public void RepositoryProfilesDecideIdentically()
         {

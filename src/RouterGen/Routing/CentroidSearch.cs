@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RouterGen.Routing
 {
@@ -34,32 +35,52 @@ namespace RouterGen.Routing
                 return NearestRescaled(unitCentroids, dimension, embedding, out similarity);
             }
 
+            int best = Search(unitCentroids, dimension, embedding, PreferredWidth, out float bestDot);
+            similarity = best < 0 ? 0 : bestDot / norm;
+            return best;
+        }
+
+        /// <summary>The widest kernel this CPU runs well (JIT-time constants, so the dispatch compiles away).</summary>
+        internal static KernelWidth PreferredWidth =>
+            Vector512.IsHardwareAccelerated ? KernelWidth.Vector512
+            : Vector256.IsHardwareAccelerated ? KernelWidth.Vector256
+            : KernelWidth.PerRow;
+
+        /// <summary>
+        /// The highest dot product of <paramref name="embedding"/> with a centroid row, using the kernel of
+        /// <paramref name="width"/> (the tests force each one; <see cref="Nearest"/> passes <see cref="PreferredWidth"/>).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int Search(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, KernelWidth width, out float bestDot)
+        {
             int clusters = unitCentroids.Length / dimension;
             ref float centroids = ref MemoryMarshal.GetReference(unitCentroids);
             ref float e = ref MemoryMarshal.GetReference(embedding);
             int best = -1;
-            float bestDot = float.NegativeInfinity;
+            bestDot = float.NegativeInfinity;
             int cluster = 0;
 
-            // Four centroids per pass share each load of the embedding: the search is bound by reading centroids,
-            // so this keeps the loads for the data that must be read anyway.
-            if (Vector512.IsHardwareAccelerated && dimension >= Vector512<float>.Count)
+            // Eight centroids per pass share each load of the embedding: the search is bound by reading centroids, so
+            // the only other load per eight row loads is the embedding's. Eight independent accumulators also cover the
+            // FMA latency (4 cycles) at one or two FMAs per cycle.
+            if (width == KernelWidth.Vector512 && Vector512.IsHardwareAccelerated && dimension >= Vector512<float>.Count)
             {
-                for (; cluster + 4 <= clusters; cluster += 4)
+                for (; cluster + RowsPerPass <= clusters; cluster += RowsPerPass)
                 {
-                    Vector128<float> dots = Dot4Vector512(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Vector256<float> dots = Dot8Vector512(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
                     Take(dots, cluster, ref best, ref bestDot);
                 }
             }
-            else if (Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
+            else if (width != KernelWidth.PerRow && Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
             {
-                for (; cluster + 4 <= clusters; cluster += 4)
+                for (; cluster + RowsPerPass <= clusters; cluster += RowsPerPass)
                 {
-                    Vector128<float> dots = Dot4Vector256(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Vector256<float> dots = Dot8Vector256(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
                     Take(dots, cluster, ref best, ref bestDot);
                 }
             }
 
+            // The last (clusters mod 8) rows, or every row on the per-row path.
             for (; cluster < clusters; cluster++)
             {
                 float dot = TensorPrimitives.Dot(unitCentroids.Slice(cluster * dimension, dimension), embedding);
@@ -70,9 +91,10 @@ namespace RouterGen.Routing
                 }
             }
 
-            similarity = best < 0 ? 0 : bestDot / norm;
             return best;
         }
+
+        private const int RowsPerPass = 8;
 
         // Within these bounds the float sum of squares neither underflows nor overflows, and the dot products the
         // kernel ranks by keep full precision.
@@ -146,28 +168,38 @@ namespace RouterGen.Routing
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Take(Vector128<float> dots, int first, ref int best, ref float bestDot)
+        private static void Take(Vector256<float> dots, int first, ref int best, ref float bestDot)
         {
-            for (int i = 0; i < 4; i++)
+            // Most passes hold no new best: one vector compare skips the scalar walk.
+            if (Vector256.GreaterThanAny(dots, Vector256.Create(bestDot)))
             {
-                float dot = dots.GetElement(i);
-                if (dot > bestDot)
+                for (int i = 0; i < RowsPerPass; i++)
                 {
-                    bestDot = dot;
-                    best = first + i;
+                    float dot = dots.GetElement(i);
+                    if (dot > bestDot)
+                    {
+                        bestDot = dot;
+                        best = first + i;
+                    }
                 }
             }
         }
 
         // Two width-specific copies on purpose: .NET 10 has no public generic SIMD-vector interface to write one
-        // kernel over Vector512 and Vector256, and the 256-bit path is what AVX2-only machines run.
-        private static Vector128<float> Dot4Vector512(ref float rows, int dimension, ref float e)
+        // kernel over Vector512 and Vector256, and the 256-bit path is what AVX2-only machines run. Loads are
+        // unaligned instructions; with AlignedCentroids and a dimension that is a multiple of 16 they never split a
+        // cache line.
+        private static Vector256<float> Dot8Vector512(ref float rows, int dimension, ref float e)
         {
             ref float r0 = ref rows;
             ref float r1 = ref Unsafe.Add(ref rows, dimension);
             ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
             ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            ref float r4 = ref Unsafe.Add(ref rows, 4 * dimension);
+            ref float r5 = ref Unsafe.Add(ref rows, 5 * dimension);
+            ref float r6 = ref Unsafe.Add(ref rows, 6 * dimension);
+            ref float r7 = ref Unsafe.Add(ref rows, 7 * dimension);
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             int i = 0;
             for (; i + Vector512<float>.Count <= dimension; i += Vector512<float>.Count)
             {
@@ -176,28 +208,30 @@ namespace RouterGen.Routing
                 a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, (nuint)i), x, a1);
                 a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, (nuint)i), x, a2);
                 a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, (nuint)i), x, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r4, (nuint)i), x, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r5, (nuint)i), x, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r6, (nuint)i), x, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r7, (nuint)i), x, a7);
             }
 
-            float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
-            for (; i < dimension; i++)
-            {
-                float x = Unsafe.Add(ref e, i);
-                s0 += Unsafe.Add(ref r0, i) * x;
-                s1 += Unsafe.Add(ref r1, i) * x;
-                s2 += Unsafe.Add(ref r2, i) * x;
-                s3 += Unsafe.Add(ref r3, i) * x;
-            }
-
-            return Vector128.Create(s0, s1, s2, s3);
+            // Halve to 256 bits first: the reduction then runs on the 256-bit path's code.
+            Vector256<float> sums = Sum8(
+                a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper(),
+                a4.GetLower() + a4.GetUpper(), a5.GetLower() + a5.GetUpper(), a6.GetLower() + a6.GetUpper(), a7.GetLower() + a7.GetUpper());
+            return i < dimension ? sums + Tail8(ref rows, dimension, ref e, i) : sums;
         }
 
-        private static Vector128<float> Dot4Vector256(ref float rows, int dimension, ref float e)
+        private static Vector256<float> Dot8Vector256(ref float rows, int dimension, ref float e)
         {
             ref float r0 = ref rows;
             ref float r1 = ref Unsafe.Add(ref rows, dimension);
             ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
             ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            ref float r4 = ref Unsafe.Add(ref rows, 4 * dimension);
+            ref float r5 = ref Unsafe.Add(ref rows, 5 * dimension);
+            ref float r6 = ref Unsafe.Add(ref rows, 6 * dimension);
+            ref float r7 = ref Unsafe.Add(ref rows, 7 * dimension);
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             int i = 0;
             for (; i + Vector256<float>.Count <= dimension; i += Vector256<float>.Count)
             {
@@ -206,19 +240,68 @@ namespace RouterGen.Routing
                 a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)i), x, a1);
                 a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)i), x, a2);
                 a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)i), x, a3);
+                a4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r4, (nuint)i), x, a4);
+                a5 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r5, (nuint)i), x, a5);
+                a6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r6, (nuint)i), x, a6);
+                a7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r7, (nuint)i), x, a7);
             }
 
-            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-            for (; i < dimension; i++)
-            {
-                float x = Unsafe.Add(ref e, i);
-                s0 += Unsafe.Add(ref r0, i) * x;
-                s1 += Unsafe.Add(ref r1, i) * x;
-                s2 += Unsafe.Add(ref r2, i) * x;
-                s3 += Unsafe.Add(ref r3, i) * x;
-            }
-
-            return Vector128.Create(s0, s1, s2, s3);
+            Vector256<float> sums = Sum8(a0, a1, a2, a3, a4, a5, a6, a7);
+            return i < dimension ? sums + Tail8(ref rows, dimension, ref e, i) : sums;
         }
+
+        // The eight horizontal sums as one vector (lane j is the sum of aj's lanes). With AVX it is a horizontal-add
+        // tree, 6 hadds, 2 lane permutes and an add for all eight, instead of eight separate reductions.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Sum8(
+            Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+            Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+        {
+            if (Avx.IsSupported)
+            {
+                // hadd(a, b) = a0+a1 a2+a3 b0+b1 b2+b3 | the same for the upper 128 bits.
+                Vector256<float> s0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+                Vector256<float> s4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
+                // Each 128-bit half now holds the four rows' sums over that half of the lanes: add the halves.
+                return Avx.Permute2x128(s0123, s4567, 0x20) + Avx.Permute2x128(s0123, s4567, 0x31);
+            }
+
+            return Vector256.Create(
+                Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3),
+                Vector256.Sum(a4), Vector256.Sum(a5), Vector256.Sum(a6), Vector256.Sum(a7));
+        }
+
+        // Dimensions that are not a multiple of the vector width: the last few products of each row, one at a time.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static Vector256<float> Tail8(ref float rows, int dimension, ref float e, int from)
+        {
+            Span<float> tail = stackalloc float[RowsPerPass];
+            for (int r = 0; r < RowsPerPass; r++)
+            {
+                ref float row = ref Unsafe.Add(ref rows, r * dimension);
+                float sum = 0;
+                for (int i = from; i < dimension; i++)
+                {
+                    sum += Unsafe.Add(ref row, i) * Unsafe.Add(ref e, i);
+                }
+
+                tail[r] = sum;
+            }
+
+            return Vector256.Create<float>(tail);
+        }
+    }
+
+    /// <summary>Which copy of the nearest-centroid kernel runs.</summary>
+    internal enum KernelWidth
+    {
+        /// <summary>Eight rows per pass with 512-bit vectors (AVX-512).</summary>
+        Vector512,
+
+        /// <summary>Eight rows per pass with 256-bit vectors (AVX2, or Arm64 as two 128-bit halves).</summary>
+        Vector256,
+
+        /// <summary>One row at a time with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.</summary>
+        PerRow,
     }
 }

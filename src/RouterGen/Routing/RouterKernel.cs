@@ -143,13 +143,13 @@ namespace RouterGen.Routing
     /// </summary>
     internal readonly struct TablesKernel : IQualityEstimatingKernel
     {
-        private readonly float[] _unitCentroids;
+        private readonly AlignedCentroids _unitCentroids;
         private readonly KnobBreakpoints[] _costWeighted;
         private readonly KnobBreakpoints[] _shortfall;
         private readonly Profiles.EstimatorDefinition? _estimator;
         private readonly float[] _headWeights;
 
-        public TablesKernel(RouterTables tables, float[] unitCentroids, Profiles.EstimatorDefinition? estimator = null)
+        public TablesKernel(RouterTables tables, AlignedCentroids unitCentroids, Profiles.EstimatorDefinition? estimator = null)
         {
             Tables = tables;
             _unitCentroids = unitCentroids;
@@ -163,7 +163,7 @@ namespace RouterGen.Routing
 
         public int Dimension => Tables.Dimension;
 
-        public ReadOnlySpan<float> UnitCentroids => _unitCentroids;
+        public ReadOnlySpan<float> UnitCentroids => _unitCentroids.Rows;
 
         public int CostWeightedWinner(int cluster, double costWeight) => _costWeighted[cluster].ModelAt(costWeight);
 
@@ -174,7 +174,7 @@ namespace RouterGen.Routing
             Profiles.EstimatorDefinition estimator = _estimator ?? throw new InvalidOperationException("This profile has no estimator.");
             if (estimator.Kind == Profiles.EstimatorDefinition.SoftClustersKind)
             {
-                QualityEstimation.BlendNearestClusters(Tables, _unitCentroids, embedding, estimator.TopClusters, quality, costUsd);
+                QualityEstimation.BlendNearestClusters(Tables, _unitCentroids.Rows, embedding, estimator.TopClusters, quality, costUsd);
                 return;
             }
 

@@ -11,7 +11,7 @@ namespace RouterGen.Routing
     /// </summary>
     public sealed class RouterProfile
     {
-        private readonly float[] _unitCentroids;
+        private readonly AlignedCentroids _unitCentroids;
         private readonly TablesKernel _kernel;
 
         private RouterProfile(ProfileDefinition definition, string source)
@@ -21,10 +21,11 @@ namespace RouterGen.Routing
             Tables = RouterTables.FromProfile(definition);
             int dimension = definition.Embedder.Dimension;
             int clusters = definition.Clusters.Count;
-            _unitCentroids = new float[clusters * dimension];
+            _unitCentroids = AlignedCentroids.Allocate(clusters * dimension);
+            Span<float> rows = _unitCentroids.Writable;
             for (int c = 0; c < clusters; c++)
             {
-                RoutingMath.Normalize(definition.Clusters[c].Centroid).CopyTo(_unitCentroids, c * dimension);
+                RoutingMath.Normalize(definition.Clusters[c].Centroid).CopyTo(rows.Slice(c * dimension, dimension));
             }
 
             // The breakpoints are computed here, once, by the function the generator turns into switches.
@@ -48,8 +49,8 @@ namespace RouterGen.Routing
         /// <summary>The built-in embedder the profile specifies, or null for an ONNX profile.</summary>
         public HashedNgramEmbedder? BuiltInEmbedder { get; }
 
-        /// <summary>Unit-length centroids, row-major.</summary>
-        public ReadOnlySpan<float> UnitCentroids => _unitCentroids;
+        /// <summary>Unit-length centroids, row-major, starting on a 64-byte boundary.</summary>
+        public ReadOnlySpan<float> UnitCentroids => _unitCentroids.Rows;
 
         /// <summary>Loads and validates a profile file.</summary>
         /// <exception cref="ProfileException">The file is not a valid profile; the message names line, column and field.</exception>

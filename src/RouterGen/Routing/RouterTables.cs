@@ -166,7 +166,7 @@ namespace RouterGen.Routing
 
         /// <summary>The decision flow again from a nearest-centroid result, with other options (no re-embedding).</summary>
         internal RouteDecision Reroute(int cluster, float similarity, in RoutingOptions options) =>
-            RouterKernel.Decide(new TablesKernel(this, Array.Empty<float>()), cluster, similarity, options);
+            RouterKernel.Decide(new TablesKernel(this, AlignedCentroids.Empty), cluster, similarity, options);
 
         /// <summary>
         /// Chooses within <paramref name="cluster"/> by evaluating the policy directly, honouring the allowed-models mask.
