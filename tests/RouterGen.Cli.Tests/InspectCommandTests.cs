@@ -34,6 +34,21 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Names_the_estimator_of_a_version_2_profile()
+        {
+            using var folder = new TempFolder();
+            var profile = TestProfiles.Create();
+            profile.Estimator = new RouterGen.Profiles.EstimatorDefinition { Kind = RouterGen.Profiles.EstimatorDefinition.SoftClustersKind, TopClusters = 2 };
+            string path = TestProfiles.Save(profile, folder);
+
+            CliRun run = CliRun.Of("inspect", path);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("- format version: 2", run.Output);
+            Assert.Contains("- estimator: soft clusters, the 2 nearest clusters' similarity-weighted quality and cost", run.Output);
+        }
+
+        [Fact]
         public void Says_so_when_a_profile_has_no_presets_or_provenance()
         {
             using var folder = new TempFolder();

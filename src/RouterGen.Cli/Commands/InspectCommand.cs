@@ -48,6 +48,13 @@ namespace RouterGen.Cli.Commands
 
             output.WriteLine($"- embedder: {definition.Embedder.Kind}, dimension {definition.Embedder.Dimension}, identity `{definition.Embedder.Identity}`");
             output.WriteLine($"- fallback: {definition.Fallback.Model} when the best cosine similarity is below {Format.Number(definition.Fallback.MinSimilarity)}");
+            if (definition.Estimator is EstimatorDefinition estimator)
+            {
+                string what = estimator.Kind == EstimatorDefinition.LinearKind
+                    ? $"learned linear, one calibrated logistic head per model ({estimator.Heads.Count} heads), costs from the nearest cluster"
+                    : $"soft clusters, the {estimator.TopClusters} nearest clusters' similarity-weighted quality and cost";
+                output.WriteLine($"- estimator: {what}; the router applies the knob to each prompt's estimate, so the per-cluster winners below show what the clusters' own statistics choose, not every decision");
+            }
             output.WriteLine($"- {tables.ModelCount} models, {tables.ClusterCount} clusters, {definition.Clusters.Sum(c => (long)c.SampleCount)} fit samples");
             output.WriteLine();
 
