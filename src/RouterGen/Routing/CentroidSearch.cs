@@ -127,9 +127,9 @@ namespace RouterGen.Routing
         }
 
         /// <summary>
-        /// The dot product of every row of <paramref name="rows"/> with <paramref name="x"/>, four rows per pass with the
+        /// The dot product of every row of <paramref name="rows"/> with <paramref name="x"/>, eight rows per pass with the
         /// search's own kernels (the learned estimator's heads are rows like centroids; sharing each load of
-        /// <paramref name="x"/> and four independent accumulators is what makes 24 heads cheap).
+        /// <paramref name="x"/> and eight independent accumulators is what makes 24 heads cheap).
         /// </summary>
         internal static void DotRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<double> dots)
         {
@@ -140,16 +140,16 @@ namespace RouterGen.Routing
             int row = 0;
             if (Vector512.IsHardwareAccelerated && dimension >= Vector512<float>.Count)
             {
-                for (; row + 4 <= count; row += 4)
+                for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Store(Dot4Vector512(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
+                    Store(Dot8Vector512(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
                 }
             }
             else if (Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
             {
-                for (; row + 4 <= count; row += 4)
+                for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Store(Dot4Vector256(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
+                    Store(Dot8Vector256(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
                 }
             }
 
@@ -159,12 +159,12 @@ namespace RouterGen.Routing
             }
         }
 
-        private static void Store(Vector128<float> four, Span<double> dots, int first)
+        private static void Store(Vector256<float> eight, Span<double> dots, int first)
         {
-            dots[first] = four.GetElement(0);
-            dots[first + 1] = four.GetElement(1);
-            dots[first + 2] = four.GetElement(2);
-            dots[first + 3] = four.GetElement(3);
+            for (int i = 0; i < RowsPerPass; i++)
+            {
+                dots[first + i] = eight.GetElement(i);
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
