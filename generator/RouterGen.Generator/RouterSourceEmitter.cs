@@ -398,7 +398,7 @@ namespace RouterGen.Generator
                 }
 
                 Line("// One calibrated logistic head per model: quality = sigmoid(scale * (weights . embedding + bias) + offset); the dot");
-                Line("// products four heads per pass, then each model's bias and Platt calibration, then sigmoid over all of them.");
+                Line("// products eight heads per pass, then each model's bias and Platt calibration, then sigmoid over all of them.");
                 Line("global::System.Span<double> logits = quality.Slice(0, ModelCount);");
                 Line($"{Rt}QualityEstimation.HeadDots({self}.HeadWeights, embedding, logits);");
                 for (int m = 0; m < ModelCount; m++)

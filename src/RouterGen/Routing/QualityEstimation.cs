@@ -13,7 +13,7 @@ namespace RouterGen.Routing
     public static class QualityEstimation
     {
         /// <summary>
-        /// Every head's raw dot product with the embedding (row-major model × dimension <paramref name="weights"/>), four
+        /// Every head's raw dot product with the embedding (row-major model × dimension <paramref name="weights"/>), eight
         /// heads per pass; the caller adds each model's bias and Platt calibration, then applies <see cref="Logistic"/>.
         /// </summary>
         public static void HeadDots(ReadOnlySpan<float> weights, ReadOnlySpan<float> embedding, Span<double> dots) =>
