@@ -79,6 +79,9 @@ namespace RouterGen.Generator
             return null;
         }
 
+        // An arm's explanation holds two ids already cut to GeneratedCodeText.MaxCommentValueLength; this bounds the rest.
+        private const int MaxExplanationLength = 1024;
+
         private sealed class Writer
         {
             private readonly ProfileDefinition _p;
@@ -88,6 +91,7 @@ namespace RouterGen.Generator
             private readonly StringBuilder _s = new StringBuilder();
             private readonly string[] _modelNames;
             private readonly double _costScale;
+            private string[]? _commentIds;
             private int _indent;
 
             public Writer(ProfileDefinition profile, string ns, string fileName, CancellationToken cancellationToken)
@@ -521,34 +525,14 @@ namespace RouterGen.Generator
 
             private void WriteWhy(ClusterDefinition cluster, KnobBreakpoints breakpoints, bool shortfall)
             {
-                string knobName = shortfall ? "shortfall" : "w";
-                double bestQuality = cluster.Quality.Max();
+                // The text is RouteDecision.Explain's own last line for a prompt in this cluster and knob interval. Ids are
+                // escaped and cut first (as everywhere in comments), then the whole line is escaped once more as one comment.
+                RoutingPolicy policy = shortfall ? RoutingPolicy.Shortfall : RoutingPolicy.CostWeighted;
+                _commentIds ??= _p.Models.Select(m => CommentText(m.Id)).ToArray();
                 for (int i = 0; i < breakpoints.Models.Length; i++)
                 {
-                    int m = breakpoints.Models[i];
-                    string range = breakpoints.Models.Length == 1
-                        ? "any " + knobName
-                        : i == 0 ? $"{knobName} < {Short(breakpoints.UpperBounds[0])}"
-                        : i == breakpoints.UpperBounds.Length ? $"{knobName} >= {Short(breakpoints.UpperBounds[i - 1])}"
-                        : $"{Short(breakpoints.UpperBounds[i - 1])} <= {knobName} < {Short(breakpoints.UpperBounds[i])}";
-                    string reason;
-                    if (shortfall)
-                    {
-                        reason = cluster.Quality[m] == bestQuality
-                            ? "the best quality here, and no model within the threshold is cheaper"
-                            : $"the cheapest model within {Short(bestQuality - cluster.Quality[m])} of the best quality ({Q(bestQuality)})";
-                    }
-                    else if (i == 0)
-                    {
-                        reason = cluster.Quality[m] == bestQuality ? "the highest expected quality (the cheapest such model)" : "the best quality-for-cost at low cost weights";
-                    }
-                    else
-                    {
-                        int previous = breakpoints.Models[i - 1];
-                        reason = $"{Usd(cluster.CostUsd[previous] - cluster.CostUsd[m])} cheaper than {CommentText(_p.Models[previous].Id)} for {QualityDelta(cluster.Quality[previous] - cluster.Quality[m])} less quality";
-                    }
-
-                    Line($"// {range}: {CommentText(_p.Models[m].Id)} (quality {Q(cluster.Quality[m])}, {Usd(cluster.CostUsd[m])}): {reason}.");
+                    string arm = RouteExplanation.Arm(cluster.Quality, cluster.CostUsd, 0, ModelCount, _commentIds, breakpoints, i, policy);
+                    Line("// " + GeneratedCodeText.Comment(arm, MaxExplanationLength));
                 }
             }
 
@@ -671,15 +655,10 @@ namespace RouterGen.Generator
         /// <summary>Round-trip float literal.</summary>
         internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 
-        private static string Q(double quality) => quality.ToString("0.000", CultureInfo.InvariantCulture);
+        // One rounding everywhere: the generated comments show numbers exactly as RouteDecision.Explain and the CLI do.
+        private static string Q(double quality) => RouteExplanation.Percent(quality);
 
-        // Near-ties matter most to a reviewer ("cheaper for 0.00004 less quality"), so small gaps keep their digits.
-        private static string QualityDelta(double delta) =>
-            delta.ToString(Math.Abs(delta) >= 0.001 ? "0.000" : "0.0#####", CultureInfo.InvariantCulture);
-
-        private static string Usd(double usd) => "$" + usd.ToString(usd >= 1 ? "0.00" : "0.0000", CultureInfo.InvariantCulture);
-
-        private static string Short(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+        private static string Usd(double usd) => RouteExplanation.Usd(usd);
 
         // Every profile-derived string goes through GeneratedCodeText, one escaping per context.
         private static string Str(string value) => GeneratedCodeText.StringLiteral(value);

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using RouterGen.Routing;
 using Router = RouterGen.Sample.SweBenchRouter;
 
@@ -78,9 +77,9 @@ namespace RouterGen.Sample
             Console.WriteLine($"Preset   {(presetName ?? "(none: maximum expected quality)")} -> {decision.Options}");
             Console.WriteLine($"Model    {decision.ModelId}");
             Console.WriteLine(decision.IsFallback
-                ? $"Cluster  {(decision.ClusterIndex < 0 ? "none" : $"#{decision.ClusterIndex} \"{decision.ClusterLabel}\"")}, similarity {F(decision.Similarity, "0.000")} below {F(tables.MinSimilarity, "0.###")}: out of distribution, fallback rule applied"
-                : $"Cluster  #{decision.ClusterIndex} \"{decision.ClusterLabel}\", cosine similarity {F(decision.Similarity, "0.000")}");
-            Console.WriteLine($"Expected quality {F(decision.ExpectedQuality * 100, "0.0")}%, cost ${F(decision.ExpectedCostUsd, "0.0000")} per request{(decision.IsFallback ? " (global averages)" : " (this cluster's statistics)")}");
+                ? $"Cluster  {(decision.ClusterIndex < 0 ? "none" : $"#{decision.ClusterIndex} \"{decision.ClusterLabel}\"")}, similarity {RouteExplanation.Similarity(decision.Similarity)} below {RouteExplanation.Number(tables.MinSimilarity)}: out of distribution, fallback rule applied"
+                : $"Cluster  #{decision.ClusterIndex} \"{decision.ClusterLabel}\", cosine similarity {RouteExplanation.Similarity(decision.Similarity)}");
+            Console.WriteLine($"Expected quality {RouteExplanation.Percent(decision.ExpectedQuality)}, cost {RouteExplanation.Usd(decision.ExpectedCostUsd)} per request{(decision.IsFallback ? " (global averages)" : " (this cluster's statistics)")}");
 
             Span<int> ranked = stackalloc int[Router.ModelCount];
             int count = decision.CopyRankedModels(ranked);
@@ -90,13 +89,17 @@ namespace RouterGen.Sample
             for (int r = 0; r < Math.Min(count, Alternatives + 1); r++)
             {
                 int m = ranked[r];
-                Console.WriteLine($"  {r + 1}. {tables.ModelIds[m],-28} quality {F(tables.QualityOf(cluster, m) * 100, "0.0"),5}%  cost ${F(tables.CostOf(cluster, m), "0.0000")}{(r == 0 ? "  <- chosen" : "")}");
+                Console.WriteLine($"  {r + 1}. {tables.ModelIds[m],-28} quality {RouteExplanation.Percent(tables.QualityOf(cluster, m)),6}  cost {RouteExplanation.Usd(tables.CostOf(cluster, m))}{(r == 0 ? "  <- chosen" : "")}");
             }
 
             if (count > Alternatives + 1)
             {
                 Console.WriteLine($"  ... and {count - Alternatives - 1} more");
             }
+
+            Console.WriteLine();
+            Console.WriteLine("Why:");
+            Console.WriteLine(decision.Explain());
         }
 
         private static void PrintUsage()
@@ -110,7 +113,5 @@ namespace RouterGen.Sample
             Console.Error.WriteLine(message);
             return 1;
         }
-
-        private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
     }
 }

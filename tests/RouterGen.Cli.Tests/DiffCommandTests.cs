@@ -40,6 +40,8 @@ namespace RouterGen.Cli.Tests
             Assert.Contains("Expected quality 80.9% → 82.3% (+1.36 pp); expected cost $1.00 → $0.8091 (-$0.1909) per request.", maxQuality);
             Assert.Contains("1 of 3 matched clusters change their model:", maxQuality);
             Assert.Contains("| c2      | sql, join, index |      60 | big       |       90.0% |    $1.00 | mid       |       95.0% |    $0.30 |", maxQuality);
+            // The "why now" cell is the new router's own explanation of that arm (RouterTables.ExplainWinner).
+            Assert.Matches(@"\| (any w|w < [0-9.]+): mid \(quality 95\.0%, \$0\.30\): the highest expected quality \(the cheapest such model\)\. +\|", maxQuality);
 
             // Under the shortfall preset the sql cluster also moves (big → mid, now the best and cheaper).
             Assert.Contains("1 of 3 matched clusters change their model:", Section(run.Output, "## Preset `within-5`"));

@@ -27,7 +27,7 @@ namespace RouterGen.Cli.Tests
             Assert.Contains("|    1 | mid   |", run.Output);
             Assert.Contains("|    2 | big   |", run.Output);
             Assert.Matches(@"\|    3 \| small .*outside τ", run.Output);
-            Assert.Contains("In this cluster mid stays the choice for 0.02 ≤ τ < 0.4", run.Output);
+            Assert.Contains("0.02 ≤ τ < 0.4: mid (quality 78.0%, $0.30): the cheapest model within 2.00 pp of the best quality (80.0%).", run.Output);
         }
 
         [Fact]

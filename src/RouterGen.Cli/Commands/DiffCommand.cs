@@ -84,7 +84,7 @@ namespace RouterGen.Cli.Commands
             output.WriteLine();
 
             List<ClusterDefinition> oldClusters = before.Definition.Clusters, newClusters = after.Definition.Clusters;
-            var table = new MarkdownTable("cluster", "label", ">samples", "old model", ">old quality", ">old cost", "new model", ">new quality", ">new cost");
+            var table = new MarkdownTable("cluster", "label", ">samples", "old model", ">old quality", ">old cost", "new model", ">new quality", ">new cost", "why now");
             int matched = 0;
             for (int j = 0; j < newClusters.Count; j++)
             {
@@ -112,7 +112,8 @@ namespace RouterGen.Cli.Commands
                     Format.Usd(oldClusters[i].CostUsd[m0]),
                     id1,
                     Format.Percent(newClusters[j].Quality[m1]),
-                    Format.Usd(newClusters[j].CostUsd[m1]));
+                    Format.Usd(newClusters[j].CostUsd[m1]),
+                    after.Tables.ExplainWinner(j, newPreset.Options.Policy, newPreset.Options.Knob));
             }
 
             if (table.RowCount == 0)

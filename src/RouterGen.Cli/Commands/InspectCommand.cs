@@ -122,7 +122,7 @@ namespace RouterGen.Cli.Commands
                 foreach (NamedOptions preset in presets)
                 {
                     int winner = PresetOutcomes.Winner(profile, c, preset.Options);
-                    cells.Add($"{tables.ModelIds[winner]} ({Format.Percent(cluster.Quality[winner])}, {Format.Usd(cluster.CostUsd[winner])})");
+                    cells.Add(RouteExplanation.Choice(tables.ModelIds[winner], cluster.Quality[winner], cluster.CostUsd[winner]));
                 }
 
                 clusters.Add([.. cells]);

@@ -172,7 +172,7 @@ namespace RouterGen.Cli.Commands
                 double q = tables.QualityOf(statisticsCluster, m), c = tables.CostOf(statisticsCluster, m);
                 string score = shortfall
                     ? Format.PointsDelta(q - best).Replace("+", "", StringComparison.Ordinal)
-                    : RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob).ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+                    : RouteExplanation.Utility(RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob));
                 string note = r == 0 ? "chosen" : shortfall && options.Knob < best - q ? "outside τ" : "";
                 table.Add(Format.Integer(r + 1), tables.ModelIds[m], Format.Percent(q), Format.Usd(c), score, note);
             }
@@ -189,10 +189,7 @@ namespace RouterGen.Cli.Commands
             output.WriteLine();
             output.WriteLine("## Why");
             output.WriteLine();
-            foreach (string reason in Reasons(profile, decision, options, ranked, best))
-            {
-                output.WriteLine(reason);
-            }
+            output.WriteLine(decision.Explain());
         }
 
         private static void WriteNearestClusters(RouterProfile profile, float[] embedding, TextWriter output)
@@ -231,81 +228,6 @@ namespace RouterGen.Cli.Commands
             }
         }
 
-        private static IEnumerable<string> Reasons(RouterProfile profile, RouteDecision decision, RoutingOptions options, ReadOnlySpan<int> ranked, double best)
-        {
-            RouterTables tables = profile.Tables;
-            var reasons = new List<string>();
-            string fallbackModel = tables.ModelIds[tables.FallbackModel];
-            if (decision.IsFallback)
-            {
-                reasons.Add(decision.ClusterIndex < 0
-                    ? "The prompt has no usable embedding, so no cluster can speak for it: the fallback rule decides."
-                    : $"The best cosine similarity, {Similarity(decision.Similarity)}, is below the profile's minimum of {Format.Number(tables.MinSimilarity)}: the prompt is out of distribution, and cluster statistics would not describe it.");
-                reasons.Add(options.AllowedModels.IsAllowed(tables.FallbackModel)
-                    ? $"The profile's fallback model, {fallbackModel}, is used; its expectations above are its sample-weighted averages over all clusters."
-                    : $"The fallback model {fallbackModel} is excluded, so the best allowed model by global (sample-weighted) statistics under {Describe(options)} is used: {decision.ModelId}.");
-                return reasons;
-            }
-
-            int cluster = decision.ClusterIndex;
-            int chosen = decision.ModelIndex;
-            double q = tables.QualityOf(cluster, chosen);
-            double c = tables.CostOf(cluster, chosen);
-            reasons.Add($"The prompt is nearest to cluster #{cluster} \"{tables.ClusterLabels[cluster]}\" (similarity {Similarity(decision.Similarity)} ≥ {Format.Number(tables.MinSimilarity)}), so that cluster's per-model statistics decide.");
-            if (options.Policy == RoutingPolicy.Shortfall)
-            {
-                int leader = ranked.ToArray().First(m => tables.QualityOf(cluster, m) == best);
-                List<string> eligible = ranked.ToArray().Where(m => !(options.Knob < best - tables.QualityOf(cluster, m))).Select(m => tables.ModelIds[m]).ToList();
-                reasons.Add($"Shortfall policy (HyDRA), τ = {Format.Number(options.Knob)}: the best allowed expected quality in the cluster is {Format.Percent(best)} ({tables.ModelIds[leader]}); models within τ of it: {string.Join(", ", eligible)}.");
-                reasons.Add(eligible.Count == 1
-                    ? $"{decision.ModelId} is the only model within τ, at {Format.Usd(c)} per request."
-                    : best == q
-                        ? $"{decision.ModelId} is the cheapest of them at {Format.Usd(c)} per request and has the best expected quality itself."
-                        : $"{decision.ModelId} is the cheapest of them at {Format.Usd(c)} per request, giving up {Format.PointsDelta(best - q).Replace("+", "", StringComparison.Ordinal)} of expected quality.");
-            }
-            else
-            {
-                double u = RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob);
-                reasons.Add($"Cost-weighted policy, w = {Format.Number(options.Knob)}: utility = (1 − w)·quality − w·cost/{Format.Usd(tables.CostScale)} (the profile's largest per-request cost). {decision.ModelId} has the highest utility, {u.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}.");
-                if (ranked.Length > 1)
-                {
-                    int second = ranked[1];
-                    double q2 = tables.QualityOf(cluster, second), c2 = tables.CostOf(cluster, second);
-                    double u2 = RoutingMath.CostWeightedUtility(q2, c2, tables.CostScale, options.Knob);
-                    reasons.Add($"The runner-up, {tables.ModelIds[second]}, scores {u2.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}: {Format.PointsDelta(q2 - q)} quality, {Format.UsdDelta(c2 - c)} per request relative to {decision.ModelId}.");
-                }
-            }
-
-            if (options.AllowedModels.AllowsAll(tables.ModelCount))
-            {
-                reasons.Add(KnobRange(profile.Tables.BreakpointsOf(cluster, options.Policy), options, decision.ModelId));
-            }
-            else
-            {
-                reasons.Add("Some models are excluded, so the policy was evaluated over the allowed models only.");
-            }
-
-            return reasons;
-        }
-
-        // The cluster's winner is piecewise constant in the knob; say over which interval this decision holds.
-        private static string KnobRange(KnobBreakpoints breakpoints, in RoutingOptions options, string model)
-        {
-            int i = 0;
-            while (i < breakpoints.UpperBounds.Length && !(options.Knob < breakpoints.UpperBounds[i]))
-            {
-                i++;
-            }
-
-            string knob = options.Policy == RoutingPolicy.Shortfall ? "τ" : "w";
-            string lower = i == 0 ? "0" : Format.Number(breakpoints.UpperBounds[i - 1]);
-            string range = i < breakpoints.UpperBounds.Length
-                ? $"{lower} ≤ {knob} < {Format.Number(breakpoints.UpperBounds[i])}"
-                : $"{knob} ≥ {lower}";
-            int switches = breakpoints.UpperBounds.Length;
-            return $"In this cluster {model} stays the choice for {range}; the cluster's winner changes {Format.Integer(switches)} time{(switches == 1 ? "" : "s")} across the knob's range.";
-        }
-
         private static double BestQuality(RouterTables tables, int cluster, ReadOnlySpan<int> models)
         {
             double best = double.NegativeInfinity;
@@ -317,7 +239,7 @@ namespace RouterGen.Cli.Commands
             return best;
         }
 
-        private static string Similarity(float value) => value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        private static string Similarity(float value) => RouteExplanation.Similarity(value);
 
         private static string Abbreviate(string text, int max)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace RouterGen.Routing
 {
@@ -97,6 +98,97 @@ namespace RouterGen.Routing
         /// Use this to try the next model when the chosen one fails.
         /// </summary>
         public int CopyRankedModels(Span<int> destination) => _tables.RankModels(StatisticsCluster, Options, ModelIndex, destination);
+
+        /// <summary>
+        /// Why this model was chosen, one sentence a line: which statistics decided, what the policy compared and, for a
+        /// cluster decision with every model allowed, a last line that is exactly the comment the generated router prints
+        /// above this cluster's switch arm for the knob's interval. The single source of the "why" text that
+        /// <c>routergen route</c> and the sample print; numbers use <see cref="RouteExplanation"/>'s rounding.
+        /// </summary>
+        public string Explain()
+        {
+            RouterTables t = _tables;
+            RoutingOptions options = Options;
+            var lines = new List<string>();
+            if (IsFallback)
+            {
+                string fallbackModel = t.ModelIds[t.FallbackModel];
+                lines.Add(ClusterIndex < 0
+                    ? "The prompt has no usable embedding, so no cluster can speak for it: the fallback rule decides."
+                    : $"The best cosine similarity, {RouteExplanation.Similarity(Similarity)}, is below the profile's minimum of {RouteExplanation.Number(t.MinSimilarity)}: the prompt is out of distribution, and cluster statistics would not describe it.");
+                lines.Add(options.AllowedModels.IsAllowed(t.FallbackModel)
+                    ? $"The profile's fallback model, {fallbackModel}, is used; its expectations are its sample-weighted averages over all clusters: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}."
+                    : $"The fallback model {fallbackModel} is excluded, so the best allowed model by global (sample-weighted) statistics under {RouteExplanation.Describe(options.Policy, options.Knob)} is used: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}.");
+                return string.Join("\n", lines);
+            }
+
+            int cluster = ClusterIndex;
+            lines.Add($"The prompt is nearest to cluster #{cluster} \"{ClusterLabel}\" (similarity {RouteExplanation.Similarity(Similarity)} ≥ {RouteExplanation.Number(t.MinSimilarity)}).");
+            if (IsEstimated)
+            {
+                lines.Add($"The profile's per-prompt estimator decided under {RouteExplanation.Describe(options.Policy, options.Knob)}: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)} predicted for this prompt; the cluster's own statistics give it {RouteExplanation.Choice(ModelId, t.QualityOf(cluster, ModelIndex), t.CostOf(cluster, ModelIndex))}.");
+                return string.Join("\n", lines);
+            }
+
+            Span<int> ranked = t.ModelCount <= 64 ? stackalloc int[t.ModelCount] : new int[t.ModelCount];
+            ranked = ranked[..CopyRankedModels(ranked)];
+            double best = double.NegativeInfinity;
+            int leader = ModelIndex;
+            foreach (int m in ranked)
+            {
+                if (t.QualityOf(cluster, m) > best)
+                {
+                    best = t.QualityOf(cluster, m);
+                    leader = m;
+                }
+            }
+
+            double q = ExpectedQuality, c = ExpectedCostUsd;
+            if (options.Policy == RoutingPolicy.Shortfall)
+            {
+                var eligible = new List<string>();
+                foreach (int m in ranked)
+                {
+                    if (!(options.Knob < best - t.QualityOf(cluster, m)))
+                    {
+                        eligible.Add(t.ModelIds[m]);
+                    }
+                }
+
+                lines.Add($"Shortfall policy (HyDRA), τ = {RouteExplanation.Number(options.Knob)}: the best allowed expected quality in the cluster is {RouteExplanation.Percent(best)} ({t.ModelIds[leader]}); models within τ of it: {string.Join(", ", eligible)}.");
+                lines.Add(eligible.Count == 1
+                    ? $"{ModelId} is the only model within τ, at {RouteExplanation.Usd(c)} per request."
+                    : best == q
+                        ? $"{ModelId} is the cheapest of them at {RouteExplanation.Usd(c)} per request and has the best expected quality itself."
+                        : $"{ModelId} is the cheapest of them at {RouteExplanation.Usd(c)} per request, giving up {RouteExplanation.Points(best - q)} of expected quality.");
+            }
+            else
+            {
+                double u = RoutingMath.CostWeightedUtility(q, c, t.CostScale, options.Knob);
+                lines.Add($"Cost-weighted policy, w = {RouteExplanation.Number(options.Knob)}: utility = (1 − w)·quality − w·cost/{RouteExplanation.Usd(t.CostScale)} (the profile's largest per-request cost). {ModelId} has the highest utility, {RouteExplanation.Utility(u)}.");
+                if (ranked.Length > 1)
+                {
+                    int second = ranked[1];
+                    double q2 = t.QualityOf(cluster, second), c2 = t.CostOf(cluster, second);
+                    double u2 = RoutingMath.CostWeightedUtility(q2, c2, t.CostScale, options.Knob);
+                    lines.Add($"The runner-up, {t.ModelIds[second]}, scores {RouteExplanation.Utility(u2)}: {RouteExplanation.PointsDelta(q2 - q)} quality, {RouteExplanation.UsdDelta(c2 - c)} per request relative to {ModelId}.");
+                }
+            }
+
+            if (options.AllowedModels.AllowsAll(t.ModelCount))
+            {
+                KnobBreakpoints breakpoints = t.BreakpointsOf(cluster, options.Policy);
+                int switches = breakpoints.UpperBounds.Length;
+                lines.Add($"In this cluster the winner changes {switches} time{(switches == 1 ? "" : "s")} across the knob's range; this knob's interval, as the generated router's comment gives it:");
+                lines.Add(t.ExplainWinner(cluster, options.Policy, options.Knob));
+            }
+            else
+            {
+                lines.Add("Some models are excluded, so the policy was evaluated over the allowed models only.");
+            }
+
+            return string.Join("\n", lines);
+        }
 
         /// <inheritdoc />
         public override string ToString() =>

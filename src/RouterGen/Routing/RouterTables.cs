@@ -164,6 +164,17 @@ namespace RouterGen.Routing
             return result;
         }
 
+        /// <summary>
+        /// Why <paramref name="cluster"/>'s winner at <paramref name="knob"/> wins there (every model allowed): the knob
+        /// interval, the model with its quality and cost, and the reason, exactly as the generated router's comment above the
+        /// cluster's switch arm gives it (ids there are escaped for a comment and cut to 80 characters).
+        /// </summary>
+        public string ExplainWinner(int cluster, RoutingPolicy policy, double knob)
+        {
+            KnobBreakpoints breakpoints = BreakpointsOf(cluster, policy);
+            return RouteExplanation.Arm(_quality, _costUsd, cluster * ModelCount, ModelCount, ModelIds, breakpoints, breakpoints.IntervalAt(knob), policy);
+        }
+
         /// <summary>The decision flow again from a nearest-centroid result, with other options (no re-embedding).</summary>
         internal RouteDecision Reroute(int cluster, float similarity, in RoutingOptions options) =>
             RouterKernel.Decide(new TablesKernel(this, AlignedCentroids.Empty), cluster, similarity, options);

@@ -31,18 +31,21 @@ namespace RouterGen.Routing
         public int[] Models { get; }
 
         /// <summary>The winner at knob value <paramref name="knob"/>.</summary>
-        public int ModelAt(double knob)
+        public int ModelAt(double knob) => Models[IntervalAt(knob)];
+
+        /// <summary>The index of the interval (into <see cref="Models"/>) that holds <paramref name="knob"/>, as the router's own walk finds it.</summary>
+        public int IntervalAt(double knob)
         {
             double[] bounds = UpperBounds;
             for (int i = 0; i < bounds.Length; i++)
             {
                 if (knob < bounds[i])
                 {
-                    return Models[i];
+                    return i;
                 }
             }
 
-            return Models[Models.Length - 1];
+            return bounds.Length;
         }
     }
 

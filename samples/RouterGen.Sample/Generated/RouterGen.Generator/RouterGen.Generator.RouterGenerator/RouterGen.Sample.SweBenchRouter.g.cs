@@ -43,76 +43,76 @@ namespace RouterGen.Sample
         /// <summary>Model ids, as the decision's <c>ModelId</c> reports them.</summary>
         public static class Models
         {
-            /// <summary>Claude 4.5 Opus medium (20251101): model index 0, overall quality 0.742, $0.7212 per request.</summary>
+            /// <summary>Claude 4.5 Opus medium (20251101): model index 0, overall quality 74.2%, $0.7212 per request.</summary>
             public const string Claude45OpusMedium = "claude-4.5-opus-medium";
 
-            /// <summary>Gemini 3 Pro Preview (2025-11-18): model index 1, overall quality 0.741, $0.4600 per request.</summary>
+            /// <summary>Gemini 3 Pro Preview (2025-11-18): model index 1, overall quality 74.1%, $0.46 per request.</summary>
             public const string Gemini3ProPreview = "gemini-3-pro-preview";
 
-            /// <summary>Claude 4.5 Sonnet (20250929): model index 2, overall quality 0.706, $0.5583 per request.</summary>
+            /// <summary>Claude 4.5 Sonnet (20250929): model index 2, overall quality 70.6%, $0.5583 per request.</summary>
             public const string Claude45Sonnet = "claude-4.5-sonnet";
 
-            /// <summary>Claude 4 Opus (20250514): model index 3, overall quality 0.675, $1.13 per request.</summary>
+            /// <summary>Claude 4 Opus (20250514): model index 3, overall quality 67.5%, $1.1313 per request.</summary>
             public const string Claude4Opus = "claude-4-opus";
 
-            /// <summary>GPT-5.1-codex (medium reasoning): model index 4, overall quality 0.661, $0.5889 per request.</summary>
+            /// <summary>GPT-5.1-codex (medium reasoning): model index 4, overall quality 66.1%, $0.5889 per request.</summary>
             public const string Gpt51Codex = "gpt-5.1-codex";
 
-            /// <summary>GPT-5.1 (2025-11-13) (medium reasoning): model index 5, overall quality 0.658, $0.3062 per request.</summary>
+            /// <summary>GPT-5.1 (2025-11-13) (medium reasoning): model index 5, overall quality 65.8%, $0.3062 per request.</summary>
             public const string Gpt51 = "gpt-5.1";
 
-            /// <summary>GPT-5 (2025-08-07) (medium reasoning): model index 6, overall quality 0.652, $0.2804 per request.</summary>
+            /// <summary>GPT-5 (2025-08-07) (medium reasoning): model index 6, overall quality 65.2%, $0.2804 per request.</summary>
             public const string Gpt5 = "gpt-5";
 
-            /// <summary>Claude 4 Sonnet (20250514): model index 7, overall quality 0.646, $0.3715 per request.</summary>
+            /// <summary>Claude 4 Sonnet (20250514): model index 7, overall quality 64.6%, $0.3715 per request.</summary>
             public const string Claude4Sonnet = "claude-4-sonnet";
 
-            /// <summary>Minimax M2: model index 8, overall quality 0.612, $0.4283 per request.</summary>
+            /// <summary>Minimax M2: model index 8, overall quality 61.2%, $0.4283 per request.</summary>
             public const string MinimaxM2 = "minimax-m2";
 
-            /// <summary>DeepSeek V3.2 Reasoner: model index 9, overall quality 0.602, $0.0281 per request.</summary>
+            /// <summary>DeepSeek V3.2 Reasoner: model index 9, overall quality 60.2%, $0.0281 per request.</summary>
             public const string DeepseekV32Reasoner = "deepseek-v3.2-reasoner";
 
-            /// <summary>GPT-5 mini (2025-08-07) (medium reasoning): model index 10, overall quality 0.599, $0.0355 per request.</summary>
+            /// <summary>GPT-5 mini (2025-08-07) (medium reasoning): model index 10, overall quality 59.9%, $0.0355 per request.</summary>
             public const string Gpt5Mini = "gpt-5-mini";
 
-            /// <summary>o3 (2025-04-16): model index 11, overall quality 0.584, $0.3337 per request.</summary>
+            /// <summary>o3 (2025-04-16): model index 11, overall quality 58.4%, $0.3337 per request.</summary>
             public const string O3 = "o3";
 
-            /// <summary>Devstral small (2512): model index 12, overall quality 0.562, $0.2380 per request.</summary>
+            /// <summary>Devstral small (2512): model index 12, overall quality 56.2%, $0.238 per request.</summary>
             public const string DevstralSmall = "devstral-small";
 
-            /// <summary>Qwen3-Coder 480B/A35B Instruct: model index 13, overall quality 0.551, $0.2479 per request.</summary>
+            /// <summary>Qwen3-Coder 480B/A35B Instruct: model index 13, overall quality 55.1%, $0.2479 per request.</summary>
             public const string Qwen3Coder480bA35bInstruct = "qwen3-coder-480b-a35b-instruct";
 
-            /// <summary>GLM-4.6 (T=1): model index 14, overall quality 0.551, $0.0966 per request.</summary>
+            /// <summary>GLM-4.6 (T=1): model index 14, overall quality 55.1%, $0.0966 per request.</summary>
             public const string Glm46 = "glm-4.6";
 
-            /// <summary>GLM-4.5 (2025-08-22): model index 15, overall quality 0.545, $0.2972 per request.</summary>
+            /// <summary>GLM-4.5 (2025-08-22): model index 15, overall quality 54.5%, $0.2972 per request.</summary>
             public const string Glm45 = "glm-4.5";
 
-            /// <summary>Devstral (2512): model index 16, overall quality 0.539, $0.6760 per request.</summary>
+            /// <summary>Devstral (2512): model index 16, overall quality 53.9%, $0.676 per request.</summary>
             public const string Devstral = "devstral";
 
-            /// <summary>Gemini 2.5 Pro (2025-05-06): model index 17, overall quality 0.537, $0.2884 per request.</summary>
+            /// <summary>Gemini 2.5 Pro (2025-05-06): model index 17, overall quality 53.7%, $0.2884 per request.</summary>
             public const string Gemini25Pro = "gemini-2.5-pro";
 
-            /// <summary>o4-mini (2025-04-16): model index 18, overall quality 0.451, $0.2100 per request.</summary>
+            /// <summary>o4-mini (2025-04-16): model index 18, overall quality 45.1%, $0.21 per request.</summary>
             public const string O4Mini = "o4-mini";
 
-            /// <summary>Kimi K2 Instruct: model index 19, overall quality 0.441, $0.5316 per request.</summary>
+            /// <summary>Kimi K2 Instruct: model index 19, overall quality 44.1%, $0.5316 per request.</summary>
             public const string KimiK2Instruct = "kimi-k2-instruct";
 
-            /// <summary>GPT-5 nano (2025-08-07) (medium reasoning): model index 20, overall quality 0.349, $0.0381 per request.</summary>
+            /// <summary>GPT-5 nano (2025-08-07) (medium reasoning): model index 20, overall quality 34.9%, $0.0381 per request.</summary>
             public const string Gpt5Nano = "gpt-5-nano";
 
-            /// <summary>gpt-oss-120b: model index 21, overall quality 0.265, $0.0571 per request.</summary>
+            /// <summary>gpt-oss-120b: model index 21, overall quality 26.5%, $0.0571 per request.</summary>
             public const string GptOss120b = "gpt-oss-120b";
 
-            /// <summary>Llama 4 Maverick Instruct: model index 22, overall quality 0.211, $0.3137 per request.</summary>
+            /// <summary>Llama 4 Maverick Instruct: model index 22, overall quality 21.1%, $0.3137 per request.</summary>
             public const string Llama4MaverickInstruct = "llama-4-maverick-instruct";
 
-            /// <summary>Qwen2.5-Coder 32B Instruct: model index 23, overall quality 0.090, $0.0681 per request.</summary>
+            /// <summary>Qwen2.5-Coder 32B Instruct: model index 23, overall quality 9.0%, $0.0681 per request.</summary>
             public const string Qwen25Coder32bInstruct = "qwen2.5-coder-32b-instruct";
         }
 
@@ -276,7 +276,7 @@ namespace RouterGen.Sample
             return new global::RouterGen.Routing.PromptRouter(s_tables, embedder ?? s_embedder, Route);
         }
 
-        // Cost-weighted: maximise (1 - w) * quality - w * cost / $1.27 (the profile's largest per-request cost).
+        // Cost-weighted: maximise (1 - w) * quality - w * cost / $1.2651 (the profile's largest per-request cost).
         // Each model's score is a line in w, so each cluster's winner is piecewise constant; the ranges below are that
         // upper envelope, computed at build time. Per-model statistics are listed once, above this method's arms.
         private static int CostWeightedWinner(int cluster, double costWeight)
@@ -284,164 +284,164 @@ namespace RouterGen.Sample
             switch (cluster)
             {
                 // Cluster 0 "django, description, modified" (id c00), 126 prompts.
-                //   gemini-3-pro-preview            quality 0.745  cost $0.4229
-                //   claude-4.5-opus-medium          quality 0.735  cost $0.7003
-                //   claude-4.5-sonnet               quality 0.696  cost $0.5263
-                //   gpt-5.1-codex                   quality 0.680  cost $0.5582
-                //   gpt-5                           quality 0.672  cost $0.2460
-                //   claude-4-opus                   quality 0.670  cost $1.02
-                //   gpt-5.1                         quality 0.643  cost $0.2807
-                //   minimax-m2                      quality 0.642  cost $0.3721
-                //   claude-4-sonnet                 quality 0.624  cost $0.3507
-                //   deepseek-v3.2-reasoner          quality 0.618  cost $0.0251
-                //   o3                              quality 0.618  cost $0.2809
-                //   gpt-5-mini                      quality 0.596  cost $0.0310
-                //   glm-4.5                         quality 0.556  cost $0.2537
-                //   devstral                        quality 0.555  cost $0.6214
-                //   gemini-2.5-pro                  quality 0.554  cost $0.2441
-                //   devstral-small                  quality 0.553  cost $0.2293
-                //   glm-4.6                         quality 0.545  cost $0.0840
-                //   qwen3-coder-480b-a35b-instruct  quality 0.539  cost $0.1787
-                //   o4-mini                         quality 0.473  cost $0.1910
-                //   kimi-k2-instruct                quality 0.426  cost $0.4281
-                //   gpt-5-nano                      quality 0.365  cost $0.0309
-                //   gpt-oss-120b                    quality 0.324  cost $0.0450
-                //   llama-4-maverick-instruct       quality 0.223  cost $0.2813
-                //   qwen2.5-coder-32b-instruct      quality 0.099  cost $0.0569
-                // w < 0.2873: gemini-3-pro-preview (quality 0.745, $0.4229): the highest expected quality (the cheapest such model).
-                // w >= 0.2873: deepseek-v3.2-reasoner (quality 0.618, $0.0251): $0.3978 cheaper than gemini-3-pro-preview for 0.127 less quality.
+                //   gemini-3-pro-preview            quality 74.5%  cost $0.4229
+                //   claude-4.5-opus-medium          quality 73.5%  cost $0.7003
+                //   claude-4.5-sonnet               quality 69.6%  cost $0.5263
+                //   gpt-5.1-codex                   quality 68.0%  cost $0.5582
+                //   gpt-5                           quality 67.2%  cost $0.246
+                //   claude-4-opus                   quality 67.0%  cost $1.0199
+                //   gpt-5.1                         quality 64.3%  cost $0.2807
+                //   minimax-m2                      quality 64.2%  cost $0.3721
+                //   claude-4-sonnet                 quality 62.4%  cost $0.3507
+                //   deepseek-v3.2-reasoner          quality 61.8%  cost $0.0251
+                //   o3                              quality 61.8%  cost $0.2809
+                //   gpt-5-mini                      quality 59.6%  cost $0.031
+                //   glm-4.5                         quality 55.6%  cost $0.2537
+                //   devstral                        quality 55.5%  cost $0.6214
+                //   gemini-2.5-pro                  quality 55.4%  cost $0.2441
+                //   devstral-small                  quality 55.3%  cost $0.2293
+                //   glm-4.6                         quality 54.5%  cost $0.084
+                //   qwen3-coder-480b-a35b-instruct  quality 53.9%  cost $0.1787
+                //   o4-mini                         quality 47.3%  cost $0.191
+                //   kimi-k2-instruct                quality 42.6%  cost $0.4281
+                //   gpt-5-nano                      quality 36.5%  cost $0.0309
+                //   gpt-oss-120b                    quality 32.4%  cost $0.045
+                //   llama-4-maverick-instruct       quality 22.3%  cost $0.2813
+                //   qwen2.5-coder-32b-instruct      quality 9.9%  cost $0.0569
+                // w < 0.287324: gemini-3-pro-preview (quality 74.5%, $0.4229): the highest expected quality (the cheapest such model).
+                // w ≥ 0.287324: deepseek-v3.2-reasoner (quality 61.8%, $0.0251): $0.3978 cheaper than gemini-3-pro-preview for 12.68 pp less quality.
                 case 0:
                     if (costWeight < 0.2873236234133283) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 1 "matplotlib, version, conda" (id c01), 92 prompts.
-                //   claude-4.5-opus-medium          quality 0.767  cost $0.7428
-                //   gemini-3-pro-preview            quality 0.753  cost $0.4786
-                //   claude-4.5-sonnet               quality 0.693  cost $0.5653
-                //   claude-4-opus                   quality 0.681  cost $1.17
-                //   gpt-5.1                         quality 0.668  cost $0.2927
-                //   claude-4-sonnet                 quality 0.663  cost $0.3734
-                //   gpt-5.1-codex                   quality 0.662  cost $0.6376
-                //   gpt-5                           quality 0.645  cost $0.2885
-                //   deepseek-v3.2-reasoner          quality 0.631  cost $0.0297
-                //   minimax-m2                      quality 0.622  cost $0.5267
-                //   gpt-5-mini                      quality 0.598  cost $0.0438
-                //   devstral-small                  quality 0.578  cost $0.2847
-                //   glm-4.6                         quality 0.573  cost $0.0995
-                //   glm-4.5                         quality 0.562  cost $0.3404
-                //   o3                              quality 0.554  cost $0.3533
-                //   devstral                        quality 0.548  cost $0.7836
-                //   qwen3-coder-480b-a35b-instruct  quality 0.535  cost $0.2756
-                //   gemini-2.5-pro                  quality 0.515  cost $0.3067
-                //   kimi-k2-instruct                quality 0.494  cost $0.6320
-                //   o4-mini                         quality 0.428  cost $0.2476
-                //   gpt-5-nano                      quality 0.322  cost $0.0445
-                //   gpt-oss-120b                    quality 0.241  cost $0.0714
-                //   llama-4-maverick-instruct       quality 0.208  cost $0.3282
-                //   qwen2.5-coder-32b-instruct      quality 0.088  cost $0.0787
-                // w < 0.0613: claude-4.5-opus-medium (quality 0.767, $0.7428): the highest expected quality (the cheapest such model).
-                // 0.0613 <= w < 0.2564: gemini-3-pro-preview (quality 0.753, $0.4786): $0.2642 cheaper than claude-4.5-opus-medium for 0.014 less quality.
-                // w >= 0.2564: deepseek-v3.2-reasoner (quality 0.631, $0.0297): $0.4489 cheaper than gemini-3-pro-preview for 0.122 less quality.
+                //   claude-4.5-opus-medium          quality 76.7%  cost $0.7428
+                //   gemini-3-pro-preview            quality 75.3%  cost $0.4786
+                //   claude-4.5-sonnet               quality 69.3%  cost $0.5653
+                //   claude-4-opus                   quality 68.1%  cost $1.1725
+                //   gpt-5.1                         quality 66.8%  cost $0.2927
+                //   claude-4-sonnet                 quality 66.3%  cost $0.3734
+                //   gpt-5.1-codex                   quality 66.2%  cost $0.6376
+                //   gpt-5                           quality 64.5%  cost $0.2885
+                //   deepseek-v3.2-reasoner          quality 63.1%  cost $0.0297
+                //   minimax-m2                      quality 62.2%  cost $0.5267
+                //   gpt-5-mini                      quality 59.8%  cost $0.0438
+                //   devstral-small                  quality 57.8%  cost $0.2847
+                //   glm-4.6                         quality 57.3%  cost $0.0995
+                //   glm-4.5                         quality 56.2%  cost $0.3404
+                //   o3                              quality 55.4%  cost $0.3533
+                //   devstral                        quality 54.8%  cost $0.7836
+                //   qwen3-coder-480b-a35b-instruct  quality 53.5%  cost $0.2756
+                //   gemini-2.5-pro                  quality 51.5%  cost $0.3067
+                //   kimi-k2-instruct                quality 49.4%  cost $0.632
+                //   o4-mini                         quality 42.8%  cost $0.2476
+                //   gpt-5-nano                      quality 32.2%  cost $0.0445
+                //   gpt-oss-120b                    quality 24.1%  cost $0.0714
+                //   llama-4-maverick-instruct       quality 20.8%  cost $0.3282
+                //   qwen2.5-coder-32b-instruct      quality 8.8%  cost $0.0787
+                // w < 0.061322: claude-4.5-opus-medium (quality 76.7%, $0.7428): the highest expected quality (the cheapest such model).
+                // 0.061322 ≤ w < 0.256393: gemini-3-pro-preview (quality 75.3%, $0.4786): $0.2642 cheaper than claude-4.5-opus-medium for 1.36 pp less quality.
+                // w ≥ 0.256393: deepseek-v3.2-reasoner (quality 63.1%, $0.0297): $0.4489 cheaper than gemini-3-pro-preview for 12.24 pp less quality.
                 case 1:
                     if (costWeight < 0.0613217453986323) return 0; // claude-4.5-opus-medium
                     if (costWeight < 0.2563931846649087) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 2 "skipped, _pytest, currently" (id c02), 76 prompts.
-                //   claude-4.5-opus-medium          quality 0.704  cost $0.7342
-                //   gemini-3-pro-preview            quality 0.703  cost $0.5012
-                //   claude-4.5-sonnet               quality 0.701  cost $0.5584
-                //   claude-4-opus                   quality 0.645  cost $1.15
-                //   gpt-5.1                         quality 0.630  cost $0.3155
-                //   gpt-5.1-codex                   quality 0.630  cost $0.6170
-                //   gpt-5                           quality 0.626  cost $0.3141
-                //   claude-4-sonnet                 quality 0.611  cost $0.3524
-                //   minimax-m2                      quality 0.579  cost $0.4343
-                //   gpt-5-mini                      quality 0.573  cost $0.0372
-                //   deepseek-v3.2-reasoner          quality 0.560  cost $0.0294
-                //   devstral-small                  quality 0.536  cost $0.2158
-                //   glm-4.6                         quality 0.532  cost $0.1163
-                //   o3                              quality 0.531  cost $0.4170
-                //   glm-4.5                         quality 0.526  cost $0.2975
-                //   qwen3-coder-480b-a35b-instruct  quality 0.525  cost $0.3155
-                //   devstral                        quality 0.525  cost $0.6847
-                //   gemini-2.5-pro                  quality 0.509  cost $0.2941
-                //   o4-mini                         quality 0.434  cost $0.2048
-                //   kimi-k2-instruct                quality 0.422  cost $0.5561
-                //   gpt-5-nano                      quality 0.338  cost $0.0400
-                //   gpt-oss-120b                    quality 0.240  cost $0.0687
-                //   llama-4-maverick-instruct       quality 0.175  cost $0.3602
-                //   qwen2.5-coder-32b-instruct      quality 0.070  cost $0.0718
-                // w < 0.0049: claude-4.5-opus-medium (quality 0.704, $0.7342): the highest expected quality (the cheapest such model).
-                // 0.0049 <= w < 0.2619: gemini-3-pro-preview (quality 0.703, $0.5012): $0.2331 cheaper than claude-4.5-opus-medium for 0.000914 less quality.
-                // 0.2619 <= w < 0.6846: gpt-5-mini (quality 0.573, $0.0372): $0.4639 cheaper than gemini-3-pro-preview for 0.130 less quality.
-                // w >= 0.6846: deepseek-v3.2-reasoner (quality 0.560, $0.0294): $0.0078 cheaper than gpt-5-mini for 0.013 less quality.
+                //   claude-4.5-opus-medium          quality 70.4%  cost $0.7342
+                //   gemini-3-pro-preview            quality 70.3%  cost $0.5012
+                //   claude-4.5-sonnet               quality 70.1%  cost $0.5584
+                //   claude-4-opus                   quality 64.5%  cost $1.1473
+                //   gpt-5.1                         quality 63.0%  cost $0.3155
+                //   gpt-5.1-codex                   quality 63.0%  cost $0.617
+                //   gpt-5                           quality 62.6%  cost $0.3141
+                //   claude-4-sonnet                 quality 61.1%  cost $0.3524
+                //   minimax-m2                      quality 57.9%  cost $0.4343
+                //   gpt-5-mini                      quality 57.3%  cost $0.0372
+                //   deepseek-v3.2-reasoner          quality 56.0%  cost $0.0294
+                //   devstral-small                  quality 53.6%  cost $0.2158
+                //   glm-4.6                         quality 53.2%  cost $0.1163
+                //   o3                              quality 53.1%  cost $0.417
+                //   glm-4.5                         quality 52.6%  cost $0.2975
+                //   qwen3-coder-480b-a35b-instruct  quality 52.5%  cost $0.3155
+                //   devstral                        quality 52.5%  cost $0.6847
+                //   gemini-2.5-pro                  quality 50.9%  cost $0.2941
+                //   o4-mini                         quality 43.4%  cost $0.2048
+                //   kimi-k2-instruct                quality 42.2%  cost $0.5561
+                //   gpt-5-nano                      quality 33.8%  cost $0.04
+                //   gpt-oss-120b                    quality 24.0%  cost $0.0687
+                //   llama-4-maverick-instruct       quality 17.5%  cost $0.3602
+                //   qwen2.5-coder-32b-instruct      quality 7.0%  cost $0.0718
+                // w < 0.004938: claude-4.5-opus-medium (quality 70.4%, $0.7342): the highest expected quality (the cheapest such model).
+                // 0.004938 ≤ w < 0.261892: gemini-3-pro-preview (quality 70.3%, $0.5012): $0.2331 cheaper than claude-4.5-opus-medium for 0.091429 pp less quality.
+                // 0.261892 ≤ w < 0.684552: gpt-5-mini (quality 57.3%, $0.0372): $0.4639 cheaper than gemini-3-pro-preview for 13.01 pp less quality.
+                // w ≥ 0.684552: deepseek-v3.2-reasoner (quality 56.0%, $0.0294): $0.007795 cheaper than gpt-5-mini for 1.34 pp less quality.
                 case 2:
                     if (costWeight < 0.004937892772829008) return 0; // claude-4.5-opus-medium
                     if (costWeight < 0.26189154380264784) return 1; // gemini-3-pro-preview
                     if (costWeight < 0.6845521291789579) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 3 "recent, lib, packages" (id c03), 75 prompts.
-                //   gemini-3-pro-preview            quality 0.752  cost $0.4311
-                //   claude-4.5-sonnet               quality 0.728  cost $0.5552
-                //   claude-4.5-opus-medium          quality 0.724  cost $0.6596
-                //   claude-4-sonnet                 quality 0.680  cost $0.3708
-                //   claude-4-opus                   quality 0.678  cost $1.11
-                //   gpt-5.1                         quality 0.678  cost $0.2778
-                //   gpt-5.1-codex                   quality 0.649  cost $0.5178
-                //   gpt-5                           quality 0.645  cost $0.2595
-                //   gpt-5-mini                      quality 0.613  cost $0.0321
-                //   minimax-m2                      quality 0.597  cost $0.3725
-                //   o3                              quality 0.593  cost $0.2800
-                //   qwen3-coder-480b-a35b-instruct  quality 0.586  cost $0.2143
-                //   deepseek-v3.2-reasoner          quality 0.578  cost $0.0274
-                //   gemini-2.5-pro                  quality 0.571  cost $0.2813
-                //   devstral-small                  quality 0.555  cost $0.2182
-                //   glm-4.5                         quality 0.530  cost $0.2775
-                //   glm-4.6                         quality 0.528  cost $0.0964
-                //   devstral                        quality 0.514  cost $0.6215
-                //   kimi-k2-instruct                quality 0.461  cost $0.4552
-                //   o4-mini                         quality 0.445  cost $0.2072
-                //   gpt-5-nano                      quality 0.376  cost $0.0363
-                //   gpt-oss-120b                    quality 0.292  cost $0.0493
-                //   llama-4-maverick-instruct       quality 0.262  cost $0.2652
-                //   qwen2.5-coder-32b-instruct      quality 0.092  cost $0.0669
-                // w < 0.3048: gemini-3-pro-preview (quality 0.752, $0.4311): the highest expected quality (the cheapest such model).
-                // 0.3048 <= w < 0.9037: gpt-5-mini (quality 0.613, $0.0321): $0.3990 cheaper than gemini-3-pro-preview for 0.138 less quality.
-                // w >= 0.9037: deepseek-v3.2-reasoner (quality 0.578, $0.0274): $0.0047 cheaper than gpt-5-mini for 0.035 less quality.
+                //   gemini-3-pro-preview            quality 75.2%  cost $0.4311
+                //   claude-4.5-sonnet               quality 72.8%  cost $0.5552
+                //   claude-4.5-opus-medium          quality 72.4%  cost $0.6596
+                //   claude-4-sonnet                 quality 68.0%  cost $0.3708
+                //   claude-4-opus                   quality 67.8%  cost $1.113
+                //   gpt-5.1                         quality 67.8%  cost $0.2778
+                //   gpt-5.1-codex                   quality 64.9%  cost $0.5178
+                //   gpt-5                           quality 64.5%  cost $0.2595
+                //   gpt-5-mini                      quality 61.3%  cost $0.0321
+                //   minimax-m2                      quality 59.7%  cost $0.3725
+                //   o3                              quality 59.3%  cost $0.28
+                //   qwen3-coder-480b-a35b-instruct  quality 58.6%  cost $0.2143
+                //   deepseek-v3.2-reasoner          quality 57.8%  cost $0.0274
+                //   gemini-2.5-pro                  quality 57.1%  cost $0.2813
+                //   devstral-small                  quality 55.5%  cost $0.2182
+                //   glm-4.5                         quality 53.0%  cost $0.2775
+                //   glm-4.6                         quality 52.8%  cost $0.0964
+                //   devstral                        quality 51.4%  cost $0.6215
+                //   kimi-k2-instruct                quality 46.1%  cost $0.4552
+                //   o4-mini                         quality 44.5%  cost $0.2072
+                //   gpt-5-nano                      quality 37.6%  cost $0.0363
+                //   gpt-oss-120b                    quality 29.2%  cost $0.0493
+                //   llama-4-maverick-instruct       quality 26.2%  cost $0.2652
+                //   qwen2.5-coder-32b-instruct      quality 9.2%  cost $0.0669
+                // w < 0.304754: gemini-3-pro-preview (quality 75.2%, $0.4311): the highest expected quality (the cheapest such model).
+                // 0.304754 ≤ w < 0.903669: gpt-5-mini (quality 61.3%, $0.0321): $0.399 cheaper than gemini-3-pro-preview for 13.82 pp less quality.
+                // w ≥ 0.903669: deepseek-v3.2-reasoner (quality 57.8%, $0.0274): $0.004727 cheaper than gpt-5-mini for 3.51 pp less quality.
                 case 3:
                     if (costWeight < 0.304754233928614) return 1; // gemini-3-pro-preview
                     if (costWeight < 0.9036693595757243) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 4 "model, models, class" (id c04), 60 prompts.
-                //   claude-4.5-opus-medium          quality 0.779  cost $0.7991
-                //   claude-4.5-sonnet               quality 0.743  cost $0.5914
-                //   gemini-3-pro-preview            quality 0.730  cost $0.4757
-                //   claude-4-opus                   quality 0.704  cost $1.27
-                //   gpt-5                           quality 0.690  cost $0.2962
-                //   gpt-5.1                         quality 0.679  cost $0.3325
-                //   gpt-5.1-codex                   quality 0.671  cost $0.6213
-                //   claude-4-sonnet                 quality 0.657  cost $0.4280
-                //   gpt-5-mini                      quality 0.623  cost $0.0348
-                //   deepseek-v3.2-reasoner          quality 0.616  cost $0.0306
-                //   o3                              quality 0.600  cost $0.3715
-                //   minimax-m2                      quality 0.597  cost $0.4583
-                //   devstral-small                  quality 0.573  cost $0.2470
-                //   glm-4.6                         quality 0.568  cost $0.0969
-                //   glm-4.5                         quality 0.554  cost $0.3225
-                //   qwen3-coder-480b-a35b-instruct  quality 0.552  cost $0.2516
-                //   devstral                        quality 0.552  cost $0.6832
-                //   gemini-2.5-pro                  quality 0.519  cost $0.2786
-                //   o4-mini                         quality 0.458  cost $0.2120
-                //   kimi-k2-instruct                quality 0.420  cost $0.5147
-                //   gpt-5-nano                      quality 0.341  cost $0.0289
-                //   gpt-oss-120b                    quality 0.207  cost $0.0488
-                //   llama-4-maverick-instruct       quality 0.165  cost $0.3430
-                //   qwen2.5-coder-32b-instruct      quality 0.079  cost $0.0725
-                // w < 0.162: claude-4.5-opus-medium (quality 0.779, $0.7991): the highest expected quality (the cheapest such model).
-                // 0.162 <= w < 0.2174: gemini-3-pro-preview (quality 0.730, $0.4757): $0.3234 cheaper than claude-4.5-opus-medium for 0.049 less quality.
-                // 0.2174 <= w < 0.2453: gpt-5 (quality 0.690, $0.2962): $0.1795 cheaper than gemini-3-pro-preview for 0.039 less quality.
-                // 0.2453 <= w < 0.6801: gpt-5-mini (quality 0.623, $0.0348): $0.2614 cheaper than gpt-5 for 0.067 less quality.
-                // 0.6801 <= w < 0.995: deepseek-v3.2-reasoner (quality 0.616, $0.0306): $0.0042 cheaper than gpt-5-mini for 0.007 less quality.
-                // w >= 0.995: gpt-5-nano (quality 0.341, $0.0289): $0.0017 cheaper than deepseek-v3.2-reasoner for 0.275 less quality.
+                //   claude-4.5-opus-medium          quality 77.9%  cost $0.7991
+                //   claude-4.5-sonnet               quality 74.3%  cost $0.5914
+                //   gemini-3-pro-preview            quality 73.0%  cost $0.4757
+                //   claude-4-opus                   quality 70.4%  cost $1.2651
+                //   gpt-5                           quality 69.0%  cost $0.2962
+                //   gpt-5.1                         quality 67.9%  cost $0.3325
+                //   gpt-5.1-codex                   quality 67.1%  cost $0.6213
+                //   claude-4-sonnet                 quality 65.7%  cost $0.428
+                //   gpt-5-mini                      quality 62.3%  cost $0.0348
+                //   deepseek-v3.2-reasoner          quality 61.6%  cost $0.0306
+                //   o3                              quality 60.0%  cost $0.3715
+                //   minimax-m2                      quality 59.7%  cost $0.4583
+                //   devstral-small                  quality 57.3%  cost $0.247
+                //   glm-4.6                         quality 56.8%  cost $0.0969
+                //   glm-4.5                         quality 55.4%  cost $0.3225
+                //   qwen3-coder-480b-a35b-instruct  quality 55.2%  cost $0.2516
+                //   devstral                        quality 55.2%  cost $0.6832
+                //   gemini-2.5-pro                  quality 51.9%  cost $0.2786
+                //   o4-mini                         quality 45.8%  cost $0.212
+                //   kimi-k2-instruct                quality 42.0%  cost $0.5147
+                //   gpt-5-nano                      quality 34.1%  cost $0.0289
+                //   gpt-oss-120b                    quality 20.7%  cost $0.0488
+                //   llama-4-maverick-instruct       quality 16.5%  cost $0.343
+                //   qwen2.5-coder-32b-instruct      quality 7.9%  cost $0.0725
+                // w < 0.162003: claude-4.5-opus-medium (quality 77.9%, $0.7991): the highest expected quality (the cheapest such model).
+                // 0.162003 ≤ w < 0.217423: gemini-3-pro-preview (quality 73.0%, $0.4757): $0.3234 cheaper than claude-4.5-opus-medium for 4.94 pp less quality.
+                // 0.217423 ≤ w < 0.245303: gpt-5 (quality 69.0%, $0.2962): $0.1795 cheaper than gemini-3-pro-preview for 3.94 pp less quality.
+                // 0.245303 ≤ w < 0.680094: gpt-5-mini (quality 62.3%, $0.0348): $0.2614 cheaper than gpt-5 for 6.72 pp less quality.
+                // 0.680094 ≤ w < 0.995: deepseek-v3.2-reasoner (quality 61.6%, $0.0306): $0.004185 cheaper than gpt-5-mini for 0.70 pp less quality.
+                // w ≥ 0.995: gpt-5-nano (quality 34.1%, $0.0289): $0.00175 cheaper than deepseek-v3.2-reasoner for 27.52 pp less quality.
                 case 4:
                     if (costWeight < 0.16200250640896277) return 0; // claude-4.5-opus-medium
                     if (costWeight < 0.21742311918951057) return 1; // gemini-3-pro-preview
@@ -450,97 +450,97 @@ namespace RouterGen.Sample
                     if (costWeight < 0.9949997543048658) return 9; // deepseek-v3.2-reasoner
                     return 20; // gpt-5-nano
                 // Cluster 5 "sympy, _lambdifygenerated, getsource" (id c05), 34 prompts.
-                //   gemini-3-pro-preview            quality 0.750  cost $0.4458
-                //   claude-4.5-opus-medium          quality 0.731  cost $0.7016
-                //   claude-4.5-sonnet               quality 0.696  cost $0.5609
-                //   claude-4-opus                   quality 0.686  cost $1.16
-                //   gpt-5.1                         quality 0.676  cost $0.3243
-                //   gpt-5                           quality 0.639  cost $0.2946
-                //   claude-4-sonnet                 quality 0.637  cost $0.3779
-                //   deepseek-v3.2-reasoner          quality 0.637  cost $0.0284
-                //   gpt-5.1-codex                   quality 0.635  cost $0.5851
-                //   qwen3-coder-480b-a35b-instruct  quality 0.607  cost $0.2866
-                //   gpt-5-mini                      quality 0.595  cost $0.0346
-                //   devstral-small                  quality 0.593  cost $0.2463
-                //   minimax-m2                      quality 0.592  cost $0.4398
-                //   o3                              quality 0.585  cost $0.3158
-                //   glm-4.6                         quality 0.556  cost $0.0973
-                //   glm-4.5                         quality 0.538  cost $0.3183
-                //   devstral                        quality 0.535  cost $0.7030
-                //   gemini-2.5-pro                  quality 0.534  cost $0.3243
-                //   o4-mini                         quality 0.447  cost $0.2134
-                //   kimi-k2-instruct                quality 0.429  cost $0.6054
-                //   gpt-5-nano                      quality 0.360  cost $0.0443
-                //   gpt-oss-120b                    quality 0.231  cost $0.0636
-                //   llama-4-maverick-instruct       quality 0.219  cost $0.3056
-                //   qwen2.5-coder-32b-instruct      quality 0.079  cost $0.0706
-                // w < 0.2553: gemini-3-pro-preview (quality 0.750, $0.4458): the highest expected quality (the cheapest such model).
-                // w >= 0.2553: deepseek-v3.2-reasoner (quality 0.637, $0.0284): $0.4174 cheaper than gemini-3-pro-preview for 0.113 less quality.
+                //   gemini-3-pro-preview            quality 75.0%  cost $0.4458
+                //   claude-4.5-opus-medium          quality 73.1%  cost $0.7016
+                //   claude-4.5-sonnet               quality 69.6%  cost $0.5609
+                //   claude-4-opus                   quality 68.6%  cost $1.1637
+                //   gpt-5.1                         quality 67.6%  cost $0.3243
+                //   gpt-5                           quality 63.9%  cost $0.2946
+                //   claude-4-sonnet                 quality 63.7%  cost $0.3779
+                //   deepseek-v3.2-reasoner          quality 63.7%  cost $0.0284
+                //   gpt-5.1-codex                   quality 63.5%  cost $0.5851
+                //   qwen3-coder-480b-a35b-instruct  quality 60.7%  cost $0.2866
+                //   gpt-5-mini                      quality 59.5%  cost $0.0346
+                //   devstral-small                  quality 59.3%  cost $0.2463
+                //   minimax-m2                      quality 59.2%  cost $0.4398
+                //   o3                              quality 58.5%  cost $0.3158
+                //   glm-4.6                         quality 55.6%  cost $0.0973
+                //   glm-4.5                         quality 53.8%  cost $0.3183
+                //   devstral                        quality 53.5%  cost $0.703
+                //   gemini-2.5-pro                  quality 53.4%  cost $0.3243
+                //   o4-mini                         quality 44.7%  cost $0.2134
+                //   kimi-k2-instruct                quality 42.9%  cost $0.6054
+                //   gpt-5-nano                      quality 36.0%  cost $0.0443
+                //   gpt-oss-120b                    quality 23.1%  cost $0.0636
+                //   llama-4-maverick-instruct       quality 21.9%  cost $0.3056
+                //   qwen2.5-coder-32b-instruct      quality 7.9%  cost $0.0706
+                // w < 0.255345: gemini-3-pro-preview (quality 75.0%, $0.4458): the highest expected quality (the cheapest such model).
+                // w ≥ 0.255345: deepseek-v3.2-reasoner (quality 63.7%, $0.0284): $0.4174 cheaper than gemini-3-pro-preview for 11.31 pp less quality.
                 case 5:
                     if (costWeight < 0.25534455690428126) return 1; // gemini-3-pro-preview
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 6 "sympy, symbol, printing" (id c06), 32 prompts.
-                //   claude-4.5-opus-medium          quality 0.777  cost $0.7187
-                //   gemini-3-pro-preview            quality 0.766  cost $0.4832
-                //   gpt-5.1-codex                   quality 0.690  cost $0.6017
-                //   claude-4-opus                   quality 0.680  cost $1.07
-                //   claude-4.5-sonnet               quality 0.679  cost $0.5667
-                //   claude-4-sonnet                 quality 0.672  cost $0.3555
-                //   gpt-5.1                         quality 0.648  cost $0.3530
-                //   minimax-m2                      quality 0.636  cost $0.4091
-                //   gpt-5                           quality 0.621  cost $0.2830
-                //   o3                              quality 0.608  cost $0.3364
-                //   gpt-5-mini                      quality 0.597  cost $0.0350
-                //   glm-4.6                         quality 0.578  cost $0.0880
-                //   devstral-small                  quality 0.574  cost $0.2224
-                //   qwen3-coder-480b-a35b-instruct  quality 0.557  cost $0.2556
-                //   deepseek-v3.2-reasoner          quality 0.556  cost $0.0270
-                //   gemini-2.5-pro                  quality 0.555  cost $0.3275
-                //   glm-4.5                         quality 0.528  cost $0.2875
-                //   devstral                        quality 0.525  cost $0.6556
-                //   o4-mini                         quality 0.477  cost $0.1943
-                //   kimi-k2-instruct                quality 0.396  cost $0.6038
-                //   gpt-5-nano                      quality 0.336  cost $0.0484
-                //   gpt-oss-120b                    quality 0.246  cost $0.0543
-                //   llama-4-maverick-instruct       quality 0.223  cost $0.3416
-                //   qwen2.5-coder-32b-instruct      quality 0.133  cost $0.0640
-                // w < 0.0594: claude-4.5-opus-medium (quality 0.777, $0.7187): the highest expected quality (the cheapest such model).
-                // 0.0594 <= w < 0.3228: gemini-3-pro-preview (quality 0.766, $0.4832): $0.2355 cheaper than claude-4.5-opus-medium for 0.012 less quality.
-                // 0.3228 <= w < 0.8651: gpt-5-mini (quality 0.597, $0.0350): $0.4482 cheaper than gemini-3-pro-preview for 0.169 less quality.
-                // w >= 0.8651: deepseek-v3.2-reasoner (quality 0.556, $0.0270): $0.0080 cheaper than gpt-5-mini for 0.040 less quality.
+                //   claude-4.5-opus-medium          quality 77.7%  cost $0.7187
+                //   gemini-3-pro-preview            quality 76.6%  cost $0.4832
+                //   gpt-5.1-codex                   quality 69.0%  cost $0.6017
+                //   claude-4-opus                   quality 68.0%  cost $1.0661
+                //   claude-4.5-sonnet               quality 67.9%  cost $0.5667
+                //   claude-4-sonnet                 quality 67.2%  cost $0.3555
+                //   gpt-5.1                         quality 64.8%  cost $0.353
+                //   minimax-m2                      quality 63.6%  cost $0.4091
+                //   gpt-5                           quality 62.1%  cost $0.283
+                //   o3                              quality 60.8%  cost $0.3364
+                //   gpt-5-mini                      quality 59.7%  cost $0.035
+                //   glm-4.6                         quality 57.8%  cost $0.088
+                //   devstral-small                  quality 57.4%  cost $0.2224
+                //   qwen3-coder-480b-a35b-instruct  quality 55.7%  cost $0.2556
+                //   deepseek-v3.2-reasoner          quality 55.6%  cost $0.027
+                //   gemini-2.5-pro                  quality 55.5%  cost $0.3275
+                //   glm-4.5                         quality 52.8%  cost $0.2875
+                //   devstral                        quality 52.5%  cost $0.6556
+                //   o4-mini                         quality 47.7%  cost $0.1943
+                //   kimi-k2-instruct                quality 39.6%  cost $0.6038
+                //   gpt-5-nano                      quality 33.6%  cost $0.0484
+                //   gpt-oss-120b                    quality 24.6%  cost $0.0543
+                //   llama-4-maverick-instruct       quality 22.3%  cost $0.3416
+                //   qwen2.5-coder-32b-instruct      quality 13.3%  cost $0.064
+                // w < 0.059369: claude-4.5-opus-medium (quality 77.7%, $0.7187): the highest expected quality (the cheapest such model).
+                // 0.059369 ≤ w < 0.32284: gemini-3-pro-preview (quality 76.6%, $0.4832): $0.2355 cheaper than claude-4.5-opus-medium for 1.18 pp less quality.
+                // 0.32284 ≤ w < 0.865054: gpt-5-mini (quality 59.7%, $0.035): $0.4482 cheaper than gemini-3-pro-preview for 16.89 pp less quality.
+                // w ≥ 0.865054: deepseek-v3.2-reasoner (quality 55.6%, $0.027): $0.00796 cheaper than gpt-5-mini for 4.03 pp less quality.
                 case 6:
                     if (costWeight < 0.05936908430020626) return 0; // claude-4.5-opus-medium
                     if (costWeight < 0.32283989005025526) return 1; // gemini-3-pro-preview
                     if (costWeight < 0.8650537046181912) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 7 "unintentionally, instance, reverse" (id c07), 5 prompts.
-                //   claude-4.5-opus-medium          quality 0.748  cost $0.7195
-                //   gemini-3-pro-preview            quality 0.746  cost $0.4539
-                //   claude-4.5-sonnet               quality 0.713  cost $0.5624
-                //   claude-4-opus                   quality 0.670  cost $1.15
-                //   gpt-5.1                         quality 0.670  cost $0.3065
-                //   claude-4-sonnet                 quality 0.659  cost $0.3758
-                //   gpt-5.1-codex                   quality 0.656  cost $0.5787
-                //   gpt-5                           quality 0.646  cost $0.2781
-                //   minimax-m2                      quality 0.595  cost $0.4167
-                //   deepseek-v3.2-reasoner          quality 0.586  cost $0.0278
-                //   o3                              quality 0.585  cost $0.3269
-                //   gpt-5-mini                      quality 0.584  cost $0.0356
-                //   glm-4.6                         quality 0.572  cost $0.0956
-                //   devstral-small                  quality 0.567  cost $0.2357
-                //   qwen3-coder-480b-a35b-instruct  quality 0.557  cost $0.2344
-                //   devstral                        quality 0.542  cost $0.6526
-                //   gemini-2.5-pro                  quality 0.526  cost $0.2836
-                //   glm-4.5                         quality 0.517  cost $0.2963
-                //   kimi-k2-instruct                quality 0.435  cost $0.5189
-                //   o4-mini                         quality 0.432  cost $0.2065
-                //   gpt-5-nano                      quality 0.337  cost $0.0364
-                //   gpt-oss-120b                    quality 0.256  cost $0.0598
-                //   llama-4-maverick-instruct       quality 0.195  cost $0.2936
-                //   qwen2.5-coder-32b-instruct      quality 0.083  cost $0.0644
-                // w < 0.0088: claude-4.5-opus-medium (quality 0.748, $0.7195): the highest expected quality (the cheapest such model).
-                // 0.0088 <= w < 0.323: gemini-3-pro-preview (quality 0.746, $0.4539): $0.2656 cheaper than claude-4.5-opus-medium for 0.002 less quality.
-                // w >= 0.323: deepseek-v3.2-reasoner (quality 0.586, $0.0278): $0.4260 cheaper than gemini-3-pro-preview for 0.161 less quality.
+                //   claude-4.5-opus-medium          quality 74.8%  cost $0.7195
+                //   gemini-3-pro-preview            quality 74.6%  cost $0.4539
+                //   claude-4.5-sonnet               quality 71.3%  cost $0.5624
+                //   claude-4-opus                   quality 67.0%  cost $1.1531
+                //   gpt-5.1                         quality 67.0%  cost $0.3065
+                //   claude-4-sonnet                 quality 65.9%  cost $0.3758
+                //   gpt-5.1-codex                   quality 65.6%  cost $0.5787
+                //   gpt-5                           quality 64.6%  cost $0.2781
+                //   minimax-m2                      quality 59.5%  cost $0.4167
+                //   deepseek-v3.2-reasoner          quality 58.6%  cost $0.0278
+                //   o3                              quality 58.5%  cost $0.3269
+                //   gpt-5-mini                      quality 58.4%  cost $0.0356
+                //   glm-4.6                         quality 57.2%  cost $0.0956
+                //   devstral-small                  quality 56.7%  cost $0.2357
+                //   qwen3-coder-480b-a35b-instruct  quality 55.7%  cost $0.2344
+                //   devstral                        quality 54.2%  cost $0.6526
+                //   gemini-2.5-pro                  quality 52.6%  cost $0.2836
+                //   glm-4.5                         quality 51.7%  cost $0.2963
+                //   kimi-k2-instruct                quality 43.5%  cost $0.5189
+                //   o4-mini                         quality 43.2%  cost $0.2065
+                //   gpt-5-nano                      quality 33.7%  cost $0.0364
+                //   gpt-oss-120b                    quality 25.6%  cost $0.0598
+                //   llama-4-maverick-instruct       quality 19.5%  cost $0.2936
+                //   qwen2.5-coder-32b-instruct      quality 8.3%  cost $0.0644
+                // w < 0.008757: claude-4.5-opus-medium (quality 74.8%, $0.7195): the highest expected quality (the cheapest such model).
+                // 0.008757 ≤ w < 0.32304: gemini-3-pro-preview (quality 74.6%, $0.4539): $0.2656 cheaper than claude-4.5-opus-medium for 0.19 pp less quality.
+                // w ≥ 0.32304: deepseek-v3.2-reasoner (quality 58.6%, $0.0278): $0.426 cheaper than gemini-3-pro-preview for 16.07 pp less quality.
                 case 7:
                     if (costWeight < 0.008757011772289871) return 0; // claude-4.5-opus-medium
                     if (costWeight < 0.3230399587009566) return 1; // gemini-3-pro-preview
@@ -557,19 +557,19 @@ namespace RouterGen.Sample
             switch (cluster)
             {
                 // Cluster 0 "django, description, modified" (id c00), 126 prompts.
-                // shortfall < 0.0731: gemini-3-pro-preview (quality 0.745, $0.4229): the best quality here, and no model within the threshold is cheaper.
-                // 0.0731 <= shortfall < 0.1268: gpt-5 (quality 0.672, $0.2460): the cheapest model within 0.0731 of the best quality (0.745).
-                // shortfall >= 0.1268: deepseek-v3.2-reasoner (quality 0.618, $0.0251): the cheapest model within 0.1268 of the best quality (0.745).
+                // τ < 0.073095: gemini-3-pro-preview (quality 74.5%, $0.4229): the best quality here, and no model within the threshold is cheaper.
+                // 0.073095 ≤ τ < 0.126779: gpt-5 (quality 67.2%, $0.246): the cheapest model within 7.31 pp of the best quality (74.5%).
+                // τ ≥ 0.126779: deepseek-v3.2-reasoner (quality 61.8%, $0.0251): the cheapest model within 12.68 pp of the best quality (74.5%).
                 case 0:
                     if (shortfall < 0.07309473684210521) return 1; // gemini-3-pro-preview
                     if (shortfall < 0.126778947368421) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 1 "matplotlib, version, conda" (id c01), 92 prompts.
-                // shortfall < 0.0136: claude-4.5-opus-medium (quality 0.767, $0.7428): the best quality here, and no model within the threshold is cheaper.
-                // 0.0136 <= shortfall < 0.0986: gemini-3-pro-preview (quality 0.753, $0.4786): the cheapest model within 0.0136 of the best quality (0.767).
-                // 0.0986 <= shortfall < 0.1219: gpt-5.1 (quality 0.668, $0.2927): the cheapest model within 0.0986 of the best quality (0.767).
-                // 0.1219 <= shortfall < 0.136: gpt-5 (quality 0.645, $0.2885): the cheapest model within 0.1219 of the best quality (0.767).
-                // shortfall >= 0.136: deepseek-v3.2-reasoner (quality 0.631, $0.0297): the cheapest model within 0.136 of the best quality (0.767).
+                // τ < 0.013641: claude-4.5-opus-medium (quality 76.7%, $0.7428): the best quality here, and no model within the threshold is cheaper.
+                // 0.013641 ≤ τ < 0.098564: gemini-3-pro-preview (quality 75.3%, $0.4786): the cheapest model within 1.36 pp of the best quality (76.7%).
+                // 0.098564 ≤ τ < 0.121897: gpt-5.1 (quality 66.8%, $0.2927): the cheapest model within 9.86 pp of the best quality (76.7%).
+                // 0.121897 ≤ τ < 0.136: gpt-5 (quality 64.5%, $0.2885): the cheapest model within 12.19 pp of the best quality (76.7%).
+                // τ ≥ 0.136: deepseek-v3.2-reasoner (quality 63.1%, $0.0297): the cheapest model within 13.60 pp of the best quality (76.7%).
                 case 1:
                     if (shortfall < 0.01364102564102565) return 0; // claude-4.5-opus-medium
                     if (shortfall < 0.09856410256410253) return 1; // gemini-3-pro-preview
@@ -577,12 +577,12 @@ namespace RouterGen.Sample
                     if (shortfall < 0.1359999999999999) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 2 "skipped, _pytest, currently" (id c02), 76 prompts.
-                // shortfall < 0.0009: claude-4.5-opus-medium (quality 0.704, $0.7342): the best quality here, and no model within the threshold is cheaper.
-                // 0.0009 <= shortfall < 0.0741: gemini-3-pro-preview (quality 0.703, $0.5012): the cheapest model within 0.0009 of the best quality (0.704).
-                // 0.0741 <= shortfall < 0.0787: gpt-5.1 (quality 0.630, $0.3155): the cheapest model within 0.0741 of the best quality (0.704).
-                // 0.0787 <= shortfall < 0.131: gpt-5 (quality 0.626, $0.3141): the cheapest model within 0.0787 of the best quality (0.704).
-                // 0.131 <= shortfall < 0.1444: gpt-5-mini (quality 0.573, $0.0372): the cheapest model within 0.131 of the best quality (0.704).
-                // shortfall >= 0.1444: deepseek-v3.2-reasoner (quality 0.560, $0.0294): the cheapest model within 0.1444 of the best quality (0.704).
+                // τ < 0.000914: claude-4.5-opus-medium (quality 70.4%, $0.7342): the best quality here, and no model within the threshold is cheaper.
+                // 0.000914 ≤ τ < 0.074114: gemini-3-pro-preview (quality 70.3%, $0.5012): the cheapest model within 0.091429 pp of the best quality (70.4%).
+                // 0.074114 ≤ τ < 0.078686: gpt-5.1 (quality 63.0%, $0.3155): the cheapest model within 7.41 pp of the best quality (70.4%).
+                // 0.078686 ≤ τ < 0.131029: gpt-5 (quality 62.6%, $0.3141): the cheapest model within 7.87 pp of the best quality (70.4%).
+                // 0.131029 ≤ τ < 0.1444: gpt-5-mini (quality 57.3%, $0.0372): the cheapest model within 13.10 pp of the best quality (70.4%).
+                // τ ≥ 0.1444: deepseek-v3.2-reasoner (quality 56.0%, $0.0294): the cheapest model within 14.44 pp of the best quality (70.4%).
                 case 2:
                     if (shortfall < 0.0009142857142857563) return 0; // claude-4.5-opus-medium
                     if (shortfall < 0.07411428571428569) return 1; // gemini-3-pro-preview
@@ -591,12 +591,12 @@ namespace RouterGen.Sample
                     if (shortfall < 0.14439999999999997) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 3 "recent, lib, packages" (id c03), 75 prompts.
-                // shortfall < 0.0721: gemini-3-pro-preview (quality 0.752, $0.4311): the best quality here, and no model within the threshold is cheaper.
-                // 0.0721 <= shortfall < 0.0737: claude-4-sonnet (quality 0.680, $0.3708): the cheapest model within 0.0721 of the best quality (0.752).
-                // 0.0737 <= shortfall < 0.1071: gpt-5.1 (quality 0.678, $0.2778): the cheapest model within 0.0737 of the best quality (0.752).
-                // 0.1071 <= shortfall < 0.1382: gpt-5 (quality 0.645, $0.2595): the cheapest model within 0.1071 of the best quality (0.752).
-                // 0.1382 <= shortfall < 0.1733: gpt-5-mini (quality 0.613, $0.0321): the cheapest model within 0.1382 of the best quality (0.752).
-                // shortfall >= 0.1733: deepseek-v3.2-reasoner (quality 0.578, $0.0274): the cheapest model within 0.1733 of the best quality (0.752).
+                // τ < 0.072058: gemini-3-pro-preview (quality 75.2%, $0.4311): the best quality here, and no model within the threshold is cheaper.
+                // 0.072058 ≤ τ < 0.073727: claude-4-sonnet (quality 68.0%, $0.3708): the cheapest model within 7.21 pp of the best quality (75.2%).
+                // 0.073727 ≤ τ < 0.107108: gpt-5.1 (quality 67.8%, $0.2778): the cheapest model within 7.37 pp of the best quality (75.2%).
+                // 0.107108 ≤ τ < 0.138245: gpt-5 (quality 64.5%, $0.2595): the cheapest model within 10.71 pp of the best quality (75.2%).
+                // 0.138245 ≤ τ < 0.173295: gpt-5-mini (quality 61.3%, $0.0321): the cheapest model within 13.82 pp of the best quality (75.2%).
+                // τ ≥ 0.173295: deepseek-v3.2-reasoner (quality 57.8%, $0.0274): the cheapest model within 17.33 pp of the best quality (75.2%).
                 case 3:
                     if (shortfall < 0.07205755395683444) return 1; // gemini-3-pro-preview
                     if (shortfall < 0.07372661870503594) return 7; // claude-4-sonnet
@@ -605,13 +605,13 @@ namespace RouterGen.Sample
                     if (shortfall < 0.17329496402877698) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 4 "model, models, class" (id c04), 60 prompts.
-                // shortfall < 0.0357: claude-4.5-opus-medium (quality 0.779, $0.7991): the best quality here, and no model within the threshold is cheaper.
-                // 0.0357 <= shortfall < 0.0494: claude-4.5-sonnet (quality 0.743, $0.5914): the cheapest model within 0.0357 of the best quality (0.779).
-                // 0.0494 <= shortfall < 0.0888: gemini-3-pro-preview (quality 0.730, $0.4757): the cheapest model within 0.0494 of the best quality (0.779).
-                // 0.0888 <= shortfall < 0.156: gpt-5 (quality 0.690, $0.2962): the cheapest model within 0.0888 of the best quality (0.779).
-                // 0.156 <= shortfall < 0.163: gpt-5-mini (quality 0.623, $0.0348): the cheapest model within 0.156 of the best quality (0.779).
-                // 0.163 <= shortfall < 0.4383: deepseek-v3.2-reasoner (quality 0.616, $0.0306): the cheapest model within 0.163 of the best quality (0.779).
-                // shortfall >= 0.4383: gpt-5-nano (quality 0.341, $0.0289): the cheapest model within 0.4383 of the best quality (0.779).
+                // τ < 0.035742: claude-4.5-opus-medium (quality 77.9%, $0.7991): the best quality here, and no model within the threshold is cheaper.
+                // 0.035742 ≤ τ < 0.049419: claude-4.5-sonnet (quality 74.3%, $0.5914): the cheapest model within 3.57 pp of the best quality (77.9%).
+                // 0.049419 ≤ τ < 0.088839: gemini-3-pro-preview (quality 73.0%, $0.4757): the cheapest model within 4.94 pp of the best quality (77.9%).
+                // 0.088839 ≤ τ < 0.156: gpt-5 (quality 69.0%, $0.2962): the cheapest model within 8.88 pp of the best quality (77.9%).
+                // 0.156 ≤ τ < 0.163032: gpt-5-mini (quality 62.3%, $0.0348): the cheapest model within 15.60 pp of the best quality (77.9%).
+                // 0.163032 ≤ τ < 0.438258: deepseek-v3.2-reasoner (quality 61.6%, $0.0306): the cheapest model within 16.30 pp of the best quality (77.9%).
+                // τ ≥ 0.438258: gpt-5-nano (quality 34.1%, $0.0289): the cheapest model within 43.83 pp of the best quality (77.9%).
                 case 4:
                     if (shortfall < 0.035741935483870946) return 0; // claude-4.5-opus-medium
                     if (shortfall < 0.04941935483870963) return 2; // claude-4.5-sonnet
@@ -621,23 +621,23 @@ namespace RouterGen.Sample
                     if (shortfall < 0.43825806451612903) return 9; // deepseek-v3.2-reasoner
                     return 20; // gpt-5-nano
                 // Cluster 5 "sympy, _lambdifygenerated, getsource" (id c05), 34 prompts.
-                // shortfall < 0.074: gemini-3-pro-preview (quality 0.750, $0.4458): the best quality here, and no model within the threshold is cheaper.
-                // 0.074 <= shortfall < 0.1111: gpt-5.1 (quality 0.676, $0.3243): the cheapest model within 0.074 of the best quality (0.750).
-                // 0.1111 <= shortfall < 0.1131: gpt-5 (quality 0.639, $0.2946): the cheapest model within 0.1111 of the best quality (0.750).
-                // shortfall >= 0.1131: deepseek-v3.2-reasoner (quality 0.637, $0.0284): the cheapest model within 0.1131 of the best quality (0.750).
+                // τ < 0.073959: gemini-3-pro-preview (quality 75.0%, $0.4458): the best quality here, and no model within the threshold is cheaper.
+                // 0.073959 ≤ τ < 0.111102: gpt-5.1 (quality 67.6%, $0.3243): the cheapest model within 7.40 pp of the best quality (75.0%).
+                // 0.111102 ≤ τ < 0.113143: gpt-5 (quality 63.9%, $0.2946): the cheapest model within 11.11 pp of the best quality (75.0%).
+                // τ ≥ 0.113143: deepseek-v3.2-reasoner (quality 63.7%, $0.0284): the cheapest model within 11.31 pp of the best quality (75.0%).
                 case 5:
                     if (shortfall < 0.07395918367346932) return 1; // gemini-3-pro-preview
                     if (shortfall < 0.11110204081632657) return 5; // gpt-5.1
                     if (shortfall < 0.11314285714285721) return 6; // gpt-5
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 6 "sympy, symbol, printing" (id c06), 32 prompts.
-                // shortfall < 0.0118: claude-4.5-opus-medium (quality 0.777, $0.7187): the best quality here, and no model within the threshold is cheaper.
-                // 0.0118 <= shortfall < 0.1057: gemini-3-pro-preview (quality 0.766, $0.4832): the cheapest model within 0.0118 of the best quality (0.777).
-                // 0.1057 <= shortfall < 0.1289: claude-4-sonnet (quality 0.672, $0.3555): the cheapest model within 0.1057 of the best quality (0.777).
-                // 0.1289 <= shortfall < 0.1564: gpt-5.1 (quality 0.648, $0.3530): the cheapest model within 0.1289 of the best quality (0.777).
-                // 0.1564 <= shortfall < 0.1807: gpt-5 (quality 0.621, $0.2830): the cheapest model within 0.1564 of the best quality (0.777).
-                // 0.1807 <= shortfall < 0.221: gpt-5-mini (quality 0.597, $0.0350): the cheapest model within 0.1807 of the best quality (0.777).
-                // shortfall >= 0.221: deepseek-v3.2-reasoner (quality 0.556, $0.0270): the cheapest model within 0.221 of the best quality (0.777).
+                // τ < 0.01175: claude-4.5-opus-medium (quality 77.7%, $0.7187): the best quality here, and no model within the threshold is cheaper.
+                // 0.01175 ≤ τ < 0.105667: gemini-3-pro-preview (quality 76.6%, $0.4832): the cheapest model within 1.18 pp of the best quality (77.7%).
+                // 0.105667 ≤ τ < 0.128917: claude-4-sonnet (quality 67.2%, $0.3555): the cheapest model within 10.57 pp of the best quality (77.7%).
+                // 0.128917 ≤ τ < 0.156417: gpt-5.1 (quality 64.8%, $0.353): the cheapest model within 12.89 pp of the best quality (77.7%).
+                // 0.156417 ≤ τ < 0.180667: gpt-5 (quality 62.1%, $0.283): the cheapest model within 15.64 pp of the best quality (77.7%).
+                // 0.180667 ≤ τ < 0.221: gpt-5-mini (quality 59.7%, $0.035): the cheapest model within 18.07 pp of the best quality (77.7%).
+                // τ ≥ 0.221: deepseek-v3.2-reasoner (quality 55.6%, $0.027): the cheapest model within 22.10 pp of the best quality (77.7%).
                 case 6:
                     if (shortfall < 0.011750000000000038) return 0; // claude-4.5-opus-medium
                     if (shortfall < 0.10566666666666658) return 1; // gemini-3-pro-preview
@@ -647,11 +647,11 @@ namespace RouterGen.Sample
                     if (shortfall < 0.22099999999999997) return 10; // gpt-5-mini
                     return 9; // deepseek-v3.2-reasoner
                 // Cluster 7 "unintentionally, instance, reverse" (id c07), 5 prompts.
-                // shortfall < 0.0019: claude-4.5-opus-medium (quality 0.748, $0.7195): the best quality here, and no model within the threshold is cheaper.
-                // 0.0019 <= shortfall < 0.0779: gemini-3-pro-preview (quality 0.746, $0.4539): the cheapest model within 0.0019 of the best quality (0.748).
-                // 0.0779 <= shortfall < 0.1017: gpt-5.1 (quality 0.670, $0.3065): the cheapest model within 0.0779 of the best quality (0.748).
-                // 0.1017 <= shortfall < 0.1626: gpt-5 (quality 0.646, $0.2781): the cheapest model within 0.1017 of the best quality (0.748).
-                // shortfall >= 0.1626: deepseek-v3.2-reasoner (quality 0.586, $0.0278): the cheapest model within 0.1626 of the best quality (0.748).
+                // τ < 0.001855: claude-4.5-opus-medium (quality 74.8%, $0.7195): the best quality here, and no model within the threshold is cheaper.
+                // 0.001855 ≤ τ < 0.077913: gemini-3-pro-preview (quality 74.6%, $0.4539): the cheapest model within 0.19 pp of the best quality (74.8%).
+                // 0.077913 ≤ τ < 0.101681: gpt-5.1 (quality 67.0%, $0.3065): the cheapest model within 7.79 pp of the best quality (74.8%).
+                // 0.101681 ≤ τ < 0.162551: gpt-5 (quality 64.6%, $0.2781): the cheapest model within 10.17 pp of the best quality (74.8%).
+                // τ ≥ 0.162551: deepseek-v3.2-reasoner (quality 58.6%, $0.0278): the cheapest model within 16.26 pp of the best quality (74.8%).
                 case 7:
                     if (shortfall < 0.0018550724637681482) return 0; // claude-4.5-opus-medium
                     if (shortfall < 0.07791304347826089) return 1; // gemini-3-pro-preview
