@@ -15,6 +15,8 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using RouterGen.Json;
 using RouterGen.Routing;
 using RouterGen.Serving;
@@ -34,6 +36,7 @@ namespace RouterGen.Proxy
         public const string PresetHeader = "x-routergen-preset";
         public const string FallbacksHeader = "x-routergen-fallbacks";
         public const string MaxCostHeader = "x-routergen-max-cost-usd";
+        public const string FailedAttemptsHeader = "x-routergen-failed-attempts";
 
         private const string Auto = "auto";
         private const string AutoPrefix = "auto:";
@@ -43,20 +46,20 @@ namespace RouterGen.Proxy
         private readonly IPromptRouter _router;
         private readonly RouterTables _tables;
         private readonly ProxyMetrics _metrics;
-        private readonly HttpClient _http;
+        private readonly UpstreamResilience _resilience;
         private readonly ILogger _logger;
         private readonly UpstreamModel?[] _upstreamOfModel;
         private readonly ModelMask _served;
         private readonly SecretRedactor _redactor;
         private readonly string? _defaultPreset;
 
-        public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, HttpClient http, ILogger logger)
+        public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience resilience, ILogger logger)
         {
             _settings = settings;
             _router = router;
             _tables = router.Tables;
             _metrics = metrics;
-            _http = http;
+            _resilience = resilience;
             _logger = logger;
             _redactor = new SecretRedactor(settings.Upstreams.Values.Select(u => u.ApiKey));
             _upstreamOfModel = new UpstreamModel?[_tables.ModelCount];
@@ -278,7 +281,8 @@ namespace RouterGen.Proxy
             try
             {
                 RoutingRequest routing = RoutingRequest.Parse(_tables, RoutingText(messages), model, _defaultPreset, _served, maxCostUsd: cap);
-                plan = RoutePlan.Create(_router, routing, _settings.Config.MaxAttempts);
+                // Models whose circuit is open are passed over without a call, so they do not use up the attempts.
+                plan = RoutePlan.Create(_router, routing, Math.Min(ProxyConfig.MaxAttemptsLimit, _settings.Config.MaxAttempts + OpenCircuits()));
             }
             catch (RoutingRequestException e)
             {
@@ -355,15 +359,35 @@ namespace RouterGen.Proxy
             return true;
         }
 
-        // One attempt per model the execution hands out (or the one passed-through upstream), until one answers.
+        private int OpenCircuits()
+        {
+            DateTimeOffset now = _resilience.Time.GetUtcNow();
+            int open = 0;
+            foreach (UpstreamModel? upstream in _upstreamOfModel)
+            {
+                if (upstream is not null && _resilience.CircuitOf(upstream.ModelId).IsOpen(now, out _))
+                {
+                    open++;
+                }
+            }
+
+            return open;
+        }
+
+        // One attempt per model the execution hands out (or the one passed-through upstream), until one answers. A model
+        // whose circuit is open is passed over without a call; each call retries its own model inside its pipeline first.
         private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, RouteExecution? execution, UpstreamModel? passthrough, RoutedHeaders? routed)
         {
             var failures = new AttemptFailures();
             CancellationToken aborted = context.RequestAborted;
+
+            // One budget for every model, retry and wait of this request.
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(_settings.Config.Resilience.TotalTimeoutSeconds), _resilience.Time);
+            using var requestToken = CancellationTokenSource.CreateLinkedTokenSource(aborted, budget.Token);
             bool answered = false;
             try
             {
-                for (int attempt = 0; ; attempt++)
+                for (int attempt = 0, calls = 0; calls < _settings.Config.MaxAttempts && !failures.TimedOut; attempt++)
                 {
                     UpstreamModel upstream;
                     if (execution is null)
@@ -384,7 +408,14 @@ namespace RouterGen.Proxy
                         break;
                     }
 
-                    if (await TryAttemptAsync(context, request, stream, upstream, attempt, execution, failures, routed, aborted).ConfigureAwait(false))
+                    if (_resilience.CircuitOf(upstream.ModelId).IsOpen(_resilience.Time.GetUtcNow(), out TimeSpan remaining))
+                    {
+                        SkipOpenCircuit(upstream, remaining, execution, failures);
+                        continue;
+                    }
+
+                    calls++;
+                    if (await TryAttemptAsync(context, request, stream, upstream, attempt, execution, failures, routed, requestToken.Token, budget.Token).ConfigureAwait(false))
                     {
                         answered = true;
                         return;
@@ -396,35 +427,57 @@ namespace RouterGen.Proxy
                 execution?.End(answered);
             }
 
+            await WriteAllFailedAsync(context, failures).ConfigureAwait(false);
+        }
+
+        private void SkipOpenCircuit(UpstreamModel upstream, TimeSpan remaining, RouteExecution? execution, AttemptFailures failures)
+        {
+            failures.AddCircuitOpen(FormattableString.Invariant($"{upstream.ModelId} (circuit open for {Math.Ceiling(remaining.TotalSeconds):0} s more)"), remaining);
+            _logger.LogInformation("Upstream {Model} skipped: its circuit is open for {Seconds} s more.", upstream.ModelId, Math.Ceiling(remaining.TotalSeconds));
+            if (execution is null)
+            {
+                _metrics.Routing.RecordUpstreamFailure(upstream.ModelId, "circuit_open");
+            }
+            else
+            {
+                execution.Fail("circuit_open");
+            }
+        }
+
+        private static Task WriteAllFailedAsync(HttpContext context, AttemptFailures failures)
+        {
+            string tried = string.Join(", ", failures.Descriptions);
+            if (failures.SoonestRetryAfterSeconds is long seconds && (failures.AllRateLimited || failures.AllCircuitsOpen) && !failures.TimedOut)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (failures.TimedOut)
+            {
+                return OpenAIError.WriteAsync(context, StatusCodes.Status504GatewayTimeout, $"No upstream answered within this proxy's total request timeout: {tried}.", "upstream_timeout", type: "upstream_error");
+            }
+
+            if (failures.AllCircuitsOpen)
+            {
+                // Every model that could take the request failed recently; Retry-After says when the first one is probed.
+                return OpenAIError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"Every upstream for this request is failing and taken out for a cooldown: {tried}.", "upstream_circuit_open", type: "upstream_error");
+            }
+
             if (failures.AllRateLimited)
             {
                 // Every model that could take the request is rate-limited: say so, and when, as the upstreams did.
-                if (failures.SoonestRetryAfterSeconds is long seconds)
-                {
-                    context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                }
-
-                await OpenAIError.WriteAsync(
-                    context,
-                    StatusCodes.Status429TooManyRequests,
-                    $"Every upstream tried for this request is rate-limited: {string.Join(", ", failures.Descriptions)}.",
-                    "rate_limit_exceeded",
-                    type: "rate_limit_error").ConfigureAwait(false);
-                return;
+                return OpenAIError.WriteAsync(context, StatusCodes.Status429TooManyRequests, $"Every upstream tried for this request is rate-limited: {tried}.", "rate_limit_exceeded", type: "rate_limit_error");
             }
 
-            await OpenAIError.WriteAsync(
-                context,
-                StatusCodes.Status502BadGateway,
-                $"Every upstream tried for this request failed: {string.Join(", ", failures.Descriptions)}.",
-                "upstream_unavailable",
-                type: "upstream_error").ConfigureAwait(false);
+            return OpenAIError.WriteAsync(context, StatusCodes.Status502BadGateway, $"Every upstream tried for this request failed: {tried}.", "upstream_unavailable", type: "upstream_error");
         }
 
-        // Sends the request to one upstream. True when its answer was relayed; false (with the failure recorded) when the
-        // next attempt may take over, which is only ever the case before anything was sent to the client.
+        // Sends the request to one upstream through its resilience pipeline (which retries it). True when its answer was
+        // relayed; false (with the failure recorded) when the next attempt may take over, which is only ever the case
+        // before anything was sent to the client.
         private async Task<bool> TryAttemptAsync(
-            HttpContext context, JsonElement request, bool stream, UpstreamModel upstream, int attempt, RouteExecution? execution, AttemptFailures failures, RoutedHeaders? routed, CancellationToken aborted)
+            HttpContext context, JsonElement request, bool stream, UpstreamModel upstream, int attempt, RouteExecution? execution, AttemptFailures failures, RoutedHeaders? routed,
+            CancellationToken requestToken, CancellationToken budget)
         {
             {
                 using var message = new HttpRequestMessage(HttpMethod.Post, upstream.Endpoint);
@@ -436,20 +489,20 @@ namespace RouterGen.Proxy
                     message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", upstream.ApiKey);
                 }
 
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                timeout.CancelAfter(upstream.Timeout);
+                CancellationToken aborted = context.RequestAborted;
                 long sent = Stopwatch.GetTimestamp();
                 HttpResponseMessage? response = null;
                 BufferedAnswer? buffered = null;
                 string? failure = null;
                 try
                 {
-                    response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                    // The pipeline's attempt timeout bounds each try up to the response headers.
+                    response = await _resilience.ClientFor(upstream.ModelId).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, requestToken).ConfigureAwait(false);
                     int status = (int)response.StatusCode;
                     if (status == StatusCodes.Status429TooManyRequests)
                     {
                         failure = "status_429";
-                        failures.AddRateLimited(FormattableString.Invariant($"{upstream.ModelId} (HTTP 429)"), response.Headers.RetryAfter, DateTimeOffset.UtcNow);
+                        failures.AddRateLimited(FormattableString.Invariant($"{upstream.ModelId} (HTTP 429)"), response.Headers.RetryAfter, _resilience.Time.GetUtcNow());
                     }
                     else if (status >= 500)
                     {
@@ -459,9 +512,11 @@ namespace RouterGen.Proxy
                     else if (!stream || !response.IsSuccessStatusCode)
                     {
                         // Read the whole answer before sending anything: until then a timeout can still fall back. The cap
-                        // bounds the memory one answer can take.
-                        await using Stream answer = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                        buffered = await BufferedAnswer.ReadAsync(answer, response.Content.Headers.ContentLength, _settings.Config.MaxUpstreamResponseBytes, timeout.Token).ConfigureAwait(false);
+                        // bounds the memory one answer can take, and the body gets the attempt timeout again.
+                        using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestToken);
+                        bodyTimeout.CancelAfter(upstream.Timeout);
+                        await using Stream answer = await response.Content.ReadAsStreamAsync(bodyTimeout.Token).ConfigureAwait(false);
+                        buffered = await BufferedAnswer.ReadAsync(answer, response.Content.Headers.ContentLength, _settings.Config.MaxUpstreamResponseBytes, bodyTimeout.Token).ConfigureAwait(false);
                         if (buffered is null)
                         {
                             failure = "response_too_large";
@@ -469,10 +524,23 @@ namespace RouterGen.Proxy
                         }
                     }
                 }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                catch (BrokenCircuitException)
+                {
+                    // Opened by another request after this one looked, or half-open with its probe call in flight.
+                    _resilience.CircuitOf(upstream.ModelId).IsOpen(_resilience.Time.GetUtcNow(), out TimeSpan remaining);
+                    SkipOpenCircuit(upstream, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1), execution, failures);
+                    return false;
+                }
+                catch (Exception e) when (e is TimeoutRejectedException || (e is OperationCanceledException && !aborted.IsCancellationRequested && !budget.IsCancellationRequested))
                 {
                     failure = "timeout";
                     failures.Add(FormattableString.Invariant($"{upstream.ModelId} (no answer within {upstream.Timeout.TotalSeconds:0.###} s)"));
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    failure = "total_timeout";
+                    failures.TimedOut = true;
+                    failures.Add(FormattableString.Invariant($"{upstream.ModelId} (stopped at the total timeout of {_settings.Config.Resilience.TotalTimeoutSeconds:0.###} s)"));
                 }
                 catch (HttpRequestException e)
                 {
@@ -508,9 +576,8 @@ namespace RouterGen.Proxy
                 using (buffered)
                 {
                     _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
-                    timeout.CancelAfter(Timeout.InfiniteTimeSpan);
                     PassThroughHeaders(context, response!);
-                    WriteRoutingHeaders(context, upstream.ModelId, routed, attempt);
+                    WriteRoutingHeaders(context, upstream.ModelId, routed, attempt, execution);
                     context.Response.StatusCode = (int)response!.StatusCode;
                     context.Response.ContentType = HeaderSafe(response.Content.Headers.ContentType?.ToString() ?? "application/json");
                     if (buffered is not null)
@@ -636,11 +703,17 @@ namespace RouterGen.Proxy
             }
         }
 
-        private static void WriteRoutingHeaders(HttpContext context, string model, RoutedHeaders? routed, int fallbacks)
+        private static void WriteRoutingHeaders(HttpContext context, string model, RoutedHeaders? routed, int fallbacks, RouteExecution? execution)
         {
             IHeaderDictionary headers = context.Response.Headers;
             headers[ModelHeader] = model;
             headers[FallbacksHeader] = fallbacks.ToString(CultureInfo.InvariantCulture);
+            if (execution is { Failures.Count: > 0 })
+            {
+                // Why each model before this one did not answer: "premium:circuit_open, mid:status_5xx".
+                headers[FailedAttemptsHeader] = HeaderSafe(string.Join(", ", execution.Failures.Select(f => f.ModelId + ":" + f.Reason)));
+            }
+
             if (routed is { } r)
             {
                 headers[ClusterHeader] = r.Cluster < 0 ? "none" : r.Cluster.ToString(CultureInfo.InvariantCulture);

@@ -65,6 +65,53 @@ namespace RouterGen.Proxy
         [JsonInclude]
         [JsonPropertyName("Logging")]
         internal JsonElement? Logging { get; set; }
+
+        /// <summary>Retries, backoff, circuit breaking and the total timeout of upstream calls (the <c>resilience</c> object).</summary>
+        public ResilienceConfig Resilience { get; set; } = new();
+    }
+
+    /// <summary>
+    /// How the proxy treats failing upstreams (see docs/serving.md, "Resilience"). Each upstream model has its own pipeline
+    /// (Microsoft.Extensions.Http.Resilience): retries of the same model first, then its circuit breaker, then the attempt
+    /// timeout (<see cref="ProxyConfig.UpstreamTimeoutSeconds"/>); after the retries the request moves to the next-ranked model.
+    /// </summary>
+    public sealed class ResilienceConfig
+    {
+        /// <summary>Largest value of <see cref="Retries"/>.</summary>
+        public const int MaxRetriesLimit = 10;
+
+        /// <summary>
+        /// Retries of the same model after a 5xx, 408, 429 or connection failure, before moving to the next model (2 by
+        /// default; 0 disables). A timed-out attempt is not retried: the next model is tried instead.
+        /// </summary>
+        public int Retries { get; set; } = 2;
+
+        /// <summary>First retry delay in seconds (0.5 by default); it doubles per retry, with jitter.</summary>
+        public double RetryBaseDelaySeconds { get; set; } = 0.5;
+
+        /// <summary>
+        /// Longest wait before a retry, in seconds (10 by default). An upstream's <c>Retry-After</c> is honoured up to this;
+        /// a longer one moves the request to the next model at once instead of sleeping.
+        /// </summary>
+        public double RetryMaxDelaySeconds { get; set; } = 10;
+
+        /// <summary>Budget in seconds for the whole request: every model, retry and wait (300 by default); then 504.</summary>
+        public double TotalTimeoutSeconds { get; set; } = 300;
+
+        /// <summary>Share of failed calls (5xx, 408, 429, timeouts, connection failures) that opens a model's circuit (0.5 by default).</summary>
+        public double BreakerFailureRatio { get; set; } = 0.5;
+
+        /// <summary>Fewest calls to a model in the sampling window before its circuit can open (5 by default).</summary>
+        public int BreakerMinimumCalls { get; set; } = 5;
+
+        /// <summary>The window in seconds over which the failure ratio is measured (30 by default).</summary>
+        public double BreakerSamplingSeconds { get; set; } = 30;
+
+        /// <summary>
+        /// How long in seconds an open circuit keeps its model out of every request's ranking (30 by default); then one
+        /// request probes it, and its answer closes the circuit or opens it again.
+        /// </summary>
+        public double BreakerCooldownSeconds { get; set; } = 30;
     }
 
     /// <summary>One upstream OpenAI-compatible endpoint serving one model.</summary>
@@ -101,6 +148,7 @@ namespace RouterGen.Proxy
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
     [JsonSerializable(typeof(ProxyConfig))]
     [JsonSerializable(typeof(UpstreamConfig))]
+    [JsonSerializable(typeof(ResilienceConfig))]
     internal sealed partial class ProxyConfigJsonContext : JsonSerializerContext
     {
     }

@@ -159,6 +159,17 @@ namespace RouterGen.Proxy
                     throw new ProxyConfigException($"{OriginOf(overrides, setting.Path)}: '{setting.Key}' is not a proxy setting; see docs/serving.md.");
                 }
 
+                if (setting.Key.Equals("resilience", StringComparison.OrdinalIgnoreCase))
+                {
+                    foreach (IConfigurationSection field in setting.GetChildren())
+                    {
+                        if (!IsProperty(ProxyConfigJsonContext.Default.ResilienceConfig, field.Key))
+                        {
+                            throw new ProxyConfigException($"{OriginOf(overrides, field.Path)}: '{field.Key}' is not a resilience setting; see docs/serving.md.");
+                        }
+                    }
+                }
+
                 if (setting.Key.Equals("models", StringComparison.OrdinalIgnoreCase))
                 {
                     foreach (IConfigurationSection field in setting.GetChildren().SelectMany(model => model.GetChildren()))
@@ -218,6 +229,11 @@ namespace RouterGen.Proxy
         // "models.gpt-4.1.baseUrl" -> "models:gpt-4.1:baseUrl": model ids may contain dots, setting names do not.
         private static string ConfigurationKey(string field)
         {
+            if (field.StartsWith("resilience.", StringComparison.Ordinal))
+            {
+                return "resilience:" + field["resilience.".Length..];
+            }
+
             if (!field.StartsWith("models.", StringComparison.Ordinal))
             {
                 return field;
@@ -331,6 +347,7 @@ namespace RouterGen.Proxy
                 throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive finite number of USD.");
             }
 
+            CheckResilience(config.Resilience ?? throw new ProxyConfigException($"{At("resilience")}: must be an object."), At);
             if (config.Urls is { } urls)
             {
                 try
@@ -436,6 +453,39 @@ namespace RouterGen.Proxy
             if (!(usdPerMTok >= 0 && double.IsFinite(usdPerMTok)))
             {
                 throw new ProxyConfigException($"{at}: must be a finite number of USD per million tokens, 0 or more.");
+            }
+        }
+
+        private static void CheckResilience(ResilienceConfig resilience, Func<string, string> at)
+        {
+            if (resilience.Retries is < 0 or > ResilienceConfig.MaxRetriesLimit)
+            {
+                throw new ProxyConfigException($"{at("resilience.retries")}: must be from 0 to {ResilienceConfig.MaxRetriesLimit}, not {resilience.Retries}.");
+            }
+
+            CheckTimeout(resilience.RetryBaseDelaySeconds, at("resilience.retryBaseDelaySeconds"));
+            CheckTimeout(resilience.RetryMaxDelaySeconds, at("resilience.retryMaxDelaySeconds"));
+            CheckTimeout(resilience.TotalTimeoutSeconds, at("resilience.totalTimeoutSeconds"));
+            if (!(resilience.BreakerFailureRatio > 0 && resilience.BreakerFailureRatio <= 1))
+            {
+                throw new ProxyConfigException($"{at("resilience.breakerFailureRatio")}: must be above 0 and at most 1, not {resilience.BreakerFailureRatio.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
+            }
+
+            if (resilience.BreakerMinimumCalls is < 2 or > 10_000)
+            {
+                throw new ProxyConfigException($"{at("resilience.breakerMinimumCalls")}: must be from 2 to 10000, not {resilience.BreakerMinimumCalls}.");
+            }
+
+            // Polly's lower bound for the window and the break.
+            CheckBreakerSeconds(resilience.BreakerSamplingSeconds, at("resilience.breakerSamplingSeconds"));
+            CheckBreakerSeconds(resilience.BreakerCooldownSeconds, at("resilience.breakerCooldownSeconds"));
+        }
+
+        private static void CheckBreakerSeconds(double seconds, string at)
+        {
+            if (!(seconds >= 0.5 && seconds <= ProxyConfig.MaxTimeoutSeconds))
+            {
+                throw new ProxyConfigException($"{at}: must be from 0.5 to {ProxyConfig.MaxTimeoutSeconds} seconds, not {seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
             }
         }
 

@@ -31,7 +31,7 @@ namespace RouterGen.Proxy
         /// <summary>Adjusts logging (the slim builder logs to the console by default).</summary>
         public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
-        /// <summary>Handler for upstream calls; a pooled <see cref="SocketsHttpHandler"/> when null.</summary>
+        /// <summary>Handler for upstream calls; a pooled <see cref="SocketsHttpHandler"/> per upstream when null.</summary>
         public HttpMessageHandler? UpstreamHandler { get; set; }
 
         /// <summary>
@@ -41,6 +41,12 @@ namespace RouterGen.Proxy
         /// proxy's lifetime, as for a generated router.
         /// </summary>
         public Func<IPromptRouter>? ReloadRouter { get; set; }
+
+        /// <summary>
+        /// The clock of upstream retries, circuit breakers and timeouts; <see cref="TimeProvider.System"/> when null (tests
+        /// pass a fake one to step through backoff and cooldowns without waiting).
+        /// </summary>
+        public TimeProvider? TimeProvider { get; set; }
     }
 
     /// <summary>
@@ -78,22 +84,16 @@ namespace RouterGen.Proxy
             ConfigureLogging(builder, settings);
             options.ConfigureLogging?.Invoke(builder.Logging);
             AddMetrics(builder.Services);
+            builder.Services.AddSingleton(services => new ProxyMetrics(services.GetRequiredService<IMeterFactory>()));
+            UpstreamResilience.Register(builder.Services, settings, options.UpstreamHandler, options.TimeProvider ?? TimeProvider.System);
 
             // Readiness asks the served router (created after the host is built, when the check first runs).
             ServedRouter? served = null;
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("router", _ => served!, failureStatus: null, tags: [ReadyTag]));
 
             WebApplication app = builder.Build();
-            var metrics = new ProxyMetrics(app.Services.GetRequiredService<IMeterFactory>());
-            HttpMessageHandler handler = options.UpstreamHandler ?? new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                UseCookies = false,
-            };
-            var http = new HttpClient(handler, disposeHandler: options.UpstreamHandler is null) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-            app.Lifetime.ApplicationStopped.Register(http.Dispose);
-            served = new ServedRouter(settings, router, metrics, http, app.Logger, options.ReloadRouter);
+            ProxyMetrics metrics = app.Services.GetRequiredService<ProxyMetrics>();
+            served = new ServedRouter(settings, router, metrics, app.Services.GetRequiredService<UpstreamResilience>(), app.Logger, options.ReloadRouter);
             app.Lifetime.ApplicationStopped.Register(served.Dispose);
 
             // Unknown paths and wrong methods answer in OpenAI's error shape too, so SDKs report them as usual; only

@@ -26,7 +26,7 @@ namespace RouterGen.Proxy
 
         private readonly ProxySettings _settings;
         private readonly ProxyMetrics _metrics;
-        private readonly HttpClient _http;
+        private readonly UpstreamResilience _upstreams;
         private readonly ILogger _logger;
         private readonly Func<IPromptRouter>? _reload;
         private readonly FileSystemWatcher? _watcher;
@@ -35,14 +35,14 @@ namespace RouterGen.Proxy
         private volatile Loaded _current;
         private volatile string? _lastReloadError;
 
-        public ServedRouter(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, HttpClient http, ILogger logger, Func<IPromptRouter>? reload)
+        public ServedRouter(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience upstreams, ILogger logger, Func<IPromptRouter>? reload)
         {
             _settings = settings;
             _metrics = metrics;
-            _http = http;
+            _upstreams = upstreams;
             _logger = logger;
             _reload = reload;
-            _current = new Loaded(new ChatCompletionsEndpoint(settings, router, metrics, http, logger), router, settings.LoadedProfileSha256, DateTimeOffset.UtcNow, Generation: 1);
+            _current = new Loaded(new ChatCompletionsEndpoint(settings, router, metrics, upstreams, logger), router, settings.LoadedProfileSha256, DateTimeOffset.UtcNow, Generation: 1);
             metrics.ObserveProfile(() => _current.Router.Tables.Name, () => _current.ProfileSha256);
             if (reload is null)
             {
@@ -84,7 +84,7 @@ namespace RouterGen.Proxy
                 try
                 {
                     IPromptRouter router = _reload();
-                    var endpoint = new ChatCompletionsEndpoint(_settings, router, _metrics, _http, _logger);
+                    var endpoint = new ChatCompletionsEndpoint(_settings, router, _metrics, _upstreams, _logger);
                     _current = new Loaded(endpoint, router, _settings.LoadedProfileSha256, DateTimeOffset.UtcNow, previous.Generation + 1);
                     _lastReloadError = null;
                     _metrics.ProfileReloaded(succeeded: true);

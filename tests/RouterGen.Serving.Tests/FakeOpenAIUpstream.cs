@@ -28,6 +28,7 @@ namespace RouterGen.Serving.Tests
         private readonly ConcurrentDictionary<string, TimeSpan> _delay = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Status, string[] Chunks)> _replies = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (int Times, int Status, string? RetryAfter)> _failNext = new(StringComparer.Ordinal);
 
         private FakeOpenAIUpstream(WebApplication app)
         {
@@ -42,6 +43,9 @@ namespace RouterGen.Serving.Tests
 
         /// <summary>Record requests (off for load tests).</summary>
         public bool Record { get; set; } = true;
+
+        /// <summary>The clock that stamps <see cref="ReceivedRequest.ReceivedAt"/> (the proxy's fake clock in resilience tests).</summary>
+        public TimeProvider Clock { get; set; } = TimeProvider.System;
 
         public static async Task<FakeOpenAIUpstream> StartAsync()
         {
@@ -65,6 +69,9 @@ namespace RouterGen.Serving.Tests
             _failWithStatus[upstreamModel] = status;
             _retryAfter[upstreamModel] = retryAfter;
         }
+
+        /// <summary>The next <paramref name="times"/> requests for <paramref name="upstreamModel"/> fail with this status (and Retry-After); later ones are answered.</summary>
+        public void FailNext(string upstreamModel, int times, int status, string? retryAfter = null) => _failNext[upstreamModel] = (times, status, retryAfter);
 
         /// <summary>Requests for <paramref name="upstreamModel"/> get this status and body, sent as these separately flushed chunks.</summary>
         public void ReplyWith(string upstreamModel, int status, params string[] chunks) => _replies[upstreamModel] = (status, chunks);
@@ -100,7 +107,13 @@ namespace RouterGen.Serving.Tests
             bool stream = request["stream"]?.GetValue<bool>() == true;
             if (Record)
             {
-                Received.Enqueue(new ReceivedRequest(model, body, context.Request.Headers.Authorization.ToString()));
+                Received.Enqueue(new ReceivedRequest(model, body, context.Request.Headers.Authorization.ToString(), Clock.GetUtcNow()));
+            }
+
+            if (TakeFailure(model) is { } failNow)
+            {
+                await FailAsync(context, failNow.Status, failNow.RetryAfter);
+                return;
             }
 
             if (_delay.TryGetValue(model, out TimeSpan delay))
@@ -138,14 +151,7 @@ namespace RouterGen.Serving.Tests
 
             if (_failWithStatus.TryGetValue(model, out int status) && status != 0)
             {
-                context.Response.StatusCode = status;
-                context.Response.ContentType = "application/json";
-                if (_retryAfter.TryGetValue(model, out string? retryAfter))
-                {
-                    context.Response.Headers.RetryAfter = retryAfter;
-                }
-
-                await context.Response.WriteAsync("{\"error\":{\"message\":\"fake upstream failure\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+                await FailAsync(context, status, _retryAfter.TryGetValue(model, out string? retryAfter) ? retryAfter : null);
                 return;
             }
 
@@ -183,7 +189,33 @@ namespace RouterGen.Serving.Tests
                 ",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
         }
 
-        public sealed record ReceivedRequest(string Model, string Body, string Authorization);
+        private (int Status, string? RetryAfter)? TakeFailure(string model)
+        {
+            lock (_failNext)
+            {
+                if (_failNext.TryGetValue(model, out (int Times, int Status, string? RetryAfter) next) && next.Times > 0)
+                {
+                    _failNext[model] = next with { Times = next.Times - 1 };
+                    return (next.Status, next.RetryAfter);
+                }
+            }
+
+            return null;
+        }
+
+        private static async Task FailAsync(HttpContext context, int status, string? retryAfter)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            if (retryAfter is not null)
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            await context.Response.WriteAsync("{\"error\":{\"message\":\"fake upstream failure\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+        }
+
+        public sealed record ReceivedRequest(string Model, string Body, string Authorization, DateTimeOffset ReceivedAt);
     }
 
     internal static class InvariantText

@@ -55,7 +55,13 @@ namespace RouterGen.Serving.Tests
         /// <summary>The profile file the proxy loaded (and, with hot reload, watches).</summary>
         public string ProfilePath => Path.Combine(_directory, "serving-test.router.json");
 
-        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false)
+        /// <param name="configure">Changes to the configuration. Retries of the same model are off unless a test turns them on,
+        /// so that upstream call counts show fallback alone.</param>
+        /// <param name="requireClientKey">Clients must present <see cref="ClientKey"/>.</param>
+        /// <param name="wrapRouter">Wraps the loaded router.</param>
+        /// <param name="hotReload">Watch the profile and reload it.</param>
+        /// <param name="time">The clock of retries, breakers and timeouts (a FakeTimeProvider to step through them).</param>
+        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false, TimeProvider? time = null)
         {
             FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
             string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
@@ -73,6 +79,7 @@ namespace RouterGen.Serving.Tests
                     ["other"] = new() { BaseUrl = upstream.BaseUrl.ToString(), UpstreamModel = "other-v7" },
                 },
                 ClientApiKeysEnv = requireClientKey ? "CLIENT_KEYS" : null,
+                Resilience = new ResilienceConfig { Retries = 0 },
             };
             configure?.Invoke(config);
             var environment = new Dictionary<string, string>
@@ -89,6 +96,7 @@ namespace RouterGen.Serving.Tests
             {
                 Urls = "http://127.0.0.1:0",
                 ReloadRouter = hotReload ? settings.LoadRouter : null,
+                TimeProvider = time,
                 ConfigureLogging = logging =>
                 {
                     logging.ClearProviders();
