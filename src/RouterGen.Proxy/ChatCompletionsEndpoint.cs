@@ -12,6 +12,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -493,6 +494,7 @@ namespace RouterGen.Proxy
                 long sent = Stopwatch.GetTimestamp();
                 HttpResponseMessage? response = null;
                 BufferedAnswer? buffered = null;
+                StreamedAnswer? streamed = null;
                 string? failure = null;
                 try
                 {
@@ -523,6 +525,17 @@ namespace RouterGen.Proxy
                             failures.Add(FormattableString.Invariant($"{upstream.ModelId} (answer larger than {_settings.Config.MaxUpstreamResponseBytes} bytes)"));
                         }
                     }
+                    else
+                    {
+                        // Nothing goes to the client before the upstream's first bytes: one that sends its headers and
+                        // then nothing still falls back.
+                        streamed = await StreamedAnswer.StartAsync(response.Content, TimeSpan.FromSeconds(_settings.Config.Resilience.StreamIdleTimeoutSeconds), _resilience.Time, requestToken).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (streamed is null && response is not null && stream && !aborted.IsCancellationRequested && !budget.IsCancellationRequested)
+                {
+                    failure = "stream_idle";
+                    failures.Add(FormattableString.Invariant($"{upstream.ModelId} (sent nothing for {_settings.Config.Resilience.StreamIdleTimeoutSeconds:0.###} s)"));
                 }
                 catch (BrokenCircuitException)
                 {
@@ -574,6 +587,7 @@ namespace RouterGen.Proxy
 
                 using (response)
                 using (buffered)
+                await using (streamed)
                 {
                     _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
                     PassThroughHeaders(context, response!);
@@ -593,7 +607,7 @@ namespace RouterGen.Proxy
                         return true;
                     }
 
-                    await RelayStreamAsync(context, response, upstream, execution, sent, aborted).ConfigureAwait(false);
+                    await RelayStreamAsync(context, streamed!, upstream, execution, sent, aborted).ConfigureAwait(false);
                     return true;
                 }
             }
@@ -622,42 +636,49 @@ namespace RouterGen.Proxy
             }
         }
 
-        private async Task RelayStreamAsync(HttpContext context, HttpResponseMessage response, UpstreamModel upstream, RouteExecution? execution, long sent, CancellationToken aborted)
+        private async Task RelayStreamAsync(HttpContext context, StreamedAnswer answer, UpstreamModel upstream, RouteExecution? execution, long sent, CancellationToken aborted)
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.Headers.CacheControl = "no-cache";
-            byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
             using SecretRedactor.Relay relay = _redactor.Start(context.Response.Body);
             using var usage = new StreamUsageScanner();
             try
             {
-                await using Stream source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
-                int read;
-                bool first = true;
-                while ((read = await source.ReadAsync(chunk, aborted).ConfigureAwait(false)) > 0)
+                // Time to first token: from sending the request to the first bytes of the stream (just read).
+                TimeSpan sinceSent = Stopwatch.GetElapsedTime(sent);
+                if (execution is null)
                 {
-                    if (first)
-                    {
-                        // Time to first token: from sending the request to the first bytes of the stream.
-                        first = false;
-                        TimeSpan sinceSent = Stopwatch.GetElapsedTime(sent);
-                        if (execution is null)
-                        {
-                            _metrics.Routing.RecordTimeToFirstToken(upstream.ModelId, sinceSent);
-                        }
-                        else
-                        {
-                            execution.FirstUpdate(sinceSent);
-                        }
-                    }
+                    _metrics.Routing.RecordTimeToFirstToken(upstream.ModelId, sinceSent);
+                }
+                else
+                {
+                    execution.FirstUpdate(sinceSent);
+                }
 
-                    usage.Feed(chunk.AsSpan(0, read));
-                    await relay.WriteAsync(chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
+                for (int read = answer.FirstLength; read > 0; read = await answer.ReadAsync(aborted).ConfigureAwait(false))
+                {
+                    usage.Feed(answer.Chunk.AsSpan(0, read));
+                    await relay.WriteAsync(answer.Chunk.AsMemory(0, read), aborted).ConfigureAwait(false);
                     await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
                 }
 
                 await relay.CompleteAsync(aborted).ConfigureAwait(false);
                 ReportUsage(upstream, execution, usage.Usage);
+            }
+            catch (OperationCanceledException) when (answer.TimedOut && !aborted.IsCancellationRequested)
+            {
+                // Tokens were already relayed, so another model cannot take over: the stream ends with an error event in
+                // OpenAI's shape and without [DONE] or a finish_reason, so a client cannot take it for a whole answer, and
+                // the connection is closed after it. It ends cleanly rather than by an abort: an abort may drop the event.
+                _metrics.Routing.RecordUpstreamFailure(upstream.ModelId, "stream_idle");
+                _logger.LogWarning("Upstream {Model} sent nothing for {Seconds} s after its stream started; the stream to the client ends with an error event.", upstream.ModelId, answer.IdleTimeout.TotalSeconds);
+                await relay.CompleteAsync(aborted).ConfigureAwait(false);
+                await OpenAIError.WriteEventAsync(
+                    context,
+                    FormattableString.Invariant($"The upstream model '{upstream.ModelId}' sent nothing for {answer.IdleTimeout.TotalSeconds:0.###} s; the answer is incomplete."),
+                    "stream_idle_timeout",
+                    aborted).ConfigureAwait(false);
+                context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
             }
             catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
             {
@@ -666,10 +687,6 @@ namespace RouterGen.Proxy
                 _metrics.Routing.RecordUpstreamFailure(upstream.ModelId, "stream_broken");
                 _logger.LogWarning("Upstream {Model} broke the stream after it started.", upstream.ModelId);
                 context.Abort();
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
             }
         }
 

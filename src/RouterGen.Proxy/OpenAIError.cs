@@ -1,5 +1,7 @@
+using System;
 using System.Buffers;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +14,29 @@ namespace RouterGen.Proxy
 
         public static Task WriteAsync(HttpContext context, int status, string message, string code, string? param = null, string type = InvalidRequest)
         {
+            ArrayBufferWriter<byte> buffer = Body(message, code, param, type, prefix: default);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = buffer.WrittenCount;
+            return context.Response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+        }
+
+        /// <summary>
+        /// The error as a server-sent event (<c>data: {"error":{...}}</c>), as OpenAI sends an error inside a stream that has
+        /// started, and flushed.
+        /// </summary>
+        public static async Task WriteEventAsync(HttpContext context, string message, string code, CancellationToken cancellation)
+        {
+            ArrayBufferWriter<byte> buffer = Body(message, code, param: null, "upstream_error", prefix: "data: "u8);
+            buffer.Write("\n\n"u8);
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, cancellation).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(cancellation).ConfigureAwait(false);
+        }
+
+        private static ArrayBufferWriter<byte> Body(string message, string code, string? param, string type, ReadOnlySpan<byte> prefix)
+        {
             var buffer = new ArrayBufferWriter<byte>(256);
+            buffer.Write(prefix);
             using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
@@ -33,10 +57,7 @@ namespace RouterGen.Proxy
                 json.WriteEndObject();
             }
 
-            context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength = buffer.WrittenCount;
-            return context.Response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+            return buffer;
         }
     }
 }

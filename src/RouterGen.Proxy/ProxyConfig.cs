@@ -112,6 +112,12 @@ namespace RouterGen.Proxy
         /// request probes it, and its answer closes the circuit or opens it again.
         /// </summary>
         public double BreakerCooldownSeconds { get; set; } = 30;
+
+        /// <summary>
+        /// Longest silence in seconds of a streamed answer (60 by default). Before its first byte the request falls back to
+        /// the next model; after it, the client's stream ends with an error event.
+        /// </summary>
+        public double StreamIdleTimeoutSeconds { get; set; } = 60;
     }
 
     /// <summary>One upstream OpenAI-compatible endpoint serving one model.</summary>

@@ -466,6 +466,7 @@ namespace RouterGen.Proxy
             CheckTimeout(resilience.RetryBaseDelaySeconds, at("resilience.retryBaseDelaySeconds"));
             CheckTimeout(resilience.RetryMaxDelaySeconds, at("resilience.retryMaxDelaySeconds"));
             CheckTimeout(resilience.TotalTimeoutSeconds, at("resilience.totalTimeoutSeconds"));
+            CheckTimeout(resilience.StreamIdleTimeoutSeconds, at("resilience.streamIdleTimeoutSeconds"));
             if (!(resilience.BreakerFailureRatio > 0 && resilience.BreakerFailureRatio <= 1))
             {
                 throw new ProxyConfigException($"{at("resilience.breakerFailureRatio")}: must be above 0 and at most 1, not {resilience.BreakerFailureRatio.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");

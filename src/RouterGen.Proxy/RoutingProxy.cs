@@ -136,6 +136,9 @@ namespace RouterGen.Proxy
             {
                 new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
                 new("Logging:LogLevel:System.Net.Http", "Warning"),
+
+                // Polly logs every handled failure with its stack trace; the proxy logs retries, breakers and fallbacks itself.
+                new("Logging:LogLevel:Polly", "Error"),
             };
             builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.LoggingSettings });
             builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });

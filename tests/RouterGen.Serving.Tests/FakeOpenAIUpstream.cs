@@ -29,6 +29,7 @@ namespace RouterGen.Serving.Tests
         private readonly ConcurrentDictionary<string, (int Chunks, Task When)> _breakStreamAfter = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Status, string[] Chunks)> _replies = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, (int Times, int Status, string? RetryAfter)> _failNext = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, int> _stallStreamAfter = new(StringComparer.Ordinal);
 
         private FakeOpenAIUpstream(WebApplication app)
         {
@@ -87,6 +88,9 @@ namespace RouterGen.Serving.Tests
         /// the client having read them), and then drop the connection.
         /// </summary>
         public void BreakStreamAfter(string upstreamModel, int chunks, Task when) => _breakStreamAfter[upstreamModel] = (chunks, when);
+
+        /// <summary>Streams for <paramref name="upstreamModel"/> send their headers and this many chunks, then nothing until the caller goes away.</summary>
+        public void StallStreamAfter(string upstreamModel, int chunks) => _stallStreamAfter[upstreamModel] = chunks;
 
         public async ValueTask DisposeAsync()
         {
@@ -170,6 +174,13 @@ namespace RouterGen.Serving.Tests
             string[] parts = ["answer ", "from ", model];
             for (int i = 0; i < parts.Length; i++)
             {
+                if (_stallStreamAfter.TryGetValue(model, out int stallAfter) && i == stallAfter)
+                {
+                    await context.Response.Body.FlushAsync();
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return;
+                }
+
                 if (_breakStreamAfter.TryGetValue(model, out (int Chunks, Task When) breakAfter) && i == breakAfter.Chunks)
                 {
                     await breakAfter.When.WaitAsync(TimeSpan.FromSeconds(30));

@@ -34,6 +34,17 @@ namespace RouterGen.Serving.Tests
 
         private static Task<ClientResult<ChatCompletion>> AskAsync(ChatClient sdk) => sdk.CompleteChatAsync([new UserChatMessage(ServingProfile.CodePrompt)]);
 
+        private static async Task<string> StreamTextAsync(ProxyUnderTest proxy)
+        {
+            var text = new StringBuilder();
+            await foreach (StreamingChatCompletionUpdate update in Sdk(proxy).CompleteChatStreamingAsync([new UserChatMessage(ServingProfile.CodePrompt)]))
+            {
+                text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+            }
+
+            return text.ToString();
+        }
+
         private static int CallsTo(ProxyUnderTest proxy, string upstreamModel) => proxy.Upstream.Received.Count(r => r.Model == upstreamModel);
 
         private static Task<ProxyUnderTest> StartAsync(FakeTimeProvider time, Action<ResilienceConfig> resilience, int maxAttempts = 3) =>
@@ -97,16 +108,7 @@ namespace RouterGen.Serving.Tests
             await using ProxyUnderTest proxy = await StartAsync(time, r => r.Retries = 1);
             proxy.Upstream.FailNext("premium-v1", 1, 500);
 
-            Task<string> streamed = Task.Run(async () =>
-            {
-                var text = new StringBuilder();
-                await foreach (StreamingChatCompletionUpdate update in Sdk(proxy).CompleteChatStreamingAsync([new UserChatMessage(ServingProfile.CodePrompt)]))
-                {
-                    text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
-                }
-
-                return text.ToString();
-            });
+            Task<string> streamed = Task.Run(() => StreamTextAsync(proxy));
             await AdvanceUntilCallsAsync(time, proxy, 2, streamed);
 
             Assert.Equal("answer from premium-v1", await streamed);
@@ -245,6 +247,73 @@ namespace RouterGen.Serving.Tests
             using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
             Assert.Equal(["premium-v1"], proxy.Upstream.Received.Select(r => r.Model));
+        }
+
+        [Fact]
+        public async Task AStreamThatSendsNothingBeforeItsFirstByteFallsBackToTheNextModel()
+        {
+            var time = new FakeTimeProvider();
+            await using ProxyUnderTest proxy = await StartAsync(time, r => r.StreamIdleTimeoutSeconds = 5);
+            proxy.Upstream.StallStreamAfter("premium-v1", 0);
+
+            Task<string> streamed = Task.Run(() => StreamTextAsync(proxy));
+            await AdvanceUntilCallsAsync(time, proxy, 2, streamed);
+
+            Assert.Equal("answer from mid-v1", await streamed);
+            Assert.Equal(["premium-v1", "mid-v1"], proxy.Upstream.Received.Select(r => r.Model));
+            Assert.Contains(proxy.Log, line => line.Contains("Upstream premium failed: stream_idle", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task AStreamThatGoesQuietAfterItsFirstByteEndsWithAnErrorEvent()
+        {
+            var time = new FakeTimeProvider();
+            await using ProxyUnderTest proxy = await StartAsync(time, r => r.StreamIdleTimeoutSeconds = 5);
+            proxy.Upstream.StallStreamAfter("premium-v1", 1);
+
+            string body = JsonSerializer.Serialize(new { model = "auto", stream = true, messages = new[] { new { role = "user", content = ServingProfile.CodePrompt } } });
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            using HttpResponseMessage response = await proxy.Http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Task<string> events = response.Content.ReadAsStringAsync();
+            for (int step = 0; !events.IsCompleted; step++)
+            {
+                Assert.True(step < 2000, "the stream did not end after 200 s of fake time");
+                time.Advance(TimeSpan.FromMilliseconds(100));
+                await Task.WhenAny(events, Task.Delay(10));
+            }
+
+            string text = await events;
+            string[] data = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(2, data.Length);
+            Assert.Contains("\"content\":\"answer \"", data[0], StringComparison.Ordinal);
+            using JsonDocument error = JsonDocument.Parse(data[1]["data: ".Length..]);
+            Assert.Equal("stream_idle_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.DoesNotContain("[DONE]", text, StringComparison.Ordinal);
+            Assert.Equal(["premium-v1"], proxy.Upstream.Received.Select(r => r.Model));
+            Assert.Contains(proxy.Log, line => line.Contains("Upstream premium sent nothing for 5 s after its stream started", StringComparison.Ordinal));
+
+            // The OpenAI .NET SDK does not raise error events; what it shows is an answer with no finish reason.
+            Task<StreamingChatCompletionUpdate[]> consumed = Task.Run(async () =>
+            {
+                var updates = new System.Collections.Generic.List<StreamingChatCompletionUpdate>();
+                await foreach (StreamingChatCompletionUpdate update in Sdk(proxy).CompleteChatStreamingAsync([new UserChatMessage(ServingProfile.CodePrompt)]))
+                {
+                    updates.Add(update);
+                }
+
+                return updates.ToArray();
+            });
+            for (int step = 0; !consumed.IsCompleted; step++)
+            {
+                Assert.True(step < 2000, "the SDK's stream did not end after 200 s of fake time");
+                time.Advance(TimeSpan.FromMilliseconds(100));
+                await Task.WhenAny(consumed, Task.Delay(10));
+            }
+
+            StreamingChatCompletionUpdate[] seen = await consumed;
+            Assert.Equal("answer ", string.Concat(seen.SelectMany(u => u.ContentUpdate).Select(p => p.Text)));
+            Assert.All(seen, u => Assert.Null(u.FinishReason));
         }
     }
 }

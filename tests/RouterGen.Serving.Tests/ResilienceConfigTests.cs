@@ -32,7 +32,7 @@ namespace RouterGen.Serving.Tests
             var defaults = new ResilienceConfig();
 
             Assert.Equal((2, 0.5, 10.0, 300.0), (defaults.Retries, defaults.RetryBaseDelaySeconds, defaults.RetryMaxDelaySeconds, defaults.TotalTimeoutSeconds));
-            Assert.Equal((0.5, 5, 30.0, 30.0), (defaults.BreakerFailureRatio, defaults.BreakerMinimumCalls, defaults.BreakerSamplingSeconds, defaults.BreakerCooldownSeconds));
+            Assert.Equal((0.5, 5, 30.0, 30.0, 60.0), (defaults.BreakerFailureRatio, defaults.BreakerMinimumCalls, defaults.BreakerSamplingSeconds, defaults.BreakerCooldownSeconds, defaults.StreamIdleTimeoutSeconds));
         }
 
         [Fact]
