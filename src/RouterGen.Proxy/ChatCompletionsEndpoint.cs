@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using RouterGen.Extensions.AI;
 using RouterGen.Json;
 using RouterGen.Routing;
 using RouterGen.Serving;
@@ -38,6 +39,9 @@ namespace RouterGen.Proxy
         public const string FallbacksHeader = "x-routergen-fallbacks";
         public const string MaxCostHeader = "x-routergen-max-cost-usd";
         public const string FailedAttemptsHeader = "x-routergen-failed-attempts";
+        public const string ConversationHeader = "x-routergen-conversation";
+        public const string StickyHeader = "x-routergen-sticky";
+        public const int MaxConversationIdLength = 256;
 
         private const string Auto = "auto";
         private const string AutoPrefix = "auto:";
@@ -48,19 +52,21 @@ namespace RouterGen.Proxy
         private readonly RouterTables _tables;
         private readonly ProxyMetrics _metrics;
         private readonly UpstreamResilience _resilience;
+        private readonly ConversationStickiness? _stickiness;
         private readonly ILogger _logger;
         private readonly UpstreamModel?[] _upstreamOfModel;
         private readonly ModelMask _served;
         private readonly SecretRedactor _redactor;
         private readonly string? _defaultPreset;
 
-        public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience resilience, ILogger logger)
+        public ChatCompletionsEndpoint(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience resilience, ILogger logger, ConversationStickiness? stickiness = null)
         {
             _settings = settings;
             _router = router;
             _tables = router.Tables;
             _metrics = metrics;
             _resilience = resilience;
+            _stickiness = stickiness;
             _logger = logger;
             _redactor = new SecretRedactor(settings.Upstreams.Values.Select(u => u.ApiKey));
             _upstreamOfModel = new UpstreamModel?[_tables.ModelCount];
@@ -277,13 +283,22 @@ namespace RouterGen.Proxy
                 return "passthrough";
             }
 
+            string? conversation = context.Request.Headers[ConversationHeader];
+            if (conversation is not null && !IsConversationId(conversation))
+            {
+                await OpenAIError.WriteAsync(context, 400, $"Header '{ConversationHeader}' must be 1 to {MaxConversationIdLength} visible ASCII characters.", "invalid_header").ConfigureAwait(false);
+                return "rejected";
+            }
+
             // Everything else goes through the request plan the chat client uses: same grammar, defaults and attempt order.
             RoutePlan plan;
             try
             {
                 RoutingRequest routing = RoutingRequest.Parse(_tables, RoutingText(messages), model, _defaultPreset, _served, maxCostUsd: cap);
+                StickyRoute? remembered = await RememberedRouteAsync(conversation, routing, context.RequestAborted).ConfigureAwait(false);
+
                 // Models whose circuit is open are passed over without a call, so they do not use up the attempts.
-                plan = RoutePlan.Create(_router, routing, Math.Min(ProxyConfig.MaxAttemptsLimit, _settings.Config.MaxAttempts + OpenCircuits()));
+                plan = RoutePlan.Create(_router, routing, Math.Min(ProxyConfig.MaxAttemptsLimit, _settings.Config.MaxAttempts + OpenCircuits()), remembered);
             }
             catch (RoutingRequestException e)
             {
@@ -295,9 +310,55 @@ namespace RouterGen.Proxy
             RouteDecision decision = plan.Decision;
             bool pinned = plan.Request.PinnedModel >= 0;
             string presetLabel = pinned ? "none" : plan.Request.Preset ?? ModelSelector.Format(decision.Options);
-            var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel);
-            await ForwardAsync(context, request, stream, plan.Start(_metrics.Routing), null, routed).ConfigureAwait(false);
+            var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel, conversation is null || _stickiness is null ? null : plan.IsSticky);
+            RouteExecution execution = plan.Start(_metrics.Routing);
+            if (await ForwardAsync(context, request, stream, execution, null, routed).ConfigureAwait(false) && conversation is not null && _stickiness is not null && !pinned &&
+                execution.Current is { } served)
+            {
+                // The conversation keeps the model that actually answered (after a fallback, that one), under the options
+                // it was decided with; a sticky answer renews the entry.
+                await _stickiness.SetAsync(conversation, StickyRoute.From(plan.Decision, served.ModelIndex), CancellationToken.None).ConfigureAwait(false);
+            }
+
             return pinned ? "passthrough" : Auto;
+        }
+
+        private static bool IsConversationId(string id)
+        {
+            if (id.Length is 0 or > MaxConversationIdLength)
+            {
+                return false;
+            }
+
+            foreach (char c in id)
+            {
+                if (c is < '!' or > '~')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        // The model this conversation was routed to before, unless it cannot take the request now (its circuit is open, or
+        // it is no longer served): then the request is routed afresh, and the model that answers becomes the sticky one.
+        private async Task<StickyRoute?> RememberedRouteAsync(string? conversation, RoutingRequest routing, CancellationToken aborted)
+        {
+            if (conversation is null || _stickiness is null || routing.PinnedModel >= 0 ||
+                await _stickiness.GetAsync(conversation, aborted).ConfigureAwait(false) is not { } remembered)
+            {
+                return null;
+            }
+
+            if (_tables.IndexOfModel(remembered.ModelId) is int model and >= 0 && _upstreamOfModel[model] is not null &&
+                _resilience.CircuitOf(remembered.ModelId).IsOpen(_resilience.Time.GetUtcNow(), out _))
+            {
+                _logger.LogInformation("Conversation routed afresh: its model {Model} has its circuit open.", remembered.ModelId);
+                return null;
+            }
+
+            return remembered;
         }
 
         // The shape OpenAI itself requires and the routing text relies on: every message an object with a string role,
@@ -377,7 +438,7 @@ namespace RouterGen.Proxy
 
         // One attempt per model the execution hands out (or the one passed-through upstream), until one answers. A model
         // whose circuit is open is passed over without a call; each call retries its own model inside its pipeline first.
-        private async Task ForwardAsync(HttpContext context, JsonElement request, bool stream, RouteExecution? execution, UpstreamModel? passthrough, RoutedHeaders? routed)
+        private async Task<bool> ForwardAsync(HttpContext context, JsonElement request, bool stream, RouteExecution? execution, UpstreamModel? passthrough, RoutedHeaders? routed)
         {
             var failures = new AttemptFailures();
             CancellationToken aborted = context.RequestAborted;
@@ -419,7 +480,7 @@ namespace RouterGen.Proxy
                     if (await TryAttemptAsync(context, request, stream, upstream, attempt, execution, failures, routed, requestToken.Token, budget.Token).ConfigureAwait(false))
                     {
                         answered = true;
-                        return;
+                        return true;
                     }
                 }
             }
@@ -429,6 +490,7 @@ namespace RouterGen.Proxy
             }
 
             await WriteAllFailedAsync(context, failures).ConfigureAwait(false);
+            return false;
         }
 
         private void SkipOpenCircuit(UpstreamModel upstream, TimeSpan remaining, RouteExecution? execution, AttemptFailures failures)
@@ -740,6 +802,10 @@ namespace RouterGen.Proxy
                 }
 
                 headers[PresetHeader] = HeaderSafe(r.Preset);
+                if (r.Sticky is bool sticky)
+                {
+                    headers[StickyHeader] = sticky ? "true" : "false";
+                }
             }
             else
             {
@@ -895,6 +961,6 @@ namespace RouterGen.Proxy
             }
         }
 
-        private readonly record struct RoutedHeaders(int Cluster, string? ClusterLabel, string Preset);
+        private readonly record struct RoutedHeaders(int Cluster, string? ClusterLabel, string Preset, bool? Sticky);
     }
 }

@@ -48,6 +48,12 @@ namespace RouterGen.Proxy
         /// <summary>Most upstream calls per request, the first included (fallback on 5xx, 429, timeouts, connection errors).</summary>
         public int MaxAttempts { get; set; } = 3;
 
+        /// <summary>
+        /// How long in minutes a conversation keeps its model (60 by default; 0 turns stickiness off): requests with the same
+        /// <c>x-routergen-conversation</c> header reuse the model the conversation was first routed to, while it is available.
+        /// </summary>
+        public double StickyConversationMinutes { get; set; } = 60;
+
         /// <summary>Default upstream timeout in seconds: the whole response when not streaming, the response headers when streaming.</summary>
         public double UpstreamTimeoutSeconds { get; set; } = 120;
 

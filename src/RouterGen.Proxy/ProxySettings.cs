@@ -347,6 +347,11 @@ namespace RouterGen.Proxy
                 throw new ProxyConfigException($"{At("maxCostPerRequestUsd")}: must be a positive finite number of USD.");
             }
 
+            if (!(config.StickyConversationMinutes >= 0 && config.StickyConversationMinutes <= 24 * 60))
+            {
+                throw new ProxyConfigException($"{At("stickyConversationMinutes")}: must be from 0 (off) to 1440 minutes (one day), not {config.StickyConversationMinutes.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
+            }
+
             CheckResilience(config.Resilience ?? throw new ProxyConfigException($"{At("resilience")}: must be an object."), At);
             if (config.Urls is { } urls)
             {

@@ -11,12 +11,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RouterGen.Extensions.AI;
 using RouterGen.Routing;
 using RouterGen.Serving;
 
@@ -87,13 +89,20 @@ namespace RouterGen.Proxy
             builder.Services.AddSingleton(services => new ProxyMetrics(services.GetRequiredService<IMeterFactory>()));
             UpstreamResilience.Register(builder.Services, settings, options.UpstreamHandler, options.TimeProvider ?? TimeProvider.System);
 
+            // Conversation stickiness in HybridCache: in memory, and shared across instances when the host registers an
+            // IDistributedCache (Redis, SQL Server) as its second level.
+            builder.Services.AddHybridCache();
+
             // Readiness asks the served router (created after the host is built, when the check first runs).
             ServedRouter? served = null;
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("router", _ => served!, failureStatus: null, tags: [ReadyTag]));
 
             WebApplication app = builder.Build();
             ProxyMetrics metrics = app.Services.GetRequiredService<ProxyMetrics>();
-            served = new ServedRouter(settings, router, metrics, app.Services.GetRequiredService<UpstreamResilience>(), app.Logger, options.ReloadRouter);
+            ConversationStickiness? stickiness = settings.Config.StickyConversationMinutes > 0
+                ? new HybridCacheStickiness(app.Services.GetRequiredService<HybridCache>(), TimeSpan.FromMinutes(settings.Config.StickyConversationMinutes))
+                : null;
+            served = new ServedRouter(settings, router, metrics, app.Services.GetRequiredService<UpstreamResilience>(), stickiness, app.Logger, options.ReloadRouter);
             app.Lifetime.ApplicationStopped.Register(served.Dispose);
 
             // Unknown paths and wrong methods answer in OpenAI's error shape too, so SDKs report them as usual; only

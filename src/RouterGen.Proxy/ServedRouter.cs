@@ -10,6 +10,8 @@ using RouterGen.Embedding;
 using RouterGen.Profiles;
 using RouterGen.Routing;
 
+using RouterGen.Extensions.AI;
+
 namespace RouterGen.Proxy
 {
     /// <summary>
@@ -27,6 +29,7 @@ namespace RouterGen.Proxy
         private readonly ProxySettings _settings;
         private readonly ProxyMetrics _metrics;
         private readonly UpstreamResilience _upstreams;
+        private readonly ConversationStickiness? _stickiness;
         private readonly ILogger _logger;
         private readonly Func<IPromptRouter>? _reload;
         private readonly FileSystemWatcher? _watcher;
@@ -35,14 +38,15 @@ namespace RouterGen.Proxy
         private volatile Loaded _current;
         private volatile string? _lastReloadError;
 
-        public ServedRouter(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience upstreams, ILogger logger, Func<IPromptRouter>? reload)
+        public ServedRouter(ProxySettings settings, IPromptRouter router, ProxyMetrics metrics, UpstreamResilience upstreams, ConversationStickiness? stickiness, ILogger logger, Func<IPromptRouter>? reload)
         {
             _settings = settings;
             _metrics = metrics;
             _upstreams = upstreams;
+            _stickiness = stickiness;
             _logger = logger;
             _reload = reload;
-            _current = new Loaded(new ChatCompletionsEndpoint(settings, router, metrics, upstreams, logger), router, settings.LoadedProfileSha256, DateTimeOffset.UtcNow, Generation: 1);
+            _current = new Loaded(new ChatCompletionsEndpoint(settings, router, metrics, upstreams, logger, stickiness), router, settings.LoadedProfileSha256, DateTimeOffset.UtcNow, Generation: 1);
             metrics.ObserveProfile(() => _current.Router.Tables.Name, () => _current.ProfileSha256);
             if (reload is null)
             {
@@ -84,7 +88,7 @@ namespace RouterGen.Proxy
                 try
                 {
                     IPromptRouter router = _reload();
-                    var endpoint = new ChatCompletionsEndpoint(_settings, router, _metrics, _upstreams, _logger);
+                    var endpoint = new ChatCompletionsEndpoint(_settings, router, _metrics, _upstreams, _logger, _stickiness);
                     _current = new Loaded(endpoint, router, _settings.LoadedProfileSha256, DateTimeOffset.UtcNow, previous.Generation + 1);
                     _lastReloadError = null;
                     _metrics.ProfileReloaded(succeeded: true);
