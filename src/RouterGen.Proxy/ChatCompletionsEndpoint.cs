@@ -655,7 +655,7 @@ namespace RouterGen.Proxy
                     PassThroughHeaders(context, response!);
                     WriteRoutingHeaders(context, upstream.ModelId, routed, attempt, execution);
                     context.Response.StatusCode = (int)response!.StatusCode;
-                    context.Response.ContentType = HeaderSafe(response.Content.Headers.ContentType?.ToString() ?? "application/json");
+                    context.Response.ContentType = HeaderValues.PercentEncoded(response.Content.Headers.ContentType?.ToString() ?? "application/json");
                     if (buffered is not null)
                     {
                         context.Response.ContentLength = buffered.Length;
@@ -778,19 +778,19 @@ namespace RouterGen.Proxy
                 }
 
                 // An upstream that echoes its key in a header must not leak it, as in a body.
-                headers[name] = values.Select(v => HeaderSafe(_redactor.Redact(v))).ToArray();
+                headers[name] = values.Select(v => HeaderValues.PercentEncoded(_redactor.Redact(v))).ToArray();
             }
         }
 
         private static void WriteRoutingHeaders(HttpContext context, string model, RoutedHeaders? routed, int fallbacks, RouteExecution? execution)
         {
             IHeaderDictionary headers = context.Response.Headers;
-            headers[ModelHeader] = model;
+            HeaderValues.Set(headers, ModelHeader, model);
             headers[FallbacksHeader] = fallbacks.ToString(CultureInfo.InvariantCulture);
             if (execution is { Failures.Count: > 0 })
             {
                 // Why each model before this one did not answer: "premium:circuit_open, mid:status_5xx".
-                headers[FailedAttemptsHeader] = HeaderSafe(string.Join(", ", execution.Failures.Select(f => f.ModelId + ":" + f.Reason)));
+                HeaderValues.Set(headers, FailedAttemptsHeader, string.Join(", ", execution.Failures.Select(f => f.ModelId + ":" + f.Reason)));
             }
 
             if (routed is { } r)
@@ -798,10 +798,10 @@ namespace RouterGen.Proxy
                 headers[ClusterHeader] = r.Cluster < 0 ? "none" : r.Cluster.ToString(CultureInfo.InvariantCulture);
                 if (r.ClusterLabel is not null)
                 {
-                    headers[ClusterLabelHeader] = HeaderSafe(r.ClusterLabel);
+                    HeaderValues.Set(headers, ClusterLabelHeader, r.ClusterLabel);
                 }
 
-                headers[PresetHeader] = HeaderSafe(r.Preset);
+                HeaderValues.Set(headers, PresetHeader, r.Preset);
                 if (r.Sticky is bool sticky)
                 {
                     headers[StickyHeader] = sticky ? "true" : "false";
@@ -811,18 +811,6 @@ namespace RouterGen.Proxy
             {
                 headers[PresetHeader] = "none";
             }
-        }
-
-        // Header values must be visible ASCII; labels are free text from the profile.
-        private static string HeaderSafe(string value)
-        {
-            var safe = new StringBuilder(value.Length);
-            foreach (char c in value)
-            {
-                safe.Append(c is >= ' ' and <= '~' ? c : '?');
-            }
-
-            return safe.ToString();
         }
 
         // The client's body with only "model" replaced by the upstream's name; every other field passes through as sent.

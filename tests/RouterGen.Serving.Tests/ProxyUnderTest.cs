@@ -61,12 +61,15 @@ namespace RouterGen.Serving.Tests
         /// <param name="wrapRouter">Wraps the loaded router.</param>
         /// <param name="hotReload">Watch the profile and reload it.</param>
         /// <param name="time">The clock of retries, breakers and timeouts (a FakeTimeProvider to step through them).</param>
-        public static async Task<ProxyUnderTest> StartAsync(Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false, TimeProvider? time = null)
+        /// <param name="profile">Changes to the serving test profile before it is saved.</param>
+        public static async Task<ProxyUnderTest> StartAsync(
+            Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false, TimeProvider? time = null,
+            Action<RouterGen.Profiles.ProfileDefinition>? profile = null)
         {
             FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
             string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
             System.IO.Directory.CreateDirectory(directory);
-            ServingProfile.Save(directory);
+            ServingProfile.Save(directory, profile);
             var config = new ProxyConfig
             {
                 Profile = "serving-test.router.json",

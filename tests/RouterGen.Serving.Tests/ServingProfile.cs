@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using RouterGen.Embedding;
@@ -96,10 +97,12 @@ namespace RouterGen.Serving.Tests
         public static IPromptRouter CreateRouter() => RouterProfile.FromDefinition(Create()).CreatePromptRouter();
 
         /// <summary>Writes the profile to <paramref name="directory"/> and returns its path.</summary>
-        public static string Save(string directory)
+        public static string Save(string directory, Action<ProfileDefinition>? edit = null)
         {
             string path = Path.Combine(directory, "serving-test.router.json");
-            ProfileWriter.Save(Create(), path);
+            ProfileDefinition profile = Create();
+            edit?.Invoke(profile);
+            ProfileWriter.Save(profile, path);
             return path;
         }
 
