@@ -11,6 +11,14 @@ namespace RouterGen.Package.Tests
         public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
             RunProgram("dotnet", workingDirectory, timeout, arguments);
 
+        /// <summary>Runs the dotnet CLI and fails the test, with its output, unless it exits 0; returns the output.</summary>
+        public static string RunChecked(string workingDirectory, TimeSpan timeout, params string[] arguments)
+        {
+            (int exitCode, string output) = Run(workingDirectory, timeout, arguments);
+            Xunit.Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} failed with exit code {exitCode}:\n{output}");
+            return output;
+        }
+
         /// <summary>Runs <paramref name="program"/> (for example an installed tool's shim) with the same clean environment.</summary>
         public static (int ExitCode, string Output) RunProgram(string program, string workingDirectory, TimeSpan timeout, params string[] arguments)
         {

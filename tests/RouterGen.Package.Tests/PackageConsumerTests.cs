@@ -96,37 +96,7 @@ namespace RouterGen.Package.Tests
 
         private void WriteConsumerProject(string app, string feed, string version)
         {
-            // Empty props/targets/CPM files stop MSBuild from picking up anything above the temp folder.
-            File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
-            File.WriteAllText(Path.Combine(_root, "Directory.Build.targets"), "<Project />");
-            File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
-
-            // RouterGen comes only from the fresh feed (source mapping), and restores into a private packages folder, so a
-            // RouterGen of the same version cached on this machine is never used. Everything else comes from the normal feed.
-            string globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            string cacheSource = Directory.Exists(globalPackages)
-                ? $"<add key=\"machine-cache\" value=\"{globalPackages}\" />"
-                : "";
-            string cacheMapping = Directory.Exists(globalPackages)
-                ? "<packageSource key=\"machine-cache\"><package pattern=\"*\" /></packageSource>"
-                : "";
-            File.WriteAllText(Path.Combine(_root, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="routergen-local" value="{feed}" />
-                    {cacheSource}
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                  <packageSourceMapping>
-                    <packageSource key="routergen-local"><package pattern="RouterGen" /></packageSource>
-                    {cacheMapping}
-                    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-                  </packageSourceMapping>
-                </configuration>
-                """);
+            LocalFeed.Isolate(_root, feed, "RouterGen");
 
             File.WriteAllText(Path.Combine(app, "PackageUser.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
@@ -176,11 +146,6 @@ namespace RouterGen.Package.Tests
                 """);
         }
 
-        private static string Run(string workingDirectory, params string[] arguments)
-        {
-            (int exitCode, string output) = DotnetProcess.Run(workingDirectory, StepTimeout, arguments);
-            Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} failed with exit code {exitCode}:\n{output}");
-            return output;
-        }
+        private static string Run(string workingDirectory, params string[] arguments) => DotnetProcess.RunChecked(workingDirectory, StepTimeout, arguments);
     }
 }
