@@ -47,3 +47,16 @@ namespace RouterGen.Package.Tests
         }
     }
 }
+
+namespace RouterGen.Package.Tests
+{
+    /// <summary>
+    /// The tests that pack projects of this repository (they build them in Release into the same obj/ and bin/ folders)
+    /// run one at a time: two packs of RouterGen at once collide on its build outputs.
+    /// </summary>
+    [Xunit.CollectionDefinition(Name)]
+    public sealed class PackingCollection
+    {
+        public const string Name = "Packs repository projects";
+    }
+}

@@ -13,6 +13,7 @@ namespace RouterGen.Package.Tests
     /// repository that references the package, drop a profile into it, build, run, and check the routed output against
     /// the runtime-loaded router of the same profile.
     /// </summary>
+    [Collection(PackingCollection.Name)]
     public sealed class PackageConsumerTests : IDisposable
     {
         private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);

@@ -13,6 +13,7 @@ namespace RouterGen.Package.Tests
     /// folder feed, a fresh host project that references only RouterGen.Proxy, with a profile compiled into a router by
     /// the generator that comes with it, serving a chat completion from a fake upstream on loopback.
     /// </summary>
+    [Collection(PackingCollection.Name)]
     public sealed class ProxyPackageTests : IDisposable
     {
         private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);

@@ -11,6 +11,7 @@ namespace RouterGen.Package.Tests
     /// <c>dotnet tool install</c> into a private tool path, and run by its command name. Costs about a minute on a 2-core
     /// machine (the pack compresses ONNX Runtime's native libraries and the MiniLM model, ~130 MB).
     /// </summary>
+    [Collection(PackingCollection.Name)]
     public sealed class ToolInstallTests : IDisposable
     {
         private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(6);
