@@ -49,6 +49,13 @@ namespace RouterGen.Proxy
         /// pass a fake one to step through backoff and cooldowns without waiting).
         /// </summary>
         public TimeProvider? TimeProvider { get; set; }
+
+        /// <summary>
+        /// Where conversation routes are remembered (<c>x-routergen-conversation</c>): a <see cref="HybridCache"/> whose
+        /// distributed level (Redis, SQL Server) the proxy's instances share, entries living <c>stickyConversationMinutes</c>.
+        /// When null, this process remembers the <see cref="RoutingProxy.InProcessStickyConversations"/> most recent ones.
+        /// </summary>
+        public HybridCache? StickinessCache { get; set; }
     }
 
     /// <summary>
@@ -62,6 +69,9 @@ namespace RouterGen.Proxy
     {
         /// <summary>The default listen address.</summary>
         public const string DefaultUrls = "http://127.0.0.1:8080";
+
+        /// <summary>Conversations remembered in process when no <see cref="RoutingProxyOptions.StickinessCache"/> is given.</summary>
+        public const int InProcessStickyConversations = 10_000;
 
         /// <summary>Creates the proxy application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</summary>
         /// <param name="settings">Validated configuration.</param>
@@ -89,19 +99,15 @@ namespace RouterGen.Proxy
             builder.Services.AddSingleton(services => new ProxyMetrics(services.GetRequiredService<IMeterFactory>()));
             UpstreamResilience.Register(builder.Services, settings, options.UpstreamHandler, options.TimeProvider ?? TimeProvider.System);
 
-            // Conversation stickiness in HybridCache: in memory, and shared across instances when the host registers an
-            // IDistributedCache (Redis, SQL Server) as its second level.
-            builder.Services.AddHybridCache();
-
             // Readiness asks the served router (created after the host is built, when the check first runs).
             ServedRouter? served = null;
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("router", _ => served!, failureStatus: null, tags: [ReadyTag]));
 
             WebApplication app = builder.Build();
             ProxyMetrics metrics = app.Services.GetRequiredService<ProxyMetrics>();
-            ConversationStickiness? stickiness = settings.Config.StickyConversationMinutes > 0
-                ? new HybridCacheStickiness(app.Services.GetRequiredService<HybridCache>(), TimeSpan.FromMinutes(settings.Config.StickyConversationMinutes))
-                : null;
+            ConversationStickiness? stickiness = settings.Config.StickyConversationMinutes <= 0 ? null
+                : options.StickinessCache is { } cache ? new HybridCacheStickiness(cache, TimeSpan.FromMinutes(settings.Config.StickyConversationMinutes))
+                : new InProcessStickiness(InProcessStickyConversations);
             served = new ServedRouter(settings, router, metrics, app.Services.GetRequiredService<UpstreamResilience>(), stickiness, app.Logger, options.ReloadRouter);
             app.Lifetime.ApplicationStopped.Register(served.Dispose);
 

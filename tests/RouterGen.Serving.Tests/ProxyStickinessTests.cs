@@ -8,6 +8,8 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OpenAI;
 using OpenAI.Chat;
@@ -84,6 +86,20 @@ namespace RouterGen.Serving.Tests
             time.Advance(TimeSpan.FromSeconds(30));
             Assert.Equal(("cheap", "true"), await AskAsync(proxy, "conv-1", ServingProfile.CodePrompt));
             Assert.Equal(3, proxy.Upstream.Received.Count(r => r.Model == "premium-v1"));
+        }
+
+        [Fact]
+        public async Task TwoProxiesSharingAHybridCacheKeepAConversationOnOneModel()
+        {
+            // One HybridCache for both stands in for instances sharing its distributed level.
+            using ServiceProvider services = new ServiceCollection().AddHybridCache().Services.BuildServiceProvider();
+            HybridCache shared = services.GetRequiredService<HybridCache>();
+            await using ProxyUnderTest first = await ProxyUnderTest.StartAsync(stickinessCache: shared);
+            await using ProxyUnderTest second = await ProxyUnderTest.StartAsync(stickinessCache: shared);
+
+            Assert.Equal(("premium", "false"), await AskAsync(first, "conv-1", ServingProfile.CodePrompt));
+            Assert.Equal(("premium", "true"), await AskAsync(second, "conv-1", ServingProfile.ChatPrompt));
+            Assert.Equal(("cheap", "false"), await AskAsync(second, "conv-2", ServingProfile.ChatPrompt));
         }
 
         [Fact]

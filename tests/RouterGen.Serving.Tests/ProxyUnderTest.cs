@@ -62,9 +62,10 @@ namespace RouterGen.Serving.Tests
         /// <param name="hotReload">Watch the profile and reload it.</param>
         /// <param name="time">The clock of retries, breakers and timeouts (a FakeTimeProvider to step through them).</param>
         /// <param name="profile">Changes to the serving test profile before it is saved.</param>
+        /// <param name="stickinessCache">Where conversation routes are remembered; in process when null.</param>
         public static async Task<ProxyUnderTest> StartAsync(
             Action<ProxyConfig>? configure = null, bool requireClientKey = false, Func<IPromptRouter, IPromptRouter>? wrapRouter = null, bool hotReload = false, TimeProvider? time = null,
-            Action<RouterGen.Profiles.ProfileDefinition>? profile = null)
+            Action<RouterGen.Profiles.ProfileDefinition>? profile = null, Microsoft.Extensions.Caching.Hybrid.HybridCache? stickinessCache = null)
         {
             FakeOpenAIUpstream upstream = await FakeOpenAIUpstream.StartAsync();
             string directory = Path.Combine(Path.GetTempPath(), "routergen-serving-" + Guid.NewGuid().ToString("N"));
@@ -100,6 +101,7 @@ namespace RouterGen.Serving.Tests
                 Urls = "http://127.0.0.1:0",
                 ReloadRouter = hotReload ? settings.LoadRouter : null,
                 TimeProvider = time,
+                StickinessCache = stickinessCache,
                 ConfigureLogging = logging =>
                 {
                     logging.ClearProviders();
