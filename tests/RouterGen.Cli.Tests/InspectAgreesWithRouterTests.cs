@@ -19,7 +19,12 @@ namespace RouterGen.Cli.Tests
             var data = new TheoryData<string>();
             foreach (string path in Directory.GetFiles(Path.Combine(RepoRoot(), "profiles"), "*.router.json"))
             {
-                data.Add(Path.GetFileName(path));
+                // inspect's winners are the nearest-cluster rule's; a format-2 profile's estimator decides per prompt
+                // (profiles/swebench-verified.minilm.router.json carries linear heads), so it is not this rule's to check.
+                if (RouterProfile.Load(path).Definition.Estimator is null)
+                {
+                    data.Add(Path.GetFileName(path));
+                }
             }
 
             return data;
