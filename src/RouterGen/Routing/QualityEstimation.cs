@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 
@@ -12,6 +13,9 @@ namespace RouterGen.Routing
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class QualityEstimation
     {
+        // Soft clusters rank this many centroids' similarities on the stack (8 KiB); more are ranked in a rented array.
+        private const int StackSimilarities = 1024;
+
         /// <summary>
         /// Every head's raw dot product with the embedding (row-major model × dimension <paramref name="weights"/>), eight
         /// heads per pass; the caller adds each model's bias and Platt calibration, then applies <see cref="Logistic"/>.
@@ -51,10 +55,15 @@ namespace RouterGen.Routing
             int n = Math.Clamp(topClusters, 1, Math.Min(clusters, Profiles.EstimatorDefinition.MaxTopClusters));
             Span<int> nearest = stackalloc int[n];
             Span<float> similarity = stackalloc float[n];
+
+            // Every centroid's dot product in one pass of the search's eight-row kernel, then the top n by insertion.
+            double[]? rented = clusters > StackSimilarities ? ArrayPool<double>.Shared.Rent(clusters) : null;
+            Span<double> dots = rented is null ? stackalloc double[clusters] : rented.AsSpan(0, clusters);
+            CentroidSearch.DotRows(unitCentroids[..(clusters * dimension)], embedding, dots);
             int count = 0;
             for (int c = 0; c < clusters; c++)
             {
-                float s = TensorPrimitives.Dot(unitCentroids.Slice(c * dimension, dimension), embedding);
+                float s = (float)dots[c];
                 if (count == n && !(s > similarity[n - 1]))
                 {
                     continue;
@@ -72,6 +81,11 @@ namespace RouterGen.Routing
                 similarity[at] = s;
                 nearest[at] = c;
                 count = Math.Min(n, count + 1);
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
             }
 
             double total = 0;
