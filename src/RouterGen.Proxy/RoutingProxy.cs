@@ -152,8 +152,9 @@ namespace RouterGen.Proxy
                 new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
                 new("Logging:LogLevel:System.Net.Http", "Warning"),
 
-                // Polly logs every handled failure with its stack trace; the proxy logs retries, breakers and fallbacks itself.
-                new("Logging:LogLevel:Polly", "Error"),
+                // Polly logs every handled failure, and a circuit opening, with the exception's stack trace (the last try and
+                // the opening as errors); the proxy logs retries, breakers and fallbacks itself, one line each.
+                new("Logging:LogLevel:Polly", "None"),
             };
             builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.LoggingSettings });
             builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });

@@ -189,6 +189,9 @@ namespace RouterGen.Serving.Tests
             Assert.Equal("answer from premium-v1", probed.Value.Content[0].Text);
             Assert.Equal(3, CallsTo(proxy, "premium-v1"));
             Assert.Contains(proxy.Log, line => line.Contains("Circuit of upstream premium closed", StringComparison.Ordinal));
+
+            // One line per event, from the proxy: Polly's own entries (with stack traces) are filtered out.
+            Assert.DoesNotContain(proxy.Log, line => line.Contains(" Polly:", StringComparison.Ordinal) || line.Contains("   at ", StringComparison.Ordinal));
             ClientResult<ChatCompletion> closed = await AskAsync(sdk);
             Assert.Equal("answer from premium-v1", closed.Value.Content[0].Text);
         }
