@@ -111,8 +111,8 @@ namespace RouterGen.Fitting.Tests
             int[] fit = Enumerable.Range(0, 240).ToArray();
             int[] eval = Enumerable.Range(240, 60).ToArray();
 
-            // The runtime still sends out-of-distribution prompts to the fixed fallback model (the v1 rule).
-            var options = new EvaluationOptions { FallbackHonoursKnob = false };
+            // Out-of-distribution prompts follow the point's knob on the global statistics, in eval as in the runtime.
+            var options = new EvaluationOptions();
             PolicyPoint[] points = PolicyPoint.All(options);
             var fold = new HeldOutFold(data, embeddings, BuiltIn.Definition, fit, eval, Enumerable.Range(0, eval.Length).ToArray());
             HeldOutOutcomes outcomes = HeldOutOutcomes.Allocate(points, eval.Length);

@@ -99,20 +99,32 @@ namespace RouterGen.Tests
         [Fact]
         public void DistantOrEmptyPromptsTakeTheFallbackWithGlobalExpectations()
         {
+            // Global (sample-weighted) statistics: cheap (10·0.9 + 11·0.3)/21 = 58.6% at $0.001, strong (10·0.92 + 11·0.8)/21
+            // = 85.7% at $0.05. An out-of-distribution prompt follows the request's policy and knob on them.
             RouterProfile router = RouterProfile.FromDefinition(SmallProfile());
             float[] far = new float[16];
             far[5] = 1;
             RouteDecision decision = router.Route(far);
             Assert.True(decision.IsFallback);
-            Assert.Equal("cheap", decision.ModelId);
-            Assert.Equal(((10 * 0.9) + (11 * 0.3)) / 21, decision.ExpectedQuality, 12);
+            Assert.Equal(-1, decision.StatisticsCluster);
+            Assert.Equal("strong", decision.ModelId);
+            Assert.Equal(((10 * 0.92) + (11 * 0.8)) / 21, decision.ExpectedQuality, 12);
+
+            // The knob is honoured: the cheap end (and a shortfall allowing 0.3) takes the cheap model, not the fixed
+            // fallback.model "cheap" by accident: at maximum quality above, the same profile chose "strong".
+            RouteDecision cheapEnd = router.Route(far, RoutingOptions.CostWeighted(0.9));
+            Assert.Equal("cheap", cheapEnd.ModelId);
+            Assert.Equal(((10 * 0.9) + (11 * 0.3)) / 21, cheapEnd.ExpectedQuality, 12);
+            Assert.Equal("cheap", router.Route(far, RoutingOptions.Shortfall(0.3)).ModelId);
+            Assert.Equal("strong", router.Route(far, RoutingOptions.Shortfall(0.2)).ModelId);
 
             RouteDecision zero = router.Route(new float[16]);
             Assert.True(zero.IsFallback);
             Assert.Equal(-1, zero.ClusterIndex);
+            Assert.Equal("strong", zero.ModelId);
 
-            RouteDecision fallbackExcluded = router.Route(far, new RoutingOptions(RoutingPolicy.CostWeighted, 0, ModelMask.All.Without(0)));
-            Assert.Equal("strong", fallbackExcluded.ModelId);
+            RouteDecision strongExcluded = router.Route(far, new RoutingOptions(RoutingPolicy.CostWeighted, 0, ModelMask.All.Without(1)));
+            Assert.Equal("cheap", strongExcluded.ModelId);
         }
 
         [Fact]

@@ -46,9 +46,9 @@ namespace RouterGen.Fitting
         public int SoftClusters { get; set; } = 3;
 
         /// <summary>
-        /// True (the default): an out-of-distribution prompt is routed by the global statistics under the point's own policy
-        /// and knob. False: it goes to the fixed fallback model whatever the knob (the v1 runtime rule), which puts a
-        /// costly model under every cheap knob.
+        /// True (the default, and what the runtime does): an out-of-distribution prompt is routed by the global statistics
+        /// under the point's own policy and knob. False: it goes to the fixed fallback model whatever the knob (the runtime
+        /// rule before the knob-honouring fallback), kept to measure what that rule cost: a costly model under every cheap knob.
         /// </summary>
         public bool FallbackHonoursKnob { get; set; } = true;
 

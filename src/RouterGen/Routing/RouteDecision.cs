@@ -112,13 +112,10 @@ namespace RouterGen.Routing
             var lines = new List<string>();
             if (IsFallback)
             {
-                string fallbackModel = t.ModelIds[t.FallbackModel];
                 lines.Add(ClusterIndex < 0
-                    ? "The prompt has no usable embedding, so no cluster can speak for it: the fallback rule decides."
-                    : $"The best cosine similarity, {RouteExplanation.Similarity(Similarity)}, is below the profile's minimum of {RouteExplanation.Number(t.MinSimilarity)}: the prompt is out of distribution, and cluster statistics would not describe it.");
-                lines.Add(options.AllowedModels.IsAllowed(t.FallbackModel)
-                    ? $"The profile's fallback model, {fallbackModel}, is used; its expectations are its sample-weighted averages over all clusters: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}."
-                    : $"The fallback model {fallbackModel} is excluded, so the best allowed model by global (sample-weighted) statistics under {RouteExplanation.Describe(options.Policy, options.Knob)} is used: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}.");
+                    ? "The prompt has no usable embedding, so no cluster can speak for it: the global statistics decide."
+                    : $"The best cosine similarity, {RouteExplanation.Similarity(Similarity)}, is below the profile's minimum of {RouteExplanation.Number(t.MinSimilarity)}: the prompt is out of distribution, and no cluster's statistics describe it, so the global (sample-weighted) statistics decide.");
+                lines.Add($"Under {RouteExplanation.Describe(options.Policy, options.Knob)} over the {(options.AllowedModels.AllowsAll(t.ModelCount) ? "" : "allowed ")}models' global statistics, the best is {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}.");
                 return string.Join("\n", lines);
             }
 

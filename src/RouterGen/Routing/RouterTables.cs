@@ -106,7 +106,12 @@ namespace RouterGen.Routing
         /// <summary>The largest per-request cost in the profile; the cost-weighted policy divides costs by it.</summary>
         public double CostScale { get; }
 
-        /// <summary>Index of the out-of-distribution fallback model.</summary>
+        /// <summary>
+        /// Index of the profile's <c>fallback.model</c>: the model fit found best by global statistics at maximum quality,
+        /// kept for reports and v1 compatibility. Routing does not send out-of-distribution prompts to it unconditionally:
+        /// they go to the best allowed model by global statistics under the request's policy and knob (at maximum quality,
+        /// for a fitted profile, this model).
+        /// </summary>
         public int FallbackModel { get; }
 
         /// <summary>Cosine similarity below which a prompt is out of distribution.</summary>
@@ -212,15 +217,14 @@ namespace RouterGen.Routing
             new InvalidOperationException($"Router '{Name}': the request allows none of its {ModelCount} models.");
 
         /// <summary>
-        /// The out-of-distribution decision: the profile's fallback model when allowed, else the best allowed model by
-        /// global statistics under the request's policy.
+        /// The out-of-distribution decision: the best allowed model by the global (sample-weighted) statistics under the
+        /// request's own policy and knob, so a prompt no cluster speaks for still follows the caller's cost/quality trade-off
+        /// (a fixed model would ignore the knob: the cheap end of the curve paid for the max-quality model on every distant
+        /// prompt). At maximum quality this is the global best model, which is what fit writes as <see cref="FallbackModel"/>.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        internal RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options)
-        {
-            int model = options.AllowedModels.IsAllowed(FallbackModel) ? FallbackModel : Choose(-1, options);
-            return new RouteDecision(this, model, cluster, similarity, isFallback: true, options);
-        }
+        internal RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options) =>
+            new(this, Choose(-1, options), cluster, similarity, isFallback: true, options);
 
         internal int RankModels(int cluster, in RoutingOptions options, int chosen, Span<int> destination)
         {
