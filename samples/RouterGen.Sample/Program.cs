@@ -81,15 +81,14 @@ namespace RouterGen.Sample
                 : $"Cluster  #{decision.ClusterIndex} \"{decision.ClusterLabel}\", cosine similarity {RouteExplanation.Similarity(decision.Similarity)}");
             Console.WriteLine($"Expected quality {RouteExplanation.Percent(decision.ExpectedQuality)}, cost {RouteExplanation.Usd(decision.ExpectedCostUsd)} per request{(decision.IsFallback ? " (global averages)" : " (this cluster's statistics)")}");
 
-            Span<int> ranked = stackalloc int[Router.ModelCount];
-            int count = decision.CopyRankedModels(ranked);
-            int cluster = decision.StatisticsCluster;
+            Span<RankedModel> ranked = stackalloc RankedModel[Router.ModelCount];
+            int count = decision.RankAlternatives(ranked);
             Console.WriteLine();
             Console.WriteLine($"Ranked under {decision.Options} (the next ones are what to try if the chosen model fails):");
             for (int r = 0; r < Math.Min(count, Alternatives + 1); r++)
             {
-                int m = ranked[r];
-                Console.WriteLine($"  {r + 1}. {tables.ModelIds[m],-28} quality {RouteExplanation.Percent(tables.QualityOf(cluster, m)),6}  cost {RouteExplanation.Usd(tables.CostOf(cluster, m))}{(r == 0 ? "  <- chosen" : "")}");
+                RankedModel model = ranked[r];
+                Console.WriteLine($"  {r + 1}. {tables.ModelIds[model.ModelIndex],-28} quality {RouteExplanation.Percent(model.ExpectedQuality),6}  cost {RouteExplanation.Usd(model.ExpectedCostUsd)}{(r == 0 ? "  <- chosen" : "")}");
             }
 
             if (count > Alternatives + 1)

@@ -86,15 +86,20 @@ namespace RouterGen.Cli.Tests
             string path = TestProfiles.Save(profile, folder);
 
             CliRun run = CliRun.Of("route", "-p", path, DjangoPrompt);
-            CliRun excluded = CliRun.Of("route", "-p", path, DjangoPrompt, "--exclude", "mid");
+            CliRun excluded = CliRun.Of("route", "-p", path, DjangoPrompt, "--exclude", "big");
+            CliRun cheap = CliRun.Of("route", "-p", path, DjangoPrompt, "--cost-weight", "1");
 
+            // Out of distribution, the global statistics decide under the request's own knob (not fallback.model "mid"):
+            // big is best globally at maximum quality, small at cost weight 1.
             Assert.Equal(0, run.ExitCode);
-            Assert.Contains("- decision: **mid** (fallback)", run.Output);
+            Assert.Contains("- decision: **big** (fallback)", run.Output);
             Assert.Contains("is below the profile's minimum of 0.999", run.Output);
             Assert.Contains("global statistics (fallback)", run.Output);
+            Assert.Contains("over the models' global statistics, the best is big (quality", run.Output);
             Assert.Equal(0, excluded.ExitCode);
-            Assert.Contains("The fallback model mid is excluded", excluded.Output);
-            Assert.Contains("- decision: **big** (fallback)", excluded.Output);
+            Assert.Contains("over the allowed models' global statistics", excluded.Output);
+            Assert.DoesNotContain("- decision: **big**", excluded.Output);
+            Assert.Contains("- decision: **small** (fallback)", cheap.Output);
         }
 
         [Fact]
@@ -107,7 +112,7 @@ namespace RouterGen.Cli.Tests
 
             Assert.Equal(0, run.ExitCode);
             Assert.Contains("no usable embedding", run.Output);
-            Assert.Contains("- decision: **mid** (fallback)", run.Output);
+            Assert.Contains("- decision: **big** (fallback)", run.Output);
         }
 
         [Theory]

@@ -143,6 +143,46 @@ namespace RouterGen.Tests
         }
 
         [Fact]
+        public void RankAlternativesFollowsTheRankingWithTheStatisticsClustersExpectations()
+        {
+            RouterProfile router = RouterProfile.FromDefinition(SmallProfile());
+            float[] hard = new float[16];
+            hard[1] = 1;
+            Span<int> order = stackalloc int[8];
+            Span<RankedModel> ranked = stackalloc RankedModel[8];
+            router.Route(hard).RankAlternatives(ranked); // compiled before allocations are counted
+            foreach (RoutingOptions options in new[] { RoutingOptions.CostWeighted(1), RoutingOptions.MaxQuality, RoutingOptions.Shortfall(0.3), RoutingOptions.Shortfall(0.6) })
+            {
+                RouteDecision decision = router.Route(hard, options);
+                int count = decision.CopyRankedModels(order);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int written = decision.RankAlternatives(ranked);
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.Equal(count, written);
+                for (int i = 0; i < count; i++)
+                {
+                    RankedModel model = ranked[i];
+                    Assert.Equal(order[i], model.ModelIndex);
+                    Assert.Equal(router.Tables.QualityOf(1, order[i]), model.ExpectedQuality);
+                    Assert.Equal(router.Tables.CostOf(1, order[i]), model.ExpectedCostUsd);
+                }
+
+                Assert.Equal(decision.ModelIndex, ranked[0].ModelIndex);
+            }
+
+            // Hard cluster: strong 0.8 at $0.05, cheap 0.3 at $0.001. Shortfall 0.3 leaves cheap outside τ; 0.6 takes it.
+            RouteDecision within = router.Route(hard, RoutingOptions.Shortfall(0.3));
+            within.RankAlternatives(ranked);
+            Assert.Equal((1, 0.0, true), (ranked[0].ModelIndex, ranked[0].Score, ranked[0].WithinShortfall));
+            Assert.Equal((0, false), (ranked[1].ModelIndex, ranked[1].WithinShortfall));
+            Assert.Equal(0.3 - 0.8, ranked[1].Score, 12);
+            RouteDecision utility = router.Route(hard, RoutingOptions.CostWeighted(0.5));
+            utility.RankAlternatives(ranked);
+            Assert.Equal(RoutingMath.CostWeightedUtility(ranked[0].ExpectedQuality, ranked[0].ExpectedCostUsd, router.Tables.CostScale, 0.5), ranked[0].Score, 12);
+            Assert.Equal(1, router.Route(hard, RoutingOptions.MaxQuality).RankAlternatives(ranked[..1]));
+        }
+
+        [Fact]
         public void WrongDimensionOrEmbedderIsRefusedNamingBothSides()
         {
             RouterProfile router = RouterProfile.FromDefinition(SmallProfile());

@@ -157,24 +157,19 @@ namespace RouterGen.Cli.Commands
             output.WriteLine();
 
             int statisticsCluster = decision.StatisticsCluster;
-            Span<int> ranked = stackalloc int[tables.ModelCount];
-            int count = decision.CopyRankedModels(ranked);
-            ranked = ranked[..count];
+            Span<RankedModel> ranked = stackalloc RankedModel[tables.ModelCount];
+            ranked = ranked[..decision.RankAlternatives(ranked)];
             string scope = statisticsCluster < 0 ? "global statistics (fallback)" : $"cluster #{statisticsCluster} \"{tables.ClusterLabels[statisticsCluster]}\"";
             output.WriteLine($"## Models ranked in {scope} under {Describe(options)}");
             output.WriteLine();
-            double best = BestQuality(tables, statisticsCluster, ranked);
             bool shortfall = options.Policy == RoutingPolicy.Shortfall;
             var table = new MarkdownTable(">rank", "model", ">expected quality", ">expected cost", shortfall ? ">gap to best" : ">utility", "note");
             for (int r = 0; r < ranked.Length; r++)
             {
-                int m = ranked[r];
-                double q = tables.QualityOf(statisticsCluster, m), c = tables.CostOf(statisticsCluster, m);
-                string score = shortfall
-                    ? Format.PointsDelta(q - best).Replace("+", "", StringComparison.Ordinal)
-                    : RouteExplanation.Utility(RoutingMath.CostWeightedUtility(q, c, tables.CostScale, options.Knob));
-                string note = r == 0 ? "chosen" : shortfall && options.Knob < best - q ? "outside τ" : "";
-                table.Add(Format.Integer(r + 1), tables.ModelIds[m], Format.Percent(q), Format.Usd(c), score, note);
+                RankedModel model = ranked[r];
+                string score = shortfall ? Format.PointsDelta(model.Score).Replace("+", "", StringComparison.Ordinal) : RouteExplanation.Utility(model.Score);
+                string note = r == 0 ? "chosen" : !model.WithinShortfall ? "outside τ" : "";
+                table.Add(Format.Integer(r + 1), tables.ModelIds[model.ModelIndex], Format.Percent(model.ExpectedQuality), Format.Usd(model.ExpectedCostUsd), score, note);
             }
 
             for (int m = 0; m < tables.ModelCount; m++)
@@ -226,17 +221,6 @@ namespace RouterGen.Cli.Commands
                     .Select(s => $"#{s.Cluster} \"{tables.ClusterLabels[s.Cluster]}\" {Similarity(s.Similarity)}");
                 output.WriteLine($"- next nearest: {string.Join("; ", next)}");
             }
-        }
-
-        private static double BestQuality(RouterTables tables, int cluster, ReadOnlySpan<int> models)
-        {
-            double best = double.NegativeInfinity;
-            foreach (int m in models)
-            {
-                best = Math.Max(best, tables.QualityOf(cluster, m));
-            }
-
-            return best;
         }
 
         private static string Similarity(float value) => RouteExplanation.Similarity(value);

@@ -100,6 +100,37 @@ namespace RouterGen.Routing
         public int CopyRankedModels(Span<int> destination) => _tables.RankModels(StatisticsCluster, Options, ModelIndex, destination);
 
         /// <summary>
+        /// Writes the allowed models in the order of <see cref="CopyRankedModels"/> (the chosen model first, then best first
+        /// under this decision's policy and knob) with their expected quality, cost and policy score in the decision's
+        /// <see cref="StatisticsCluster"/>, and returns how many were written. Allocates nothing.
+        /// </summary>
+        public int RankAlternatives(Span<RankedModel> destination)
+        {
+            RouterTables t = _tables;
+            int cluster = StatisticsCluster;
+            // A profile has at most 64 models (the allowed-models mask is one ulong).
+            Span<int> order = stackalloc int[Profiles.ProfileReader.MaxModels];
+            int count = Math.Min(CopyRankedModels(order[..t.ModelCount]), destination.Length);
+            double best = double.NegativeInfinity;
+            foreach (int m in order[..count])
+            {
+                best = Math.Max(best, t.QualityOf(cluster, m));
+            }
+
+            RoutingOptions options = Options;
+            for (int i = 0; i < count; i++)
+            {
+                int m = order[i];
+                double q = t.QualityOf(cluster, m), c = t.CostOf(cluster, m);
+                bool shortfall = options.Policy == RoutingPolicy.Shortfall;
+                double score = shortfall ? q - best : RoutingMath.CostWeightedUtility(q, c, t.CostScale, options.Knob);
+                destination[i] = new RankedModel(m, q, c, score, !shortfall || !(options.Knob < best - q));
+            }
+
+            return count;
+        }
+
+        /// <summary>
         /// Why this model was chosen, one sentence a line: which statistics decided, what the policy compared and, for a
         /// cluster decision with every model allowed, a last line that is exactly the comment the generated router prints
         /// above this cluster's switch arm for the knob's interval. The single source of the "why" text that
