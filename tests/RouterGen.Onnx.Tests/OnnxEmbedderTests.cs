@@ -195,25 +195,29 @@ namespace RouterGen.Onnx.Tests
                 embedder.Tokenize(prompt);
             }
 
+            // The minimum over several rounds: a one-off allocation somewhere in the process (a lazy initialisation, a
+            // runtime cache filling) once made a single round 36 B/call over; a per-call allocation shows in every round.
+            long perEmbed = long.MaxValue, perTokenize = long.MaxValue;
+            for (int round = 0; round < 5; round++)
+            {
+                perEmbed = Math.Min(perEmbed, BytesPerCall(() => embedder.Embed(prompt, destination)));
+                perTokenize = Math.Min(perTokenize, BytesPerCall(() => embedder.Tokenize(prompt)));
+            }
+
+            // Inference and pooling add nothing to the managed heap: the whole call costs what tokenisation costs.
+            Assert.True(perEmbed <= perTokenize, $"Embed allocated {perEmbed} B/call; tokenisation alone {perTokenize} B/call.");
+        }
+
+        private static long BytesPerCall(Action call)
+        {
             const int calls = 200;
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < calls; i++)
             {
-                embedder.Embed(prompt, destination);
+                call();
             }
 
-            long perEmbed = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
-
-            before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < calls; i++)
-            {
-                embedder.Tokenize(prompt);
-            }
-
-            long perTokenize = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
-
-            // Inference and pooling add nothing to the managed heap: the whole call costs what tokenisation costs.
-            Assert.True(perEmbed <= perTokenize, $"Embed allocated {perEmbed} B/call; tokenisation alone {perTokenize} B/call.");
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
         }
 
         [Fact]
