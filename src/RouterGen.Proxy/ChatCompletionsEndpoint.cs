@@ -310,15 +310,16 @@ namespace RouterGen.Proxy
             RouteDecision decision = plan.Decision;
             bool pinned = plan.Request.PinnedModel >= 0;
             string presetLabel = pinned ? "none" : plan.Request.Preset ?? ModelSelector.Format(decision.Options);
-            var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel, conversation is null || _stickiness is null ? null : plan.IsSticky);
+            // The conversation keeps the model that actually answers (after a fallback, that one), under the options it was
+            // decided with; a sticky answer renews the entry. It is remembered before the answer's body goes to the client,
+            // so a next turn sent as soon as this answer arrives (to this instance or another sharing the cache) finds it.
+            ConversationStickiness? stickiness = _stickiness;
+            Func<int, ValueTask>? remember = conversation is null || stickiness is null || pinned
+                ? null
+                : servedModel => stickiness.SetAsync(conversation, StickyRoute.From(plan.Decision, servedModel), CancellationToken.None);
+            var routed = new RoutedHeaders(decision.ClusterIndex, decision.ClusterLabel, presetLabel, conversation is null || _stickiness is null ? null : plan.IsSticky, remember);
             RouteExecution execution = plan.Start(_metrics.Routing);
-            if (await ForwardAsync(context, request, stream, execution, null, routed).ConfigureAwait(false) && conversation is not null && _stickiness is not null && !pinned &&
-                execution.Current is { } served)
-            {
-                // The conversation keeps the model that actually answered (after a fallback, that one), under the options
-                // it was decided with; a sticky answer renews the entry.
-                await _stickiness.SetAsync(conversation, StickyRoute.From(plan.Decision, served.ModelIndex), CancellationToken.None).ConfigureAwait(false);
-            }
+            await ForwardAsync(context, request, stream, execution, null, routed).ConfigureAwait(false);
 
             return pinned ? "passthrough" : Auto;
         }
@@ -654,6 +655,11 @@ namespace RouterGen.Proxy
                     _metrics.UpstreamAnswered(upstream.ModelId, Stopwatch.GetElapsedTime(sent));
                     PassThroughHeaders(context, response!);
                     WriteRoutingHeaders(context, upstream.ModelId, routed, attempt, execution);
+                    if (routed?.Remember is { } remember && execution?.Current is { } served)
+                    {
+                        await remember(served.ModelIndex).ConfigureAwait(false);
+                    }
+
                     context.Response.StatusCode = (int)response!.StatusCode;
                     context.Response.ContentType = HeaderValues.PercentEncoded(response.Content.Headers.ContentType?.ToString() ?? "application/json");
                     if (buffered is not null)
@@ -949,6 +955,6 @@ namespace RouterGen.Proxy
             }
         }
 
-        private readonly record struct RoutedHeaders(int Cluster, string? ClusterLabel, string Preset, bool? Sticky);
+        private readonly record struct RoutedHeaders(int Cluster, string? ClusterLabel, string Preset, bool? Sticky, Func<int, ValueTask>? Remember = null);
     }
 }
