@@ -153,6 +153,12 @@ namespace RouterGen.Fitting.Tests
             Assert.All(report.ClusterCounts, k => Assert.True(k >= 4, $"auto k = {k}"));
             RegimeResult peak = report.Regimes.Single(r => r.Name == "peak-quality");
             Assert.True(peak.QualityDelta.Lower > 0, "the 95% interval of the gain should exclude zero here");
+
+            // The deployable router is what fit ships: the estimator each fit chose, not always the nearest cluster.
+            Assert.Equal(new PolicyPoint(PolicyFamilies.Selected, 0), peak.Point);
+            PointResult[] selected = report.Points.Where(p => p.Point.Family is PolicyFamilies.Selected or PolicyFamilies.SelectedShortfall).ToArray();
+            Assert.Equal(selected.Max(p => p.Quality), report.Family(FamilyFrontier.Deployable)!.MaxQuality);
+            Assert.All(report.Points.Where(p => p.OnFrontier), p => Assert.Contains(p, selected));
             Assert.Equal(report.Singles.Count, report.Comparisons.Count);
             Assert.Contains("\"regimes\"", EvaluationReportJson.ToJson(report), StringComparison.Ordinal);
         }

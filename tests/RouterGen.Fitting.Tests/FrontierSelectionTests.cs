@@ -36,6 +36,24 @@ namespace RouterGen.Fitting.Tests
         }
 
         [Fact]
+        public void DeployablePointsAreTheEstimatorTheFitChoseOrTheNearestClusterWithoutAChoice()
+        {
+            // With the learned estimator on, every fit chooses its estimator: the selected families are what it ships.
+            PolicyPoint[] chosen = PolicyPoint.All(new EvaluationOptions());
+            bool[] deployable = PolicyFamilies.Deployable(chosen);
+            Assert.Equal(
+                new[] { PolicyFamilies.Selected, PolicyFamilies.SelectedShortfall },
+                chosen.Where((p, i) => deployable[i]).Select(p => p.Family).Distinct());
+
+            // Without it a fit ships a version 1 nearest-cluster profile.
+            PolicyPoint[] clusterOnly = PolicyPoint.All(new EvaluationOptions { LearnedEstimator = false });
+            bool[] v1 = PolicyFamilies.Deployable(clusterOnly);
+            Assert.Equal(
+                new[] { PolicyFamilies.CostWeighted, PolicyFamilies.Shortfall },
+                clusterOnly.Where((p, i) => v1[i]).Select(p => p.Family).Distinct());
+        }
+
+        [Fact]
         public void WhenOneModelIsBestEverywhereTheFitStillRoutesTheTypesWhereACheaperModelTies()
         {
             RoutingDataset data = DominantModelData(240);

@@ -63,10 +63,14 @@ namespace RouterGen.Cli.Commands
             output.WriteLine();
             var areas = new MarkdownTable("family", ">AIQ [95% CI]", ">vs single-model hull [95% CI]", ">max quality", ">its cost", "cost to reach best single (share of its cost)");
             areas.Add("single-model hull", IntervalText(report.SingleModelHullAiq, Format.Aiq), "-", Format.Percent(report.BestSingle.Quality), Format.Usd(report.BestSingle.TotalCostUsd), "100%");
+            // The deployable row is what fit ships: name the estimator, which is not always the nearest cluster.
+            string deployable = report.Find(PolicyFamilies.Selected, 0) is not null
+                ? $"{FamilyFrontier.Deployable} (the estimator each fit chose, both policies)"
+                : $"{FamilyFrontier.Deployable} (nearest-cluster, both policies)";
             foreach (FamilyFrontier f in report.Families)
             {
                 areas.Add(
-                    f.Family,
+                    f.Family == FamilyFrontier.Deployable ? deployable : f.Family,
                     IntervalText(f.Aiq, Format.Aiq),
                     IntervalText(f.AiqMinusSingleHull, Format.AiqDelta),
                     Format.Percent(f.MaxQuality),
@@ -76,7 +80,7 @@ namespace RouterGen.Cli.Commands
 
             areas.WriteTo(output);
             output.WriteLine();
-            output.WriteLine("## HyDRA regimes (deployable policies; bootstrap 95% intervals over prompts)");
+            output.WriteLine("## HyDRA regimes (deployable policies: what fit ships; bootstrap 95% intervals over prompts)");
             output.WriteLine();
             var regimes = new MarkdownTable("regime", "point", ">quality", ">total cost", "quality vs best single [95% CI]", "cost saving [95% CI]");
             foreach (RegimeResult r in report.Regimes)
@@ -116,7 +120,7 @@ namespace RouterGen.Cli.Commands
 
             singles.WriteTo(output);
             output.WriteLine();
-            output.WriteLine("## Router frontier (deployable policies)");
+            output.WriteLine("## Router frontier (deployable policies: what fit ships)");
             output.WriteLine();
             var frontier = new MarkdownTable("point", ">quality", ">total cost");
             foreach (PointResult p in report.Points.Where(p => p.OnFrontier).OrderBy(p => p.TotalCostUsd))

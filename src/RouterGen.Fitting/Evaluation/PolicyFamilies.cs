@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using RouterGen.Routing;
 
 namespace RouterGen.Fitting
@@ -47,6 +49,30 @@ namespace RouterGen.Fitting
 
         /// <summary>True when the family applies HyDRA's shortfall rule (otherwise the cost-weighted utility).</summary>
         public static bool IsShortfall(string family) => family is Shortfall or SoftClustersShortfall or LinearShortfall or SelectedShortfall;
+
+        /// <summary>
+        /// Which points are what a fit would ship (the "deployable" router): when the evaluation let every fit choose its
+        /// estimator (the <see cref="Selected"/> families are present), that choice's two families, whatever estimator it
+        /// is; otherwise the nearest-cluster router of a version 1 profile (<see cref="CostWeighted"/>, <see cref="Shortfall"/>).
+        /// </summary>
+        public static bool[] Deployable(IReadOnlyList<PolicyPoint> points)
+        {
+            ArgumentNullException.ThrowIfNull(points);
+            bool chosenPerFit = false;
+            foreach (PolicyPoint point in points)
+            {
+                chosenPerFit |= point.Family == Selected;
+            }
+
+            var deployable = new bool[points.Count];
+            for (int p = 0; p < deployable.Length; p++)
+            {
+                string family = points[p].Family;
+                deployable[p] = chosenPerFit ? family is Selected or SelectedShortfall : family is CostWeighted or Shortfall;
+            }
+
+            return deployable;
+        }
 
         /// <summary>The cost-weighted and shortfall families of an estimator kind.</summary>
         public static (string CostWeighted, string Shortfall) Of(string estimator) => estimator switch

@@ -63,11 +63,7 @@ namespace RouterGen.Fitting
                 singleCost[m] = Sum(singleCosts, m * n, n);
             }
 
-            bool[] deployable = new bool[pointCount];
-            for (int p = 0; p < pointCount; p++)
-            {
-                deployable[p] = run.Points[p].IsRuntimePolicy;
-            }
+            bool[] deployable = PolicyFamilies.Deployable(run.Points);
 
             bool[] pointFrontier = Frontier(pointQuality, pointCost, deployable);
             bool[] singleFrontier = Frontier(singleQuality, singleCost, null);
@@ -118,7 +114,7 @@ namespace RouterGen.Fitting
             }
 
             List<RegimeResult> regimes = Regimes(run, options, deployable, pointQuality, pointCost, singleScores, singleCosts, bestSingle, n);
-            List<FamilyFrontier> families = Families(run, options, pointQuality, pointCost, singleQuality, singleCost, singleScores, singleCosts, bestSingle, out Interval singleHull, out double costMin, out double costMax);
+            List<FamilyFrontier> families = Families(run, options, deployable, pointQuality, pointCost, singleQuality, singleCost, singleScores, singleCosts, bestSingle, out Interval singleHull, out double costMin, out double costMax);
             return new EvaluationReport
             {
                 Dataset = data.Name,
@@ -184,11 +180,11 @@ namespace RouterGen.Fitting
         }
 
         /// <summary>
-        /// AIQ of every family (and of all deployable points pooled) and of the single-model hull, on one cost range: from
+        /// AIQ of every family (and of the deployable points pooled: <see cref="PolicyFamilies.Deployable"/>) and of the single-model hull, on one cost range: from
         /// the cheapest to the most expensive single model or router point, so every curve is integrated over the same
         /// costs. Intervals resample prompts; the range is recomputed inside each resample.
         /// </summary>
-        private static List<FamilyFrontier> Families(HeldOutRun run, EvaluationOptions options, double[] pointQuality, double[] pointCost, double[] singleQuality, double[] singleCost, double[] singleScores, double[] singleCosts, int bestSingle, out Interval singleHull, out double costMin, out double costMax)
+        private static List<FamilyFrontier> Families(HeldOutRun run, EvaluationOptions options, bool[] deployable, double[] pointQuality, double[] pointCost, double[] singleQuality, double[] singleCost, double[] singleScores, double[] singleCosts, int bestSingle, out Interval singleHull, out double costMin, out double costMax)
         {
             int n = run.EvalRows.Length;
             var names = new List<string>();
@@ -208,7 +204,7 @@ namespace RouterGen.Fitting
 
             for (int p = 0; p < run.Points.Length; p++)
             {
-                if (run.Points[p].IsRuntimePolicy)
+                if (deployable[p])
                 {
                     Join(FamilyFrontier.Deployable, p);
                 }
@@ -332,10 +328,11 @@ namespace RouterGen.Fitting
 
         private static List<RegimeResult> Regimes(HeldOutRun run, EvaluationOptions options, bool[] deployable, double[] pointQuality, double[] pointCost, double[] singleScores, double[] singleCosts, int bestSingle, int n)
         {
+            // The deployed router's max-quality knob: cost weight 0 of the estimator the fit ships.
             int maxQualityPoint = -1;
             for (int p = 0; p < run.Points.Length; p++)
             {
-                if (run.Points[p].Family == PolicyFamilies.CostWeighted && run.Points[p].Knob == 0)
+                if (deployable[p] && !PolicyFamilies.IsShortfall(run.Points[p].Family) && run.Points[p].Knob == 0)
                 {
                     maxQualityPoint = p;
                 }

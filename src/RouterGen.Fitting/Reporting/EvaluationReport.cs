@@ -57,7 +57,7 @@ namespace RouterGen.Fitting
         /// <summary>Per-prompt oracle: a best-scoring model for every prompt, the cheapest among ties.</summary>
         public SingleModelResult Oracle { get; init; } = new("oracle", 0, 0, false);
 
-        /// <summary>HyDRA's three regimes over the deployable policies (cost-weighted and shortfall).</summary>
+        /// <summary>HyDRA's three regimes over the deployable policies (<see cref="PolicyFamilies.Deployable"/>: what a fit ships).</summary>
         public IReadOnlyList<RegimeResult> Regimes { get; init; } = Array.Empty<RegimeResult>();
 
         /// <summary>The deployable router frontier against every single model.</summary>
