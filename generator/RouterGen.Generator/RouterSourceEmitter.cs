@@ -281,7 +281,17 @@ namespace RouterGen.Generator
                 Line($"{_p.IndexOfModel(_p.Fallback.Model)},");
                 Line("MinSimilarity,");
                 Line($"new string[] {{ {string.Join(", ", _p.Presets.Select(p => Str(p.Name)))} }},");
-                Line($"new {Rt}RoutingOptions[] {{ {string.Join(", ", _p.Presets.Select(p => $"new {Rt}RoutingOptions({Rt}RoutingPolicy.{p.Policy}, {Double(p.Value)})"))} }});");
+                string presetOptions = $"new {Rt}RoutingOptions[] {{ {string.Join(", ", _p.Presets.Select(p => $"new {Rt}RoutingOptions({Rt}RoutingPolicy.{p.Policy}, {Double(p.Value)})"))} }}";
+                if (Estimator != null && !HasLinearHeads)
+                {
+                    // Soft clusters are the routing flow's own blend; the profile only says how many clusters a request blends by default.
+                    Line($"{presetOptions},");
+                    Line($"defaultTopClusters: {Estimator.TopClusters});");
+                }
+                else
+                {
+                    Line($"{presetOptions});");
+                }
                 _indent--;
                 Line();
             }
@@ -294,7 +304,7 @@ namespace RouterGen.Generator
                 Line($"/// <exception cref=\"{Emb}EmbedderMismatchException\">The embedding's length is not <see cref=\"Dimension\"/>.</exception>");
                 Line($"public static {Rt}RouteDecision Route(global::System.ReadOnlySpan<float> embedding, in {Rt}RoutingOptions options = default) =>");
                 _indent++;
-                Line($"{Rt}RouterKernel.{(Estimator == null ? "Route" : "RouteEstimated")}(new Kernel(), embedding, options);");
+                Line($"{Rt}RouterKernel.{(HasLinearHeads ? "RouteEstimated" : "Route")}(new Kernel(), embedding, options);");
                 _indent--;
                 Line();
                 WriteKernel();
@@ -368,7 +378,7 @@ namespace RouterGen.Generator
                 string self = "global::" + _namespace + "." + _p.Name;
                 Line("// What the runtime's one decision flow (fallback, mask, winner, the decision) reads from this router. A struct, so");
                 Line("// the JIT and NativeAOT specialise that flow for this router with no virtual call.");
-                Line($"private readonly struct Kernel : {Rt}{(Estimator == null ? "IRouterKernel" : "IQualityEstimatingKernel")}");
+                Line($"private readonly struct Kernel : {Rt}{(HasLinearHeads ? "IQualityEstimatingKernel" : "IRouterKernel")}");
                 Open();
                 Line($"public {Rt}RouterTables Tables => s_tables;");
                 Line();
@@ -379,7 +389,7 @@ namespace RouterGen.Generator
                 Line($"public int CostWeightedWinner(int cluster, double costWeight) => {self}.CostWeightedWinner(cluster, costWeight);");
                 Line();
                 Line($"public int ShortfallWinner(int cluster, double shortfall) => {self}.ShortfallWinner(cluster, shortfall);");
-                if (Estimator != null)
+                if (HasLinearHeads)
                 {
                     Line();
                     WriteEstimate(self);
@@ -391,18 +401,11 @@ namespace RouterGen.Generator
 
             private void WriteEstimate(string self)
             {
-                Line("public void Estimate(global::System.ReadOnlySpan<float> embedding, int nearestCluster, global::System.Span<double> quality, global::System.Span<double> costUsd)");
+                Line("public void EstimateQuality(global::System.ReadOnlySpan<float> embedding, global::System.Span<double> quality)");
                 Open();
-                if (!HasLinearHeads)
-                {
-                    Line($"// Soft clusters: the {Estimator!.TopClusters} most similar centroids, weighted by similarity, blend quality and cost.");
-                    Line($"{Rt}QualityEstimation.BlendNearestClusters(s_tables, {self}.UnitCentroids, embedding, {Estimator.TopClusters}, quality, costUsd);");
-                    Close();
-                    return;
-                }
-
                 Line("// One calibrated logistic head per model: quality = sigmoid(scale * (weights . embedding + bias) + offset); the dot");
                 Line("// products eight heads per pass, then each model's bias and Platt calibration, then sigmoid over all of them.");
+                Line("// Costs are the nearest cluster's (or the request's top clusters' blend): the runtime's flow supplies them.");
                 Line("global::System.Span<double> logits = quality.Slice(0, ModelCount);");
                 Line($"{Rt}QualityEstimation.HeadDots({self}.HeadWeights, embedding, logits);");
                 for (int m = 0; m < ModelCount; m++)
@@ -412,8 +415,6 @@ namespace RouterGen.Generator
                 }
 
                 Line($"{Rt}QualityEstimation.Logistic(logits);");
-                Line("// Costs are the nearest cluster's: what a request of this kind cost each model in the fit data.");
-                Line($"{self}.ClusterCostUsd.Slice(nearestCluster * ModelCount, ModelCount).CopyTo(costUsd);");
                 Close();
             }
 
@@ -454,10 +455,15 @@ namespace RouterGen.Generator
             private void WriteWinners(bool shortfall)
             {
                 string knob = shortfall ? "shortfall" : "costWeight";
-                if (Estimator != null && !shortfall)
+                if (HasLinearHeads && !shortfall)
                 {
-                    Line("// This router decides with its per-prompt estimate (Kernel.Estimate); the per-cluster winners below are what the");
-                    Line("// clusters' own statistics would choose, kept to explain each cluster and to review how a refit moves them.");
+                    Line("// This router decides with its per-prompt estimate (Kernel.EstimateQuality); the per-cluster winners below are what");
+                    Line("// the clusters' own statistics would choose, kept to explain each cluster and to review how a refit moves them.");
+                }
+                else if (Estimator != null && !shortfall)
+                {
+                    Line($"// This router blends its {Estimator.TopClusters} nearest clusters by default; the per-cluster winners below decide a request");
+                    Line("// that asks for the nearest cluster alone (top clusters 1), and explain each cluster to a reviewer of a refit.");
                 }
 
                 if (shortfall)

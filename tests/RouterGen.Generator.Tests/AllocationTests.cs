@@ -27,6 +27,9 @@ namespace RouterGen.Generator.Tests
                 RoutingOptions.CostWeighted(0.4),
                 RoutingOptions.Shortfall(0.05),
                 new(RoutingPolicy.CostWeighted, 0.2, ModelMask.All.Without(3).Without(7)),
+                RoutingOptions.CostWeighted(0.3).WithTopClusters(1),
+                RoutingOptions.CostWeighted(0.3).WithTopClusters(2),
+                new(RoutingPolicy.Shortfall, 0.05, ModelMask.All.Without(1), topClusters: 3),
             };
 
             Assert.Equal(estimator != null, pair.Generated(near, default).IsEstimated);

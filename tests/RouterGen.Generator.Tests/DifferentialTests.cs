@@ -43,6 +43,117 @@ namespace RouterGen.Generator.Tests
             Assert.Equal(pair.Loaded.Definition.Estimator != null, pair.Generated(atCentroid, default).IsEstimated);
         }
 
+        /// <summary>Profiles of each kind (cluster-only, learned linear, soft clusters) for the per-request top-clusters policy.</summary>
+        public static TheoryData<string, int> TopClusterProfiles() => new()
+        {
+            { "random:16x384x6", 2 },
+            { "random:16x384x6", 3 },
+            { "random:64x384x24", 2 },
+            { "random:64x384x24", 3 },
+            { "random:24x384x24:linear", 2 },
+            { "random:24x384x24:linear", 3 },
+            { "random:64x256x12:soft-clusters:3", 2 },
+            { "random:64x256x12:soft-clusters:3", 3 },
+        };
+
+        [Theory]
+        [MemberData(nameof(TopClusterProfiles))]
+        public void GeneratedAndLoadedRoutersDecideIdenticallyWithARequestsTopClusters(string profile, int topClusters)
+        {
+            RouterPair pair = Resolve(profile);
+            int mismatches = CompareOnRandomEmbeddings(pair, seed: profile.GetHashCode(StringComparison.Ordinal) + topClusters, topClusters: topClusters);
+            Assert.Equal(0, mismatches);
+
+            // The blend must actually decide: in distribution, some prompts whose nearest cluster alone picks one model pick
+            // another from the p nearest (else the comparison above compared the nearest-cluster path twice).
+            var random = new Random(topClusters);
+            int moved = 0;
+            RoutingOptions nearestOnly = RoutingOptions.CostWeighted(0.3).WithTopClusters(1);
+            RoutingOptions blended = RoutingOptions.CostWeighted(0.3).WithTopClusters(topClusters);
+            for (int i = 0; i < 2_000; i++)
+            {
+                float[] embedding = NearCentroid(pair, random, noise: 1.0);
+                RouteDecision one = pair.Generated(embedding, nearestOnly);
+                RouteDecision many = pair.Generated(embedding, blended);
+                Assert.Equal(!many.IsFallback, many.IsEstimated);
+                moved += one.ModelIndex != many.ModelIndex || one.ExpectedCostUsd != many.ExpectedCostUsd ? 1 : 0;
+            }
+
+            Assert.True(moved > 0, "blending the nearest clusters never changed a decision or its expected cost");
+        }
+
+        [Theory]
+        [InlineData("random:16x384x6", 3)]
+        [InlineData("random:64x256x12:soft-clusters:3", 0)]
+        [InlineData("random:24x384x24:linear", 4)]
+        public void ABlendedRouteChoosesByTheSoftClusterEstimateEvaluationComputes(string profile, int topClusters)
+        {
+            RouterPair pair = Resolve(profile);
+            RouterTables tables = pair.Loaded.Tables;
+            int top = topClusters == 0 ? tables.DefaultTopClusters : topClusters;
+            bool linear = pair.Loaded.Definition.Estimator?.Kind == RouterGen.Profiles.EstimatorDefinition.LinearKind;
+            var random = new Random(5);
+            var quality = new double[tables.ModelCount];
+            var cost = new double[tables.ModelCount];
+            int routed = 0;
+            for (int i = 0; i < 2_000; i++)
+            {
+                float[] embedding = NearCentroid(pair, random, noise: 1.0);
+                RoutingOptions options = RoutingOptions.Shortfall(random.NextDouble() * 0.2);
+                options = topClusters == 0 ? options : options.WithTopClusters(topClusters);
+                RouteDecision decision = pair.Generated(embedding, options);
+                if (decision.IsFallback)
+                {
+                    continue;
+                }
+
+                QualityEstimation.BlendNearestClusters(tables, pair.Loaded.UnitCentroids, embedding, top, quality, cost);
+                for (int m = 0; linear && m < tables.ModelCount; m++)
+                {
+                    // The heads' quality is the nearest-cluster route's own per-prompt estimate; only the costs are blended.
+                    quality[m] = pair.Loaded.Route(embedding, new RoutingOptions(RoutingPolicy.CostWeighted, 0, ModelMask.Only(m), topClusters: 1)).ExpectedQuality;
+                }
+
+                int expected = RoutingMath.ChooseShortfall(quality, cost, 0, tables.ModelCount, options.Knob, RoutingMath.AllModels(tables.ModelCount));
+                Assert.Equal(expected, decision.ModelIndex);
+                Assert.Equal(quality[expected], decision.ExpectedQuality);
+                Assert.Equal(cost[expected], decision.ExpectedCostUsd);
+                routed++;
+            }
+
+            Assert.True(routed > 1_000, $"only {routed} of 2,000 prompts near a centroid were in distribution");
+        }
+
+        [Fact]
+        public void ATopClustersCountOutsideOneToTheClusterCountIsAClearError()
+        {
+            RouterPair pair = Resolve("random:16x384x6");
+            float[] embedding = NearCentroid(pair, new Random(1), noise: 0.5);
+            var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => pair.Generated(embedding, RoutingOptions.MaxQuality.WithTopClusters(17)));
+            Assert.Contains("has 16 clusters", tooMany.Message, StringComparison.Ordinal);
+            Assert.Contains("1 to 16", tooMany.Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentOutOfRangeException>(() => pair.Loaded.Route(embedding, RoutingOptions.MaxQuality.WithTopClusters(17)));
+            var zero = Assert.Throws<ArgumentOutOfRangeException>(() => RoutingOptions.MaxQuality.WithTopClusters(0));
+            Assert.Contains("must be 1 to 64", zero.Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentOutOfRangeException>(() => new RoutingOptions(RoutingPolicy.CostWeighted, 0.2, ModelMask.All, -1));
+            Assert.Equal(16, pair.Generated(embedding, RoutingOptions.MaxQuality.WithTopClusters(16)).Tables.ClusterCount);
+        }
+
+        [Fact]
+        public void ASoftClusterProfileRoutesByTheNearestClusterAloneWhenARequestAsksForOne()
+        {
+            RouterPair soft = Resolve("random:64x256x12:soft-clusters:3");
+            Assert.Equal(3, soft.Loaded.Tables.DefaultTopClusters);
+            var random = new Random(9);
+            for (int i = 0; i < 500; i++)
+            {
+                float[] embedding = NearCentroid(soft, random, noise: 0.8);
+                RouteDecision one = soft.Generated(embedding, RoutingOptions.CostWeighted(0.2).WithTopClusters(1));
+                Assert.False(one.IsEstimated);
+                Assert.Equal(soft.Loaded.Decide(one.ClusterIndex, one.Similarity, RoutingOptions.CostWeighted(0.2)).ModelIndex, one.ModelIndex);
+            }
+        }
+
         [Theory]
         [MemberData(nameof(Profiles))]
         public void GeneratedAndLoadedRoutersReadTheSameCentroidsFrom64ByteAlignedMemory(string profile)
@@ -103,7 +214,7 @@ namespace RouterGen.Generator.Tests
         }
 
         /// <summary>Routes <paramref name="embeddings"/> random embeddings through both routers; returns how many decisions differ.</summary>
-        internal static int CompareOnRandomEmbeddings(RouterPair pair, int seed, int embeddings = EmbeddingsPerProfile)
+        internal static int CompareOnRandomEmbeddings(RouterPair pair, int seed, int embeddings = EmbeddingsPerProfile, int topClusters = 0)
         {
             var random = new Random(seed);
             RouterTables tables = pair.Loaded.Tables;
@@ -130,6 +241,11 @@ namespace RouterGen.Generator.Tests
                 }
 
                 RoutingOptions options = RandomOptions(random, tables.ModelCount);
+                if (topClusters > 0)
+                {
+                    options = options.WithTopClusters(topClusters);
+                }
+
                 RouteDecision generated = pair.Generated(embedding, options);
                 RouteDecision loaded = pair.Loaded.Route(embedding, options);
                 if (Describe(generated) != Describe(loaded))
@@ -139,6 +255,20 @@ namespace RouterGen.Generator.Tests
             }
 
             return mismatches;
+        }
+
+        private static float[] NearCentroid(RouterPair pair, Random random, double noise)
+        {
+            int dimension = pair.Loaded.Tables.Dimension;
+            int anchor = random.Next(pair.Loaded.Tables.ClusterCount);
+            ReadOnlySpan<float> centroids = pair.Loaded.UnitCentroids;
+            var embedding = new float[dimension];
+            for (int d = 0; d < dimension; d++)
+            {
+                embedding[d] = centroids[(anchor * dimension) + d] + (float)(noise * GeneratedRouters.Gaussian(random) / Math.Sqrt(dimension));
+            }
+
+            return embedding;
         }
 
         private static RoutingOptions RandomOptions(Random random, int modelCount)

@@ -40,6 +40,36 @@ namespace RouterGen.Routing
             return best;
         }
 
+        /// <summary>
+        /// The centroids most similar to <paramref name="embedding"/>, most similar first (equal similarities keep the lower
+        /// index first), ranked from one pass of the search's eight-row kernel: the first is exactly <see cref="Nearest"/>'s
+        /// cluster and similarity, and soft clusters blend the rest without scoring any centroid twice.
+        /// </summary>
+        /// <param name="unitCentroids">Unit-length centroids, row-major, <paramref name="dimension"/> floats per row.</param>
+        /// <param name="dimension">Embedding dimension.</param>
+        /// <param name="embedding">The prompt's embedding (as for <see cref="Nearest"/>; it is not modified).</param>
+        /// <param name="nearest">Receives the cluster indices; its length is how many are wanted.</param>
+        /// <param name="similarities">Receives their cosine similarities; at least as long as <paramref name="nearest"/>.</param>
+        /// <returns>How many were written (the wanted count, or the cluster count if smaller), or 0 when the embedding is zero or not finite.</returns>
+        public static int NearestClusters(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, Span<int> nearest, Span<float> similarities)
+        {
+            if (embedding.Length != dimension || dimension <= 0 || unitCentroids.Length % dimension != 0 || similarities.Length < nearest.Length)
+            {
+                throw new ArgumentException($"Expected an embedding of length {dimension}, whole centroid rows and a similarity for every index.", nameof(embedding));
+            }
+
+            float norm = TensorPrimitives.Norm(embedding);
+            if (!(norm >= SmallestSafeNorm && norm <= LargestSafeNorm))
+            {
+                return NearestClustersRescaled(unitCentroids, dimension, embedding, nearest, similarities);
+            }
+
+            int count = MostSimilarRows(unitCentroids, embedding, nearest, similarities);
+            // The same float division as Nearest's, so the first similarity is Nearest's bit for bit.
+            TensorPrimitives.Divide(similarities[..count], norm, similarities[..count]);
+            return count;
+        }
+
         /// <summary>The widest kernel this CPU runs well (JIT-time constants, so the dispatch compiles away).</summary>
         internal static KernelWidth PreferredWidth =>
             Vector512.IsHardwareAccelerated ? KernelWidth.Vector512
@@ -107,17 +137,15 @@ namespace RouterGen.Routing
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int NearestRescaled(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, out float similarity)
         {
-            float largest = MathF.Abs(TensorPrimitives.MaxMagnitude(embedding));
-            if (!(largest > 0) || !float.IsFinite(largest))
-            {
-                similarity = 0;
-                return -1;
-            }
-
             float[]? rented = dimension > StackScaledDimension ? ArrayPool<float>.Shared.Rent(dimension) : null;
             Span<float> scaled = rented is null ? stackalloc float[dimension] : rented.AsSpan(0, dimension);
-            TensorPrimitives.Divide(embedding, largest, scaled);
-            int cluster = Nearest(unitCentroids, dimension, scaled, out similarity);
+            int cluster = -1;
+            similarity = 0;
+            if (ScaleByLargestMagnitude(embedding, scaled))
+            {
+                cluster = Nearest(unitCentroids, dimension, scaled, out similarity);
+            }
+
             if (rented is not null)
             {
                 ArrayPool<float>.Shared.Return(rented);
@@ -126,30 +154,101 @@ namespace RouterGen.Routing
             return cluster;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int NearestClustersRescaled(ReadOnlySpan<float> unitCentroids, int dimension, ReadOnlySpan<float> embedding, Span<int> nearest, Span<float> similarities)
+        {
+            float[]? rented = dimension > StackScaledDimension ? ArrayPool<float>.Shared.Rent(dimension) : null;
+            Span<float> scaled = rented is null ? stackalloc float[dimension] : rented.AsSpan(0, dimension);
+            int count = ScaleByLargestMagnitude(embedding, scaled) ? NearestClusters(unitCentroids, dimension, scaled, nearest, similarities) : 0;
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return count;
+        }
+
+        // The embedding divided by its largest magnitude (a norm between 1 and sqrt(dimension)); false when it is zero or
+        // not finite, which no centroid can be near.
+        private static bool ScaleByLargestMagnitude(ReadOnlySpan<float> embedding, Span<float> scaled)
+        {
+            float largest = MathF.Abs(TensorPrimitives.MaxMagnitude(embedding));
+            if (!(largest > 0) || !float.IsFinite(largest))
+            {
+                return false;
+            }
+
+            TensorPrimitives.Divide(embedding, largest, scaled);
+            return true;
+        }
+
+        // Rows ranked this many at a time on the stack (4 KiB of floats); more are ranked in a rented array.
+        private const int StackRankedRows = 1024;
+
+        // Every row's dot product with x in one DotRows pass, then the most similar by insertion into the caller's spans
+        // (at most their length), most similar first; a later row replaces a kept one only when strictly more similar.
+        private static int MostSimilarRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<int> nearest, Span<float> similarities)
+        {
+            int count = rows.Length / x.Length;
+            int wanted = Math.Min(nearest.Length, count);
+            float[]? rented = count > StackRankedRows ? ArrayPool<float>.Shared.Rent(count) : null;
+            Span<float> dots = rented is null ? stackalloc float[count] : rented.AsSpan(0, count);
+            DotRows(rows, x, dots);
+            int kept = 0;
+            for (int row = 0; row < count; row++)
+            {
+                float dot = dots[row];
+                if (kept == wanted && !(dot > similarities[wanted - 1]))
+                {
+                    continue;
+                }
+
+                int at = kept < wanted ? kept : wanted - 1;
+                while (at > 0 && dot > similarities[at - 1])
+                {
+                    similarities[at] = similarities[at - 1];
+                    nearest[at] = nearest[at - 1];
+                    at--;
+                }
+
+                similarities[at] = dot;
+                nearest[at] = row;
+                kept = Math.Min(wanted, kept + 1);
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return kept;
+        }
+
         /// <summary>
         /// The dot product of every row of <paramref name="rows"/> with <paramref name="x"/>, eight rows per pass with the
         /// search's own kernels (the learned estimator's heads are rows like centroids; sharing each load of
         /// <paramref name="x"/> and eight independent accumulators is what makes 24 heads cheap).
         /// </summary>
-        internal static void DotRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<double> dots)
+        internal static void DotRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<float> dots)
         {
             int dimension = x.Length;
             int count = rows.Length / dimension;
             ref float r = ref MemoryMarshal.GetReference(rows);
             ref float e = ref MemoryMarshal.GetReference(x);
+            ref float d = ref MemoryMarshal.GetReference(dots[..count]);
             int row = 0;
             if (Vector512.IsHardwareAccelerated && dimension >= Vector512<float>.Count)
             {
                 for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Store(Dot8Vector512(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
+                    Dot8Vector512(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
                 }
             }
             else if (Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
             {
                 for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Store(Dot8Vector256(ref Unsafe.Add(ref r, row * dimension), dimension, ref e), dots, row);
+                    Dot8Vector256(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
                 }
             }
 
@@ -159,12 +258,13 @@ namespace RouterGen.Routing
             }
         }
 
-        private static void Store(Vector256<float> eight, Span<double> dots, int first)
+        /// <summary>As <see cref="DotRows(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, widened to double (at most 64 rows: the learned estimator's heads).</summary>
+        internal static void DotRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<double> dots)
         {
-            for (int i = 0; i < RowsPerPass; i++)
-            {
-                dots[first + i] = eight.GetElement(i);
-            }
+            int count = rows.Length / x.Length;
+            Span<float> narrow = stackalloc float[count];
+            DotRows(rows, x, narrow);
+            TensorPrimitives.ConvertChecked<float, double>(narrow, dots[..count]);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

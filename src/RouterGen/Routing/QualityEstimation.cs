@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 
@@ -13,9 +12,6 @@ namespace RouterGen.Routing
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class QualityEstimation
     {
-        // Soft clusters rank this many centroids' similarities on the stack (8 KiB); more are ranked in a rented array.
-        private const int StackSimilarities = 1024;
-
         /// <summary>
         /// Every head's raw dot product with the embedding (row-major model × dimension <paramref name="weights"/>), eight
         /// heads per pass; the caller adds each model's bias and Platt calibration, then applies <see cref="Logistic"/>.
@@ -45,67 +41,70 @@ namespace RouterGen.Routing
 
         /// <summary>
         /// Avengers-Pro's soft clusters: the <paramref name="topClusters"/> centroids most similar to the prompt (ties to the
-        /// lower index), each weighted by its similarity clipped at 0 (equal weights when none is positive), and the weighted
-        /// mean of their per-model quality and cost. Allocates nothing (at most <see cref="Profiles.EstimatorDefinition.MaxTopClusters"/> clusters).
+        /// lower index, <see cref="CentroidSearch.NearestClusters"/>), blended by <see cref="BlendClusters"/>. What a soft-cluster
+        /// route computes, for callers that have not searched yet (evaluation). Allocates nothing (at most
+        /// <see cref="Profiles.EstimatorDefinition.MaxTopClusters"/> clusters).
         /// </summary>
         public static void BlendNearestClusters(RouterTables tables, ReadOnlySpan<float> unitCentroids, ReadOnlySpan<float> embedding, int topClusters, Span<double> quality, Span<double> costUsd)
         {
             ArgumentNullException.ThrowIfNull(tables);
-            int clusters = tables.ClusterCount, dimension = tables.Dimension, models = tables.ModelCount;
-            int n = Math.Clamp(topClusters, 1, Math.Min(clusters, Profiles.EstimatorDefinition.MaxTopClusters));
+            int n = Math.Clamp(topClusters, 1, Math.Min(tables.ClusterCount, Profiles.EstimatorDefinition.MaxTopClusters));
             Span<int> nearest = stackalloc int[n];
             Span<float> similarity = stackalloc float[n];
+            int count = CentroidSearch.NearestClusters(unitCentroids[..(tables.ClusterCount * tables.Dimension)], tables.Dimension, embedding, nearest, similarity);
+            BlendClusters(tables, nearest[..count], similarity[..count], quality, costUsd);
+        }
 
-            // Every centroid's dot product in one pass of the search's eight-row kernel, then the top n by insertion.
-            double[]? rented = clusters > StackSimilarities ? ArrayPool<double>.Shared.Rent(clusters) : null;
-            Span<double> dots = rented is null ? stackalloc double[clusters] : rented.AsSpan(0, clusters);
-            CentroidSearch.DotRows(unitCentroids[..(clusters * dimension)], embedding, dots);
-            int count = 0;
-            for (int c = 0; c < clusters; c++)
+        /// <summary>
+        /// The weighted mean of <paramref name="clusters"/>' per-model quality and cost, each cluster weighted by
+        /// <see cref="ClusterWeights"/> of its similarity. An empty <paramref name="quality"/> blends the costs only (a learned
+        /// estimator predicts quality itself). No clusters give zeros (the caller has taken the out-of-distribution path).
+        /// </summary>
+        public static void BlendClusters(RouterTables tables, ReadOnlySpan<int> clusters, ReadOnlySpan<float> similarities, Span<double> quality, Span<double> costUsd)
+        {
+            ArgumentNullException.ThrowIfNull(tables);
+            int models = tables.ModelCount;
+            Span<double> weights = stackalloc double[clusters.Length];
+            ClusterWeights(similarities[..clusters.Length], weights);
+            bool blendQuality = !quality.IsEmpty;
+            if (blendQuality)
             {
-                float s = (float)dots[c];
-                if (count == n && !(s > similarity[n - 1]))
-                {
-                    continue;
-                }
-
-                // Insert after every kept cluster at least as similar, so equal similarities keep the lower index first.
-                int at = count < n ? count : n - 1;
-                while (at > 0 && s > similarity[at - 1])
-                {
-                    similarity[at] = similarity[at - 1];
-                    nearest[at] = nearest[at - 1];
-                    at--;
-                }
-
-                similarity[at] = s;
-                nearest[at] = c;
-                count = Math.Min(n, count + 1);
+                quality[..models].Clear();
             }
 
-            if (rented is not null)
+            costUsd[..models].Clear();
+            for (int r = 0; r < clusters.Length; r++)
             {
-                ArrayPool<double>.Shared.Return(rented);
-            }
+                int c = clusters[r];
+                double weight = weights[r];
+                for (int m = 0; m < models; m++)
+                {
+                    if (blendQuality)
+                    {
+                        quality[m] += weight * tables.QualityOf(c, m);
+                    }
 
+                    costUsd[m] += weight * tables.CostOf(c, m);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Soft-cluster weights: each similarity clipped at 0 over their total, or equal weights when none is positive (a
+        /// prompt unlike every cluster still averages its nearest ones).
+        /// </summary>
+        public static void ClusterWeights(ReadOnlySpan<float> similarities, Span<double> weights)
+        {
             double total = 0;
-            for (int r = 0; r < count; r++)
+            foreach (float s in similarities)
             {
-                total += Math.Max(0, similarity[r]);
+                total += Math.Max(0, s);
             }
 
             bool weighted = total > 0 && double.IsFinite(total);
-            quality[..models].Clear();
-            costUsd[..models].Clear();
-            for (int r = 0; r < count; r++)
+            for (int r = 0; r < similarities.Length; r++)
             {
-                int c = nearest[r];
-                double weight = weighted ? Math.Max(0, similarity[r]) / total : 1.0 / count;
-                for (int m = 0; m < models; m++)
-                {
-                    quality[m] += weight * tables.QualityOf(c, m);
-                    costUsd[m] += weight * tables.CostOf(c, m);
-                }
+                weights[r] = weighted ? Math.Max(0, similarities[r]) / total : 1.0 / similarities.Length;
             }
         }
     }

@@ -35,19 +35,20 @@ namespace RouterGen.Routing
     }
 
     /// <summary>
-    /// A kernel whose router also estimates each prompt's quality per model (profile format version 2: a learned linear
-    /// estimator or soft clusters). The flow is <see cref="RouterKernel.Route{TKernel}"/>'s with one step more: after the
-    /// nearest-centroid search and the out-of-distribution test, the policy and knob apply to this estimate instead of the
-    /// nearest cluster's breakpoints. The clusters still explain the decision and decide what is out of distribution.
+    /// A kernel whose router also estimates each prompt's quality per model (profile format version 2's learned linear
+    /// estimator). The flow is <see cref="RouterKernel.Route{TKernel}"/>'s with one step more: after the nearest-centroid
+    /// search and the out-of-distribution test, the policy and knob apply to this estimate (with the nearest cluster's costs,
+    /// or the blend of the request's top clusters) instead of the nearest cluster's breakpoints. The clusters still explain
+    /// the decision and decide what is out of distribution.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public interface IQualityEstimatingKernel : IRouterKernel
     {
         /// <summary>
-        /// Writes the prompt's expected quality and cost per model (profile order) into the first
-        /// <see cref="RouterTables.ModelCount"/> entries of <paramref name="quality"/> and <paramref name="costUsd"/>.
+        /// Writes the prompt's expected quality per model (profile order) into the first <see cref="RouterTables.ModelCount"/>
+        /// entries of <paramref name="quality"/>.
         /// </summary>
-        void Estimate(ReadOnlySpan<float> embedding, int nearestCluster, Span<double> quality, Span<double> costUsd);
+        void EstimateQuality(ReadOnlySpan<float> embedding, Span<double> quality);
     }
 
     /// <summary>
@@ -58,26 +59,44 @@ namespace RouterGen.Routing
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class RouterKernel
     {
-        /// <summary>Routes an embedding with <paramref name="kernel"/>'s data. Allocates nothing.</summary>
+        /// <summary>
+        /// Routes an embedding with <paramref name="kernel"/>'s data: by the nearest cluster's breakpoints, or, when the
+        /// request (or a soft-cluster profile) blends p &gt; 1 nearest clusters, by the policy over their blend. Allocates nothing.
+        /// </summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the kernel's dimension.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The options blend more clusters than the router has.</exception>
         public static RouteDecision Route<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
             where TKernel : struct, IRouterKernel
         {
+            int top = kernel.Tables.TopClustersOf(options);
+            if (top > 1)
+            {
+                return RouteBlended(kernel, embedding, top, options);
+            }
+
             int cluster = Search(kernel, embedding, out float similarity);
             return Decide(kernel, cluster, similarity, options);
         }
 
         /// <summary>
         /// Routes an embedding with a kernel that estimates quality per prompt: the same dimension check, search and
-        /// fallback as <see cref="Route{TKernel}"/>, then the policy, knob and mask over the kernel's estimate. Allocates nothing.
+        /// fallback as <see cref="Route{TKernel}"/>, then the policy, knob and mask over the kernel's quality estimate and the
+        /// nearest cluster's costs (the blend of the top clusters' costs when the request asks for p &gt; 1). Allocates nothing.
         /// </summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the kernel's dimension.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The options blend more clusters than the router has.</exception>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
         public static RouteDecision RouteEstimated<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
             where TKernel : struct, IQualityEstimatingKernel
         {
-            int cluster = Search(kernel, embedding, out float similarity);
             RouterTables tables = kernel.Tables;
+            int top = tables.TopClustersOf(options);
+            if (top > 1)
+            {
+                return RouteEstimatedBlended(kernel, embedding, top, options);
+            }
+
+            int cluster = Search(kernel, embedding, out float similarity);
             if (IsOutOfDistribution(tables, cluster, similarity))
             {
                 return tables.Fallback(cluster, similarity, options);
@@ -86,7 +105,57 @@ namespace RouterGen.Routing
             // At most 64 models: 1 KiB of stack for both estimates.
             Span<double> quality = stackalloc double[tables.ModelCount];
             Span<double> costUsd = stackalloc double[tables.ModelCount];
-            kernel.Estimate(embedding, cluster, quality, costUsd);
+            kernel.EstimateQuality(embedding, quality);
+            for (int m = 0; m < costUsd.Length; m++)
+            {
+                costUsd[m] = tables.CostOf(cluster, m);
+            }
+
+            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options);
+        }
+
+        // Soft clusters: the policy over the request's top clusters' similarity-weighted quality and cost.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static RouteDecision RouteBlended<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, int top, in RoutingOptions options)
+            where TKernel : struct, IRouterKernel
+        {
+            Span<double> quality = stackalloc double[kernel.Tables.ModelCount];
+            Span<double> costUsd = stackalloc double[kernel.Tables.ModelCount];
+            return DecideBlended(kernel, embedding, top, options, quality, costUsd, blendQuality: true);
+        }
+
+        // The learned estimator with a request's top clusters: the heads' quality, the blend of the clusters' costs. The heads
+        // score before the out-of-distribution test is known (wasted only on a distant prompt).
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static RouteDecision RouteEstimatedBlended<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, int top, in RoutingOptions options)
+            where TKernel : struct, IQualityEstimatingKernel
+        {
+            CheckDimension(kernel, embedding);
+            Span<double> quality = stackalloc double[kernel.Tables.ModelCount];
+            Span<double> costUsd = stackalloc double[kernel.Tables.ModelCount];
+            kernel.EstimateQuality(embedding, quality);
+            return DecideBlended(kernel, embedding, top, options, quality, costUsd, blendQuality: false);
+        }
+
+        // The top clusters from the search's one scoring pass, the fallback test on the nearest of them, the blend
+        // (QualityEstimation.BlendClusters, as evaluation computes it), then the policy, knob and mask over the estimate.
+        private static RouteDecision DecideBlended<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, int top, in RoutingOptions options, Span<double> quality, Span<double> costUsd, bool blendQuality)
+            where TKernel : struct, IRouterKernel
+        {
+            CheckDimension(kernel, embedding);
+            RouterTables tables = kernel.Tables;
+            Span<int> nearest = stackalloc int[top];
+            Span<float> similarities = stackalloc float[top];
+            int count = CentroidSearch.NearestClusters(kernel.UnitCentroids, kernel.Dimension, embedding, nearest, similarities);
+            // The nearest is Search's cluster and similarity bit for bit (-1 and 0 when the embedding is unusable).
+            int cluster = count == 0 ? -1 : nearest[0];
+            float similarity = count == 0 ? 0 : similarities[0];
+            if (IsOutOfDistribution(tables, cluster, similarity))
+            {
+                return tables.Fallback(cluster, similarity, options);
+            }
+
+            QualityEstimation.BlendClusters(tables, nearest[..count], similarities[..count], blendQuality ? quality : Span<double>.Empty, costUsd);
             return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options);
         }
 
@@ -122,13 +191,18 @@ namespace RouterGen.Routing
         private static int Search<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, out float similarity)
             where TKernel : struct, IRouterKernel
         {
-            int dimension = kernel.Dimension;
-            if (embedding.Length != dimension)
-            {
-                throw EmbedderMismatchException.Dimension(kernel.Tables.Name, dimension, embedding.Length);
-            }
+            CheckDimension(kernel, embedding);
+            return CentroidSearch.Nearest(kernel.UnitCentroids, kernel.Dimension, embedding, out similarity);
+        }
 
-            return CentroidSearch.Nearest(kernel.UnitCentroids, dimension, embedding, out similarity);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CheckDimension<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding)
+            where TKernel : struct, IRouterKernel
+        {
+            if (embedding.Length != kernel.Dimension)
+            {
+                throw EmbedderMismatchException.Dimension(kernel.Tables.Name, kernel.Dimension, embedding.Length);
+            }
         }
 
         // No usable embedding, or too far from every centroid for the statistics (or an estimator fit near them) to speak.
@@ -169,15 +243,11 @@ namespace RouterGen.Routing
 
         public int ShortfallWinner(int cluster, double shortfall) => _shortfall[cluster].ModelAt(shortfall);
 
-        public void Estimate(ReadOnlySpan<float> embedding, int nearestCluster, Span<double> quality, Span<double> costUsd)
+        public void EstimateQuality(ReadOnlySpan<float> embedding, Span<double> quality)
         {
-            Profiles.EstimatorDefinition estimator = _estimator ?? throw new InvalidOperationException("This profile has no estimator.");
-            if (estimator.Kind == Profiles.EstimatorDefinition.SoftClustersKind)
-            {
-                QualityEstimation.BlendNearestClusters(Tables, _unitCentroids.Rows, embedding, estimator.TopClusters, quality, costUsd);
-                return;
-            }
-
+            Profiles.EstimatorDefinition estimator = _estimator is { Kind: Profiles.EstimatorDefinition.LinearKind } linear
+                ? linear
+                : throw new InvalidOperationException("This profile has no learned linear estimator.");
             int models = Tables.ModelCount;
             Span<double> logits = quality[..models];
             QualityEstimation.HeadDots(_headWeights, embedding, logits);
@@ -185,7 +255,6 @@ namespace RouterGen.Routing
             {
                 Profiles.LinearHeadDefinition head = estimator.Heads[m];
                 logits[m] = (head.PlattScale * (logits[m] + head.Bias)) + head.PlattOffset;
-                costUsd[m] = Tables.CostOf(nearestCluster, m);
             }
 
             QualityEstimation.Logistic(logits);

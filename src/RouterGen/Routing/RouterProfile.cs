@@ -14,6 +14,9 @@ namespace RouterGen.Routing
         private readonly AlignedCentroids _unitCentroids;
         private readonly TablesKernel _kernel;
 
+        // A learned linear estimator predicts quality per prompt; soft clusters are the flow's own blend of cluster statistics.
+        private readonly bool _estimatesQuality;
+
         private RouterProfile(ProfileDefinition definition, string source)
         {
             Definition = definition;
@@ -30,6 +33,7 @@ namespace RouterGen.Routing
 
             // The breakpoints are computed here, once, by the function the generator turns into switches.
             _kernel = new TablesKernel(Tables, _unitCentroids, definition.Estimator);
+            _estimatesQuality = definition.Estimator is { Kind: EstimatorDefinition.LinearKind };
 
             if (definition.Embedder.Kind == EmbedderDefinition.HashedNgramsKind)
             {
@@ -81,10 +85,11 @@ namespace RouterGen.Routing
             return new RouterProfile(definition, source);
         }
 
-        /// <summary>Routes an embedding.</summary>
+        /// <summary>Routes an embedding (with the request's top clusters, see <see cref="RoutingOptions.TopClusters"/>).</summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the profile's dimension.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The options blend more clusters than the profile has.</exception>
         public RouteDecision Route(ReadOnlySpan<float> embedding, in RoutingOptions options = default) =>
-            Definition.Estimator is null ? RouterKernel.Route(_kernel, embedding, options) : RouterKernel.RouteEstimated(_kernel, embedding, options);
+            _estimatesQuality ? RouterKernel.RouteEstimated(_kernel, embedding, options) : RouterKernel.Route(_kernel, embedding, options);
 
         /// <summary>
         /// The decision for a nearest-centroid search already made (<see cref="CentroidSearch.Nearest"/> over

@@ -26,7 +26,8 @@ namespace RouterGen.Routing
 
         /// <summary>
         /// Creates routing tables (generated routers call this at type initialisation; other code gets tables from a router).
-        /// Per-cluster arrays are row-major: cluster × model.
+        /// Per-cluster arrays are row-major: cluster × model. <paramref name="defaultTopClusters"/> is how many nearest
+        /// clusters a request blends when it does not say (a soft-cluster profile's <c>topClusters</c>; 1 otherwise).
         /// </summary>
         [EditorBrowsable(EditorBrowsableState.Never)]
         public RouterTables(
@@ -43,7 +44,8 @@ namespace RouterGen.Routing
             int fallbackModel,
             double minSimilarity,
             string[] presetNames,
-            RoutingOptions[] presetOptions)
+            RoutingOptions[] presetOptions,
+            int defaultTopClusters = 1)
         {
             ArgumentNullException.ThrowIfNull(modelIds);
             ArgumentNullException.ThrowIfNull(clusterLabels);
@@ -66,6 +68,11 @@ namespace RouterGen.Routing
                 throw new ArgumentException("presetNames and presetOptions must have the same length.", nameof(presetOptions));
             }
 
+            if (defaultTopClusters < 1 || defaultTopClusters > Math.Min(clusterLabels.Length, RoutingOptions.MaxTopClusters))
+            {
+                throw new ArgumentOutOfRangeException(nameof(defaultTopClusters), defaultTopClusters, "A router blends 1 to min(64, cluster count) nearest clusters by default.");
+            }
+
             Name = name;
             EmbedderIdentity = embedderIdentity;
             Dimension = dimension;
@@ -80,6 +87,7 @@ namespace RouterGen.Routing
             MinSimilarity = minSimilarity;
             _presetNames = presetNames;
             _presetOptions = presetOptions;
+            DefaultTopClusters = defaultTopClusters;
         }
 
         /// <summary>Router name (the generated class name).</summary>
@@ -117,8 +125,28 @@ namespace RouterGen.Routing
         /// <summary>Cosine similarity below which a prompt is out of distribution.</summary>
         public double MinSimilarity { get; }
 
+        /// <summary>
+        /// How many nearest clusters' statistics a request blends when its <see cref="RoutingOptions.TopClusters"/> is 0: a
+        /// <c>soft-clusters</c> profile's <c>topClusters</c>, else 1 (the nearest cluster alone).
+        /// </summary>
+        public int DefaultTopClusters { get; }
+
         /// <summary>Preset names in profile order.</summary>
         public IReadOnlyList<string> PresetNames => _presetNames;
+
+        /// <summary>
+        /// How many nearest clusters <paramref name="options"/> blend with this router: its <see cref="RoutingOptions.TopClusters"/>,
+        /// or <see cref="DefaultTopClusters"/> when that is 0.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The options ask for more clusters than the router has.</exception>
+        public int TopClustersOf(in RoutingOptions options)
+        {
+            int top = options.TopClusters == 0 ? DefaultTopClusters : options.TopClusters;
+            return top <= ClusterCount ? top : throw TooManyTopClusters(nameof(options), top);
+        }
+
+        private ArgumentOutOfRangeException TooManyTopClusters(string paramName, int top) =>
+            new(paramName, top, $"Router '{Name}' has {ClusterCount} clusters: a request cannot blend the {top} nearest (top clusters must be 1 to {ClusterCount}).");
 
         /// <summary>Index of a model id, or -1.</summary>
         public int IndexOfModel(string modelId) => Array.IndexOf((string[])ModelIds, modelId);
@@ -352,7 +380,8 @@ namespace RouterGen.Routing
                 profile.IndexOfModel(profile.Fallback.Model),
                 profile.Fallback.MinSimilarity,
                 presetNames,
-                presetOptions);
+                presetOptions,
+                profile.Estimator is { Kind: EstimatorDefinition.SoftClustersKind } soft ? soft.TopClusters : 1);
         }
     }
 }

@@ -76,9 +76,15 @@ namespace RouterGen.Routing
         }
     }
 
-    /// <summary>How to route one request: a policy, its knob, and the models allowed for this request.</summary>
+    /// <summary>
+    /// How to route one request: a policy, its knob, the models allowed for this request, and how many nearest clusters'
+    /// statistics speak for the prompt (Avengers-Pro's soft clusters when more than one).
+    /// </summary>
     public readonly struct RoutingOptions : IEquatable<RoutingOptions>
     {
+        /// <summary>The most nearest clusters one request can blend (their indices and similarities live on the stack).</summary>
+        public const int MaxTopClusters = Profiles.EstimatorDefinition.MaxTopClusters;
+
         /// <summary>Creates options.</summary>
         /// <param name="policy">The in-cluster rule.</param>
         /// <param name="knob">Cost weight in [0, 1] for <see cref="RoutingPolicy.CostWeighted"/>; shortfall τ in [0, 1] for <see cref="RoutingPolicy.Shortfall"/>.</param>
@@ -93,6 +99,18 @@ namespace RouterGen.Routing
             Policy = policy;
             Knob = knob;
             AllowedModels = allowedModels;
+        }
+
+        /// <summary>Creates options that blend the <paramref name="topClusters"/> nearest clusters (see <see cref="TopClusters"/>).</summary>
+        /// <param name="policy">The in-cluster rule.</param>
+        /// <param name="knob">Cost weight in [0, 1] for <see cref="RoutingPolicy.CostWeighted"/>; shortfall τ in [0, 1] for <see cref="RoutingPolicy.Shortfall"/>.</param>
+        /// <param name="allowedModels">Models this request may use.</param>
+        /// <param name="topClusters">How many nearest clusters blend their statistics: 1 to <see cref="MaxTopClusters"/> (and at most the router's cluster count, checked when routing).</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="topClusters"/> is below 1 or above <see cref="MaxTopClusters"/>.</exception>
+        public RoutingOptions(RoutingPolicy policy, double knob, ModelMask allowedModels, int topClusters)
+            : this(policy, knob, allowedModels)
+        {
+            TopClusters = CheckTopClusters(topClusters);
         }
 
         /// <summary>Maximum expected quality (cost-weighted, knob 0). This is also the default value.</summary>
@@ -113,17 +131,33 @@ namespace RouterGen.Routing
         /// <summary>Models this request may use.</summary>
         public ModelMask AllowedModels { get; }
 
+        /// <summary>
+        /// How many nearest clusters' statistics speak for the prompt, or 0 to leave it to the router (1 — the nearest cluster
+        /// alone — unless its profile's <c>soft-clusters</c> estimator gives its own <c>topClusters</c>). With p &gt; 1 the p
+        /// centroids most similar to the prompt blend their per-model quality and cost, weighted by similarity (Avengers-Pro's
+        /// soft clusters, the function <see cref="QualityEstimation.BlendNearestClusters"/> computes), and the policy, knob
+        /// and mask apply to the blend; a learned linear estimator keeps its per-prompt quality and blends only the costs.
+        /// The out-of-distribution test is the nearest cluster's, as with p = 1.
+        /// </summary>
+        public int TopClusters { get; }
+
         /// <summary>A copy with another allowed-models mask.</summary>
-        public RoutingOptions WithAllowedModels(ModelMask allowedModels) => new(Policy, Knob, allowedModels);
+        public RoutingOptions WithAllowedModels(ModelMask allowedModels) =>
+            TopClusters == 0 ? new(Policy, Knob, allowedModels) : new(Policy, Knob, allowedModels, TopClusters);
+
+        /// <summary>A copy that blends the <paramref name="topClusters"/> nearest clusters (see <see cref="TopClusters"/>).</summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="topClusters"/> is below 1 or above <see cref="MaxTopClusters"/>.</exception>
+        public RoutingOptions WithTopClusters(int topClusters) => new(Policy, Knob, AllowedModels, topClusters);
 
         /// <inheritdoc />
-        public bool Equals(RoutingOptions other) => Policy == other.Policy && Knob.Equals(other.Knob) && AllowedModels == other.AllowedModels;
+        public bool Equals(RoutingOptions other) =>
+            Policy == other.Policy && Knob.Equals(other.Knob) && AllowedModels == other.AllowedModels && TopClusters == other.TopClusters;
 
         /// <inheritdoc />
         public override bool Equals(object? obj) => obj is RoutingOptions other && Equals(other);
 
         /// <inheritdoc />
-        public override int GetHashCode() => HashCode.Combine(Policy, Knob, AllowedModels);
+        public override int GetHashCode() => HashCode.Combine(Policy, Knob, AllowedModels, TopClusters);
 
         /// <summary>Equality.</summary>
         public static bool operator ==(RoutingOptions left, RoutingOptions right) => left.Equals(right);
@@ -132,6 +166,12 @@ namespace RouterGen.Routing
         public static bool operator !=(RoutingOptions left, RoutingOptions right) => !left.Equals(right);
 
         /// <inheritdoc />
-        public override string ToString() => Policy == RoutingPolicy.CostWeighted ? $"cost-weighted({Knob:R})" : $"shortfall({Knob:R})";
+        public override string ToString() =>
+            (Policy == RoutingPolicy.CostWeighted ? $"cost-weighted({Knob:R})" : $"shortfall({Knob:R})") + (TopClusters == 0 ? "" : $", top {TopClusters} clusters");
+
+        private static int CheckTopClusters(int topClusters) =>
+            topClusters is >= 1 and <= MaxTopClusters
+                ? topClusters
+                : throw new ArgumentOutOfRangeException(nameof(topClusters), topClusters, $"The number of nearest clusters to blend (top clusters) must be 1 to {MaxTopClusters}; 1 is the nearest cluster alone.");
     }
 }
