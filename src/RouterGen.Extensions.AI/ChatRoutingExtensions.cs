@@ -24,6 +24,12 @@ namespace RouterGen.Extensions.AI
         /// <summary>Key of the models this request may use (a sequence of model ids).</summary>
         public const string AllowedModelsKey = "routergen.allowed_models";
 
+        /// <summary>
+        /// Key of how many nearest clusters blend their statistics for this request (an integer, 1 to the router's cluster
+        /// count; see <see cref="RoutingOptions.TopClusters"/>); overrides <see cref="RouterGenChatClientOptions.TopClusters"/>.
+        /// </summary>
+        public const string TopClustersKey = "routergen.top_clusters";
+
         /// <summary>Key under which a routed response carries its <see cref="RoutedChatDecision"/>.</summary>
         public const string DecisionKey = "routergen.decision";
 
@@ -48,6 +54,18 @@ namespace RouterGen.Extensions.AI
             AdditionalPropertiesDictionary properties = options.AdditionalProperties ??= new AdditionalPropertiesDictionary();
             properties[PolicyKey] = RoutingPolicyNames.Format(policy);
             properties[KnobKey] = knob;
+            return options;
+        }
+
+        /// <summary>
+        /// Routes this request by the similarity-weighted statistics of its <paramref name="topClusters"/> nearest clusters
+        /// (Avengers-Pro's soft clusters; 1 is the nearest cluster alone). See <see cref="RoutingOptions.TopClusters"/>.
+        /// </summary>
+        public static ChatOptions WithTopClusters(this ChatOptions options, int topClusters)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            ArgumentOutOfRangeException.ThrowIfLessThan(topClusters, 1);
+            (options.AdditionalProperties ??= new AdditionalPropertiesDictionary())[TopClustersKey] = topClusters;
             return options;
         }
 

@@ -30,8 +30,11 @@ namespace RouterGen.Extensions.AI
             ClusterLabel = decision.ClusterLabel;
             Similarity = decision.Similarity;
             IsOutOfDistribution = decision.IsFallback;
-            ExpectedQuality = tables.QualityOf(statisticsCluster, servedModel);
-            ExpectedCostUsd = tables.CostOf(statisticsCluster, servedModel);
+            // The routed model keeps the decision's own expectation (a per-prompt estimate or a soft-cluster blend); a model
+            // that answered after a fallback has only its cluster's statistics.
+            bool routed = servedModel == decision.ModelIndex;
+            ExpectedQuality = routed ? decision.ExpectedQuality : tables.QualityOf(statisticsCluster, servedModel);
+            ExpectedCostUsd = routed ? decision.ExpectedCostUsd : tables.CostOf(statisticsCluster, servedModel);
             Options = decision.Options;
             Preset = preset;
             AttemptedModels = attemptedModels;
@@ -62,10 +65,13 @@ namespace RouterGen.Extensions.AI
         /// <summary>True when the prompt was far from every centroid and the profile's fallback rule chose the model.</summary>
         public bool IsOutOfDistribution { get; }
 
-        /// <summary>Expected quality of <see cref="ModelId"/> in the decision's cluster (global rate when out of distribution).</summary>
+        /// <summary>
+        /// Expected quality of <see cref="ModelId"/>: the decision's expectation when it is the routed model (per prompt for an
+        /// estimator or blended top clusters), else in the decision's cluster (global rate when out of distribution).
+        /// </summary>
         public double ExpectedQuality { get; }
 
-        /// <summary>Expected cost in USD of one request to <see cref="ModelId"/> in the decision's cluster.</summary>
+        /// <summary>Expected cost in USD of one request to <see cref="ModelId"/>, as for <see cref="ExpectedQuality"/>.</summary>
         public double ExpectedCostUsd { get; }
 
         /// <summary>Policy, knob and allowed models the request was routed with.</summary>

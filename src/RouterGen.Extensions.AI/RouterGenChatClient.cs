@@ -100,6 +100,7 @@ namespace RouterGen.Extensions.AI
             _served = ModelMask.FromAllowedBits(served);
             _options = Validate(options ?? new RouterGenChatClientOptions());
             _defaultPreset = RoutingRequest.DefaultPreset(_tables, _options.DefaultPreset);
+            RoutingRequest.CheckTopClusters(_tables, _options.TopClusters, nameof(RouterGenChatClientOptions.TopClusters));
             _stickiness = CreateStickiness(_options, stickinessCache);
             _logger = logger ?? NullLogger.Instance;
         }
@@ -132,6 +133,7 @@ namespace RouterGen.Extensions.AI
             _ownedInner = inner;
             _options = Validate(options ?? new RouterGenChatClientOptions());
             _defaultPreset = RoutingRequest.DefaultPreset(_tables, _options.DefaultPreset);
+            RoutingRequest.CheckTopClusters(_tables, _options.TopClusters, nameof(RouterGenChatClientOptions.TopClusters));
             _stickiness = CreateStickiness(_options, stickinessCache);
             _logger = logger ?? NullLogger.Instance;
         }
@@ -258,7 +260,8 @@ namespace RouterGen.Extensions.AI
                 preset: ReadPreset(properties),
                 knob: ReadKnob(properties),
                 allowedModels: ReadAllowedModels(properties),
-                stickinessKey: stickinessKey);
+                stickinessKey: stickinessKey,
+                topClusters: ReadTopClusters(properties) ?? _options.TopClusters);
 
             StickyRoute? remembered = null;
             if (stickinessKey is not null)
@@ -325,6 +328,23 @@ namespace RouterGen.Extensions.AI
             _ => throw new RoutingRequestException(
                 $"'{ChatRoutingExtensions.PolicyKey}' must be {RoutingPolicyNames.Expected}, not '{value}'.", RoutingRequestError.InvalidKnob, ChatRoutingExtensions.PolicyKey),
         };
+
+        private static int? ReadTopClusters(AdditionalPropertiesDictionary? properties)
+        {
+            if (properties is null || !properties.TryGetValue(ChatRoutingExtensions.TopClustersKey, out object? value) || value is null)
+            {
+                return null;
+            }
+
+            return value switch
+            {
+                int i => i,
+                long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+                JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt32(out int parsed) => parsed,
+                _ => throw new RoutingRequestException(
+                    $"'{ChatRoutingExtensions.TopClustersKey}' must be an integer number of nearest clusters, not '{value}'.", RoutingRequestError.InvalidTopClusters, ChatRoutingExtensions.TopClustersKey),
+            };
+        }
 
         private static IEnumerable<string>? ReadAllowedModels(AdditionalPropertiesDictionary? properties)
         {

@@ -21,6 +21,13 @@ namespace RouterGen.Extensions.AI
         public string? DefaultPreset { get; set; }
 
         /// <summary>
+        /// How many nearest clusters blend their statistics when a request does not say (see
+        /// <see cref="ChatRoutingExtensions.WithTopClusters"/> and <see cref="RoutingOptions.TopClusters"/>): 1 to the router's
+        /// cluster count. When null, the profile's default applies (1, or a soft-cluster profile's <c>topClusters</c>).
+        /// </summary>
+        public int? TopClusters { get; set; }
+
+        /// <summary>
         /// Most model calls per request, the first included: when a call throws, the next-ranked allowed model is tried until
         /// this many calls were made. 1 disables fallback.
         /// </summary>

@@ -38,6 +38,7 @@ namespace RouterGen.Proxy
         public const string PresetHeader = "x-routergen-preset";
         public const string FallbacksHeader = "x-routergen-fallbacks";
         public const string MaxCostHeader = "x-routergen-max-cost-usd";
+        public const string TopClustersHeader = "x-routergen-top-clusters";
         public const string FailedAttemptsHeader = "x-routergen-failed-attempts";
         public const string ConversationHeader = "x-routergen-conversation";
         public const string StickyHeader = "x-routergen-sticky";
@@ -94,6 +95,14 @@ namespace RouterGen.Proxy
 
             // The same default as the chat client: the configured preset, else the profile's first.
             _defaultPreset = RoutingRequest.DefaultPreset(_tables, settings.Config.DefaultPreset);
+            try
+            {
+                RoutingRequest.CheckTopClusters(_tables, settings.Config.TopClusters, "topClusters");
+            }
+            catch (RoutingRequestException e)
+            {
+                throw new ProxyConfigException(e.Message);
+            }
         }
 
         public bool Authorize(HttpContext context)
@@ -270,6 +279,12 @@ namespace RouterGen.Proxy
                 return "rejected";
             }
 
+            if (!TryGetTopClusters(context, out int? topClusters))
+            {
+                await OpenAIError.WriteAsync(context, 400, $"Header '{TopClustersHeader}' must be a whole number of nearest clusters to blend, 1 to {_tables.ClusterCount}.", "invalid_header").ConfigureAwait(false);
+                return "rejected";
+            }
+
             // A model the upstream configuration serves but the profile does not know is passed through as is.
             if (model != Auto && !model.StartsWith(AutoPrefix, StringComparison.Ordinal) && _tables.IndexOfModel(model) < 0)
             {
@@ -294,7 +309,7 @@ namespace RouterGen.Proxy
             RoutePlan plan;
             try
             {
-                RoutingRequest routing = RoutingRequest.Parse(_tables, RoutingText(messages), model, _defaultPreset, _served, maxCostUsd: cap);
+                RoutingRequest routing = RoutingRequest.Parse(_tables, RoutingText(messages), model, _defaultPreset, _served, maxCostUsd: cap, topClusters: topClusters);
                 StickyRoute? remembered = await RememberedRouteAsync(conversation, routing, context.RequestAborted).ConfigureAwait(false);
 
                 // Models whose circuit is open are passed over without a call, so they do not use up the attempts.
@@ -303,7 +318,10 @@ namespace RouterGen.Proxy
             catch (RoutingRequestException e)
             {
                 int status = e.Error == RoutingRequestError.ModelNotFound ? 404 : 400;
-                await OpenAIError.WriteAsync(context, status, e.Message, e.Code, e.Field == "max_cost_usd" ? null : e.Field).ConfigureAwait(false);
+                // Header-borne fields have no body parameter to name; their message names the header.
+                bool fromHeader = e.Field is "max_cost_usd" or RoutingRequest.TopClustersField;
+                string message = e.Field == RoutingRequest.TopClustersField ? $"Header '{TopClustersHeader}': {e.Message}" : e.Message;
+                await OpenAIError.WriteAsync(context, status, message, e.Code, fromHeader ? null : e.Field).ConfigureAwait(false);
                 return "rejected";
             }
 
@@ -419,6 +437,26 @@ namespace RouterGen.Proxy
 
             // A client may only tighten the operator's budget.
             cap = cap is double configured ? Math.Min(configured, requested) : requested;
+            return true;
+        }
+
+        // The request's header, else the operator's configured default (checked at start-up), else null: the profile's.
+        // The range is checked with the request (RoutingRequest.Parse), so the chat client and the proxy say the same.
+        private bool TryGetTopClusters(HttpContext context, out int? topClusters)
+        {
+            topClusters = _settings.Config.TopClusters;
+            string? header = context.Request.Headers[TopClustersHeader];
+            if (header is null)
+            {
+                return true;
+            }
+
+            if (!int.TryParse(header, NumberStyles.Integer, CultureInfo.InvariantCulture, out int requested))
+            {
+                return false;
+            }
+
+            topClusters = requested;
             return true;
         }
 

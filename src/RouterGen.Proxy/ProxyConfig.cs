@@ -25,6 +25,13 @@ namespace RouterGen.Proxy
         /// <summary>Preset used for <c>model: "auto"</c>; maximum quality when absent.</summary>
         public string? DefaultPreset { get; set; }
 
+        /// <summary>
+        /// How many nearest clusters blend their statistics for a request that sends no <c>x-routergen-top-clusters</c>
+        /// header: 1 to the profile's cluster count (1 is the nearest cluster alone). When absent, the profile's default
+        /// applies (1, or a soft-cluster profile's <c>topClusters</c>).
+        /// </summary>
+        public int? TopClusters { get; set; }
+
         /// <summary>Addresses to listen on when the command line gives none, e.g. <c>http://127.0.0.1:8080</c>.</summary>
         public string? Urls { get; set; }
 

@@ -50,6 +50,32 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Top_clusters_blend_the_nearest_clusters_and_are_checked_against_the_profile()
+        {
+            using var folder = new TempFolder();
+            string path = TestProfiles.Save(TestProfiles.Create(), folder);
+
+            CliRun nearest = CliRun.Of("route", "-p", path, DjangoPrompt, "--top-clusters", "1");
+            CliRun blended = CliRun.Of("route", "-p", path, DjangoPrompt, "--top-clusters", "3");
+            CliRun tooMany = CliRun.Of("route", "-p", path, DjangoPrompt, "--top-clusters", "4");
+            CliRun zero = CliRun.Of("route", "-p", path, DjangoPrompt, "--top-clusters", "0");
+
+            Assert.Equal(0, nearest.ExitCode);
+            Assert.DoesNotContain("blended", nearest.Output);
+            Assert.Contains("- decision: **big** — expected quality 80.0%, expected cost $1.00 per request", nearest.Output);
+            Assert.Equal(0, blended.ExitCode);
+            Assert.Contains("- options: cost-weighted 0 (default: maximum expected quality); top 3 clusters blended", blended.Output);
+            Assert.Contains("(the cluster's own statistics; the decision used the per-prompt estimate above)", blended.Output);
+            // The three clusters' qualities of big are 80%, 70% and 90%: a blend that is none of them alone.
+            Assert.Contains("- decision: **big** — expected quality", blended.Output);
+            Assert.DoesNotContain("expected quality 80.0%, expected cost $1.00", blended.Output);
+            Assert.Equal(1, tooMany.ExitCode);
+            Assert.Contains("--top-clusters must be 1 to 3", tooMany.Error);
+            Assert.Equal(1, zero.ExitCode);
+            Assert.Contains("got 0", zero.Error);
+        }
+
+        [Fact]
         public void Builtin_embedder_option_uses_the_profiles_own_parameters()
         {
             using var folder = new TempFolder();

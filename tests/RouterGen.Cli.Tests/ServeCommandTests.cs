@@ -152,6 +152,20 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void A_configured_top_clusters_count_beyond_the_profiles_clusters_is_named_by_validate()
+        {
+            using var folder = new TempFolder();
+            string path = ServableConfig(folder);
+            File.WriteAllText(path, File.ReadAllText(path).Replace("{ \"profile\"", "{ \"topClusters\": 99, \"profile\"", System.StringComparison.Ordinal));
+
+            CliRun run = CliRun.Of("serve", "--config", path, "--validate");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("'topClusters': the number of nearest clusters to blend must be 1 to", run.Error);
+            Assert.Contains("not 99", run.Error);
+        }
+
+        [Fact]
         public void An_environment_override_wins_over_the_file_and_is_named_in_errors()
         {
             using var folder = new TempFolder();

@@ -404,17 +404,20 @@ namespace RouterGen.Serving.Tests
             Assert.DoesNotContain(proxy.Upstream.Received, r => r.Model == "premium-v1");
         }
 
+        // The code prompt for `model` with one routing header.
+        private static async Task<HttpResponseMessage> SendWithHeader(ProxyUnderTest proxy, string model, string header, string value)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(Body(model, ServingProfile.CodePrompt)) };
+            request.Headers.Add(header, value);
+            return await proxy.Http.SendAsync(request);
+        }
+
         [Fact]
         public async Task ClientCanLowerTheCostCapButNotRaiseIt()
         {
             await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync(config => config.MaxCostPerRequestUsd = 0.015);
 
-            async Task<HttpResponseMessage> Send(string cap, string model = "auto")
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(Body(model, ServingProfile.CodePrompt)) };
-                request.Headers.Add("x-routergen-max-cost-usd", cap);
-                return await proxy.Http.SendAsync(request);
-            }
+            Task<HttpResponseMessage> Send(string cap, string model = "auto") => SendWithHeader(proxy, model, "x-routergen-max-cost-usd", cap);
 
             using HttpResponseMessage lowered = await Send("0.002");
             using HttpResponseMessage raised = await Send("5");
@@ -429,6 +432,30 @@ namespace RouterGen.Serving.Tests
             Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
             Assert.Equal(HttpStatusCode.BadRequest, pinnedPremium.StatusCode);
             Assert.Equal("cost_cap_exceeded", (await ErrorOf(pinnedPremium)).Code);
+        }
+
+        [Fact]
+        public async Task TopClustersHeaderBlendsTheNearestClustersAndIsValidated()
+        {
+            await using ProxyUnderTest proxy = await ProxyUnderTest.StartAsync();
+
+            Task<HttpResponseMessage> Send(string top) => SendWithHeader(proxy, "auto:max-quality", "x-routergen-top-clusters", top);
+
+            using HttpResponseMessage blended = await Send("2");
+            using HttpResponseMessage tooMany = await Send("3");
+            using HttpResponseMessage zero = await Send("0");
+            using HttpResponseMessage text = await Send("two");
+
+            Assert.Equal(HttpStatusCode.OK, blended.StatusCode);
+            Assert.Equal("premium", Header(blended, "x-routergen-model"));
+            Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+            (string code, string message) = await ErrorOf(tooMany);
+            Assert.Equal("invalid_top_clusters", code);
+            Assert.Contains("x-routergen-top-clusters", message, StringComparison.Ordinal);
+            Assert.Contains("1 to 2", message, StringComparison.Ordinal);
+            Assert.Equal("invalid_top_clusters", (await ErrorOf(zero)).Code);
+            Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
+            Assert.Equal("invalid_header", (await ErrorOf(text)).Code);
         }
 
         [Fact]

@@ -140,6 +140,52 @@ namespace RouterGen.Serving.Tests
         }
 
         [Fact]
+        public void ARequestsTopClustersBlendTheNearestClustersAndAreCheckedAgainstTheRouter()
+        {
+            RoutingRequest nearest = RoutingRequest.Parse(Tables, ServingProfile.CodePrompt, "auto:max-quality", null);
+            RoutingRequest blended = RoutingRequest.Parse(Tables, ServingProfile.CodePrompt, "auto:max-quality", null, topClusters: 2);
+
+            RouteDecision one = RoutePlan.Create(_router, nearest, 1).Decision;
+            RouteDecision two = RoutePlan.Create(_router, blended, 1).Decision;
+
+            Assert.Equal(0, nearest.Options.TopClusters);
+            Assert.Equal(2, blended.Options.TopClusters);
+            Assert.False(one.IsEstimated);
+            Assert.Equal(0.90, one.ExpectedQuality);
+            // premium in both clusters: code 90% at $0.02, chat 85% at $0.01, blended by similarity.
+            Assert.Equal("premium", two.ModelId);
+            Assert.True(two.IsEstimated);
+            Assert.InRange(two.ExpectedQuality, 0.85, 0.90);
+            Assert.NotEqual(0.90, two.ExpectedQuality);
+            Assert.InRange(two.ExpectedCostUsd, 0.01, 0.02);
+
+            foreach (int invalid in new[] { 0, -1, 3, 65 })
+            {
+                RoutingRequestException e = Assert.Throws<RoutingRequestException>(() => RoutingRequest.Parse(Tables, "hi", "auto", null, topClusters: invalid));
+                Assert.Equal(RoutingRequestError.InvalidTopClusters, e.Error);
+                Assert.Equal("invalid_top_clusters", e.Code);
+                Assert.Equal(RoutingRequest.TopClustersField, e.Field);
+                Assert.Contains("must be 1 to 2", e.Message, StringComparison.Ordinal);
+                Assert.Contains("has 2 clusters", e.Message, StringComparison.Ordinal);
+            }
+        }
+
+        [Fact]
+        public void StickyRouteKeepsTheTopClustersAndReadsTheEarlierForm()
+        {
+            RoutingRequest request = RoutingRequest.Parse(Tables, ServingProfile.ChatPrompt, "auto:balanced", null, topClusters: 2);
+            RoutePlan first = RoutePlan.Create(_router, request, 1);
+
+            Assert.True(StickyRoute.TryParse(StickyRoute.From(first.Decision, first.Decision.ModelIndex).Format(), out StickyRoute remembered));
+            Assert.Equal(request.Options, remembered.Options);
+            Assert.True(RoutePlan.Create(_router, request, 1, remembered).IsSticky);
+
+            Assert.True(StickyRoute.TryParse("v1|1|0.5|0|1|0.05|7|mid", out StickyRoute earlier));
+            Assert.Equal(("mid", 0), (earlier.ModelId, earlier.Options.TopClusters));
+            Assert.False(StickyRoute.TryParse("v2|1|0.5|0|1|0.05|7|65|mid", out _));
+        }
+
+        [Fact]
         public void CascadePlanEscalatesToStrictlyBetterModels()
         {
             RoutingRequest request = RoutingRequest.Parse(Tables, ServingProfile.CodePrompt, "auto:max-quality", null);

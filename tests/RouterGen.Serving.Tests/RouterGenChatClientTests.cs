@@ -143,6 +143,32 @@ namespace RouterGen.Serving.Tests
         }
 
         [Fact]
+        public async Task TopClustersComeFromTheRequestElseTheClientOptionsAndAreChecked()
+        {
+            using RouterGenChatClient byDefault = CreateClient();
+            using RouterGenChatClient blending = CreateClient(new RouterGenChatClientOptions { TopClusters = 2 });
+
+            RoutedChatDecision nearest = (await byDefault.GetResponseAsync(Ask(ServingProfile.CodePrompt))).GetRouteDecision()!;
+            RoutedChatDecision perRequest = (await byDefault.GetResponseAsync(Ask(ServingProfile.CodePrompt), new ChatOptions().WithTopClusters(2))).GetRouteDecision()!;
+            RoutedChatDecision configured = (await blending.GetResponseAsync(Ask(ServingProfile.CodePrompt))).GetRouteDecision()!;
+            RoutedChatDecision overridden = (await blending.GetResponseAsync(Ask(ServingProfile.CodePrompt), new ChatOptions().WithTopClusters(1))).GetRouteDecision()!;
+
+            Assert.Equal((0, 0.90), (nearest.Options.TopClusters, nearest.ExpectedQuality));
+            Assert.Equal(2, perRequest.Options.TopClusters);
+            Assert.InRange(perRequest.ExpectedQuality, 0.85, 0.8999);
+            Assert.Equal(perRequest.ExpectedQuality, configured.ExpectedQuality);
+            Assert.Equal((1, 0.90), (overridden.Options.TopClusters, overridden.ExpectedQuality));
+
+            RoutingRequestException tooMany = await Assert.ThrowsAsync<RoutingRequestException>(() => byDefault.GetResponseAsync(Ask("hi"), new ChatOptions().WithTopClusters(3)));
+            Assert.Equal("invalid_top_clusters", tooMany.Code);
+            Assert.Contains("1 to 2", tooMany.Message, StringComparison.Ordinal);
+            var notANumber = new ChatOptions { AdditionalProperties = new() { [ChatRoutingExtensions.TopClustersKey] = "two" } };
+            RoutingRequestException text = await Assert.ThrowsAsync<RoutingRequestException>(() => byDefault.GetResponseAsync(Ask("hi"), notANumber));
+            Assert.Equal(ChatRoutingExtensions.TopClustersKey, text.Field);
+            Assert.Throws<RoutingRequestException>(() => CreateClient(new RouterGenChatClientOptions { TopClusters = 5 }));
+        }
+
+        [Fact]
         public async Task RoutingSettingsAreNotForwardedAndCallerOptionsAreUnchanged()
         {
             using RouterGenChatClient client = CreateClient();

@@ -32,13 +32,17 @@ namespace RouterGen.Cli.Commands
                 Description = "Model ids this request may not use (for example, models that are down).",
                 AllowMultipleArgumentsPerToken = true,
             };
+            var topClustersOption = new Option<int?>("--top-clusters")
+            {
+                Description = "Blend the similarity-weighted statistics of this many nearest clusters (Avengers-Pro soft clusters; 1 = the nearest cluster alone). Default: the profile's (1, or a soft-cluster profile's topClusters).",
+            };
             var embedderOption = new Option<string?>("--embedder")
             {
                 Description = "onnx:<dir> for a profile fit with an ONNX embedder (the model must be the one the profile names); built-in profiles need none.",
             };
             var command = new Command("route", "Route one prompt and explain the decision.")
             {
-                profileOption, promptArgument, presetOption, costWeightOption, shortfallOption, excludeOption, embedderOption,
+                profileOption, promptArgument, presetOption, costWeightOption, shortfallOption, excludeOption, topClustersOption, embedderOption,
             };
             CommandAction.Set(command, (parseResult, output) =>
             {
@@ -48,7 +52,8 @@ namespace RouterGen.Cli.Commands
                     parseResult.GetValue(presetOption),
                     parseResult.GetValue(costWeightOption),
                     parseResult.GetValue(shortfallOption),
-                    parseResult.GetValue(excludeOption) ?? []);
+                    parseResult.GetValue(excludeOption) ?? [],
+                    parseResult.GetValue(topClustersOption));
                 IEmbedder embedder = ResolveEmbedder(profile, parseResult.GetValue(embedderOption));
                 try
                 {
@@ -74,7 +79,7 @@ namespace RouterGen.Cli.Commands
                 : EmbedderOption.ForProfile(profile.Definition.Embedder, embedderOption).Embedder;
 
         /// <summary>Turns the knob options into routing options, refusing contradictory or unknown values.</summary>
-        internal static (RoutingOptions Options, string Description) ResolveOptions(RouterProfile profile, string? preset, double? costWeight, double? shortfall, IReadOnlyList<string> excluded)
+        internal static (RoutingOptions Options, string Description) ResolveOptions(RouterProfile profile, string? preset, double? costWeight, double? shortfall, IReadOnlyList<string> excluded, int? topClusters = null)
         {
             int given = (preset is null ? 0 : 1) + (costWeight is null ? 0 : 1) + (shortfall is null ? 0 : 1);
             if (given > 1)
@@ -130,7 +135,25 @@ namespace RouterGen.Cli.Commands
                 description += "; excluded: " + string.Join(", ", excluded.Distinct(StringComparer.Ordinal));
             }
 
-            return (options.WithAllowedModels(mask), description);
+            options = options.WithAllowedModels(mask);
+            int most = Math.Min(profile.Tables.ClusterCount, RoutingOptions.MaxTopClusters);
+            if (topClusters is int top)
+            {
+                if (top < 1 || top > most)
+                {
+                    throw new UserInputException($"--top-clusters must be 1 to {most} ({profile.Source} has {profile.Tables.ClusterCount} clusters; 1 is the nearest cluster alone), got {top}.");
+                }
+
+                options = options.WithTopClusters(top);
+            }
+
+            int blended = profile.Tables.TopClustersOf(options);
+            if (blended > 1)
+            {
+                description += $"; top {blended} clusters blended{(topClusters is null ? " (the profile's default)" : "")}";
+            }
+
+            return (options, description);
         }
 
         private static double CheckKnob(string option, double value) =>
@@ -160,7 +183,8 @@ namespace RouterGen.Cli.Commands
             Span<RankedModel> ranked = stackalloc RankedModel[tables.ModelCount];
             ranked = ranked[..decision.RankAlternatives(ranked)];
             string scope = statisticsCluster < 0 ? "global statistics (fallback)" : $"cluster #{statisticsCluster} \"{tables.ClusterLabels[statisticsCluster]}\"";
-            output.WriteLine($"## Models ranked in {scope} under {Describe(options)}");
+            string estimated = decision.IsEstimated ? " (the cluster's own statistics; the decision used the per-prompt estimate above)" : "";
+            output.WriteLine($"## Models ranked in {scope} under {Describe(options)}{estimated}");
             output.WriteLine();
             bool shortfall = options.Policy == RoutingPolicy.Shortfall;
             var table = new MarkdownTable(">rank", "model", ">expected quality", ">expected cost", shortfall ? ">gap to best" : ">utility", "note");
@@ -190,35 +214,26 @@ namespace RouterGen.Cli.Commands
         private static void WriteNearestClusters(RouterProfile profile, float[] embedding, TextWriter output)
         {
             RouterTables tables = profile.Tables;
-            // Scale by the largest magnitude first, as the kernel does, so that a finite but tiny or huge embedding
-            // has a norm that neither under- nor overflows.
-            float largest = MathF.Abs(TensorPrimitives.MaxMagnitude(embedding));
-            if (largest > 0 && float.IsFinite(largest))
-            {
-                embedding = embedding.Select(x => x / largest).ToArray();
-            }
-
-            float norm = TensorPrimitives.Norm(embedding);
-            if (!(norm > 0) || !float.IsFinite(norm))
+            // The kernel's own ranking (same rescaling of tiny or huge embeddings, same tie rule, same similarities).
+            Span<int> nearest = stackalloc int[NearbyClusters];
+            Span<float> similarities = stackalloc float[NearbyClusters];
+            int count = CentroidSearch.NearestClusters(profile.UnitCentroids, tables.Dimension, embedding, nearest, similarities);
+            if (count == 0)
             {
                 output.WriteLine("- nearest cluster: none — the prompt has no usable embedding (empty, or no features the embedder hashes)");
                 return;
             }
 
-            var similarities = new (int Cluster, float Similarity)[tables.ClusterCount];
-            for (int c = 0; c < tables.ClusterCount; c++)
+            ClusterDefinition first = profile.Definition.Clusters[nearest[0]];
+            output.WriteLine($"- nearest cluster: #{nearest[0]} `{first.Id}` \"{first.Label}\" ({Format.Integer(first.SampleCount)} fit samples), cosine similarity {Similarity(similarities[0])} (out-of-distribution below {Format.Number(tables.MinSimilarity)})");
+            if (count > 1)
             {
-                similarities[c] = (c, TensorPrimitives.Dot(profile.UnitCentroids.Slice(c * tables.Dimension, tables.Dimension), embedding) / norm);
-            }
+                var next = new List<string>();
+                for (int i = 1; i < count; i++)
+                {
+                    next.Add($"#{nearest[i]} \"{tables.ClusterLabels[nearest[i]]}\" {Similarity(similarities[i])}");
+                }
 
-            // Same tie rule as the kernel: the lower index wins an exact tie.
-            Array.Sort(similarities, (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Cluster.CompareTo(b.Cluster));
-            ClusterDefinition nearest = profile.Definition.Clusters[similarities[0].Cluster];
-            output.WriteLine($"- nearest cluster: #{similarities[0].Cluster} `{nearest.Id}` \"{nearest.Label}\" ({Format.Integer(nearest.SampleCount)} fit samples), cosine similarity {Similarity(similarities[0].Similarity)} (out-of-distribution below {Format.Number(tables.MinSimilarity)})");
-            if (similarities.Length > 1)
-            {
-                IEnumerable<string> next = similarities.Skip(1).Take(NearbyClusters - 1)
-                    .Select(s => $"#{s.Cluster} \"{tables.ClusterLabels[s.Cluster]}\" {Similarity(s.Similarity)}");
                 output.WriteLine($"- next nearest: {string.Join("; ", next)}");
             }
         }

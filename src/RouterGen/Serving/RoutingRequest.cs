@@ -6,7 +6,7 @@ namespace RouterGen.Serving
 {
     /// <summary>
     /// One request as serving code routes it, parsed once: the text the router sees, the routing options (preset or knob,
-    /// allowed models), a pinned model, a cost cap and a stickiness key. The chat client and the proxy both build one and
+    /// allowed models, top clusters), a pinned model, a cost cap and a stickiness key. The chat client and the proxy both build one and
     /// turn it into a <see cref="RoutePlan"/>, so they parse model names and apply defaults the same way.
     /// </summary>
     public sealed class RoutingRequest
@@ -27,7 +27,7 @@ namespace RouterGen.Serving
         /// <summary>The preset the options came from, or null when a knob was given or the request pinned a model.</summary>
         public string? Preset { get; }
 
-        /// <summary>Policy, knob and allowed models (served ∩ allowed ∩ pinned).</summary>
+        /// <summary>Policy, knob, allowed models (served ∩ allowed ∩ pinned) and top clusters.</summary>
         public RoutingOptions Options { get; }
 
         /// <summary>Index of the pinned model, or -1 when the request asked for routing.</summary>
@@ -89,6 +89,8 @@ namespace RouterGen.Serving
         /// <param name="allowedModels">Model ids this request may use, or null for every served model.</param>
         /// <param name="maxCostUsd">Cost cap in USD, or null.</param>
         /// <param name="stickinessKey">Conversation key, or null.</param>
+        /// <param name="topClusters">How many nearest clusters blend their statistics (<see cref="RoutingOptions.TopClusters"/>;
+        /// 1 to the router's cluster count), or null for the router's default.</param>
         /// <exception cref="RoutingRequestException">The request cannot be routed as asked; the message names the field.</exception>
         public static RoutingRequest Parse(
             RouterTables tables,
@@ -100,7 +102,8 @@ namespace RouterGen.Serving
             RoutingOptions? knob = null,
             IEnumerable<string>? allowedModels = null,
             double? maxCostUsd = null,
-            string? stickinessKey = null)
+            string? stickinessKey = null,
+            int? topClusters = null)
         {
             ArgumentNullException.ThrowIfNull(tables);
             ArgumentNullException.ThrowIfNull(routingText);
@@ -167,7 +170,36 @@ namespace RouterGen.Serving
                 chosenPreset = name;
             }
 
-            return new RoutingRequest(routingText, chosenPreset, options.WithAllowedModels(ModelMask.FromAllowedBits(allowed)), pinned, maxCostUsd, stickinessKey);
+            options = options.WithAllowedModels(ModelMask.FromAllowedBits(allowed));
+            if (CheckTopClusters(tables, topClusters, TopClustersField) is int top)
+            {
+                options = options.WithTopClusters(top);
+            }
+
+            return new RoutingRequest(routingText, chosenPreset, options, pinned, maxCostUsd, stickinessKey);
+        }
+
+        /// <summary>The field a request's top-clusters count is reported under.</summary>
+        public const string TopClustersField = "top_clusters";
+
+        /// <summary>
+        /// Checks a number of nearest clusters to blend (a request's, or an endpoint's configured default): null, or 1 to
+        /// the router's cluster count (and at most <see cref="RoutingOptions.MaxTopClusters"/>).
+        /// </summary>
+        /// <exception cref="RoutingRequestException">It is outside that range; the message names the range and <paramref name="field"/>.</exception>
+        public static int? CheckTopClusters(RouterTables tables, int? topClusters, string field)
+        {
+            ArgumentNullException.ThrowIfNull(tables);
+            int most = Math.Min(tables.ClusterCount, RoutingOptions.MaxTopClusters);
+            if (topClusters is null || (topClusters >= 1 && topClusters <= most))
+            {
+                return topClusters;
+            }
+
+            throw new RoutingRequestException(
+                $"'{field}': the number of nearest clusters to blend must be 1 to {most} (router '{tables.Name}' has {tables.ClusterCount} clusters; 1 is the nearest cluster alone), not {topClusters}.",
+                RoutingRequestError.InvalidTopClusters,
+                field);
         }
 
         private static string UnknownPresetMessage(RouterTables tables, string preset) =>

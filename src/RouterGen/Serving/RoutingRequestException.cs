@@ -19,6 +19,9 @@ namespace RouterGen.Serving
 
         /// <summary>No allowed model's expected cost is within the request's cost cap.</summary>
         CostCapExceeded,
+
+        /// <summary>The request's number of nearest clusters to blend is not 1 to the router's cluster count.</summary>
+        InvalidTopClusters,
     }
 
     /// <summary>A request that cannot be routed as asked, with the field at fault (the chat client's and the proxy's 400).</summary>
@@ -65,6 +68,7 @@ namespace RouterGen.Serving
             RoutingRequestError.InvalidKnob => "invalid_knob",
             RoutingRequestError.ModelNotFound => "model_not_found",
             RoutingRequestError.NoAllowedModel => "no_allowed_model",
+            RoutingRequestError.InvalidTopClusters => "invalid_top_clusters",
             _ => "cost_cap_exceeded",
         };
     }
