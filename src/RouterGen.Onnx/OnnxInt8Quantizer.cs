@@ -21,20 +21,30 @@ namespace RouterGen.Onnx
     /// </remarks>
     public static class OnnxInt8Quantizer
     {
-        /// <summary>The largest quantised weight magnitude (7-bit symmetric range).</summary>
+        /// <summary>The largest quantised weight magnitude of the default (7-bit symmetric range).</summary>
         public const int WeightRange = 63;
 
         private const int FloatType = 1;
         private const int Int8Type = 3;
 
-        /// <summary>Returns the quantised model and how many MatMul nodes were quantised.</summary>
+        /// <summary>Returns the model quantised with the default options, and how many MatMul nodes were quantised.</summary>
         /// <exception cref="OnnxModelException">The bytes are not an ONNX model this quantiser understands, or its opset is below 11.</exception>
-        public static (byte[] Model, int QuantizedMatMuls) Quantize(byte[] model)
+        public static (byte[] Model, int QuantizedMatMuls) Quantize(byte[] model) => Quantize(model, OnnxInt8QuantizationOptions.Default);
+
+        /// <summary>Returns the model quantised as <paramref name="options"/> say, and how many MatMul nodes were quantised.</summary>
+        /// <exception cref="OnnxModelException">The bytes are not an ONNX model this quantiser understands, or its opset is below 11.</exception>
+        public static (byte[] Model, int QuantizedMatMuls) Quantize(byte[] model, OnnxInt8QuantizationOptions options)
         {
             ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(options);
+            if (options.WeightRange is < 1 or > 127)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"WeightRange is {options.WeightRange}; it must be from 1 to 127.");
+            }
+
             try
             {
-                return QuantizeModel(model);
+                return QuantizeModel(model, options);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException)
             {
@@ -42,7 +52,52 @@ namespace RouterGen.Onnx
             }
         }
 
-        private static (byte[] Model, int QuantizedMatMuls) QuantizeModel(byte[] model)
+        // How many pairs of quantised weights (rows 2j and 2j+1 of one output column, the bytes vpmaddubsw multiplies and
+        // adds in one 16-bit lane) have the same sign and |w1| + |w2| >= 129, so that two activations near 255 give more
+        // than 32,767: the pairs that can saturate on x86 without VNNI. Zero for every 7-bit model by construction.
+        internal static long SaturablePairs(byte[] quantizedModel)
+        {
+            long pairs = 0;
+            foreach (Field f in ReadFields(quantizedModel))
+            {
+                if (f.Number != 7 || f.WireType != 2)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<byte> graph = f.Bytes(quantizedModel);
+                foreach (Field g in ReadFields(graph))
+                {
+                    if (g.Number != 5 || g.WireType != 2)
+                    {
+                        continue;
+                    }
+
+                    Tensor t = Tensor.Parse(g.Bytes(graph));
+                    if (t.DataType != Int8Type || t.Dims.Count != 2 || !t.Name.EndsWith("_quantized", StringComparison.Ordinal) || t.Raw == null)
+                    {
+                        continue;
+                    }
+
+                    int rows = (int)t.Dims[0], columns = (int)t.Dims[1];
+                    for (int k = 0; k + 1 < rows; k += 2)
+                    {
+                        for (int n = 0; n < columns; n++)
+                        {
+                            int a = (sbyte)t.Raw[(k * columns) + n], b = (sbyte)t.Raw[((k + 1) * columns) + n];
+                            if (Math.Sign(a) == Math.Sign(b) && Math.Abs(a) + Math.Abs(b) >= 129)
+                            {
+                                pairs++;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return pairs;
+        }
+
+        private static (byte[] Model, int QuantizedMatMuls) QuantizeModel(byte[] model, OnnxInt8QuantizationOptions options)
         {
             var fields = ReadFields(model);
             long defaultOpset = 0;
@@ -84,7 +139,7 @@ namespace RouterGen.Onnx
                 if (f.Number == 7 && f.WireType == 2)
                 {
                     sawGraph = true;
-                    (byte[] graph, quantized) = QuantizeGraph(f.Bytes(model).ToArray());
+                    (byte[] graph, quantized) = QuantizeGraph(f.Bytes(model).ToArray(), options);
                     output.WriteBytes(7, graph);
                 }
                 else
@@ -101,7 +156,7 @@ namespace RouterGen.Onnx
             return (output.ToArray(), quantized);
         }
 
-        private static (byte[] Graph, int Quantized) QuantizeGraph(byte[] graph)
+        private static (byte[] Graph, int Quantized) QuantizeGraph(byte[] graph, OnnxInt8QuantizationOptions options)
         {
             List<Field> fields = ReadFields(graph);
             var initializers = new Dictionary<string, (Field Field, Tensor Tensor)>(StringComparer.Ordinal);
@@ -122,6 +177,18 @@ namespace RouterGen.Onnx
             // Only weights used by nothing but quantisable MatMuls lose their float copy.
             var uses = new Dictionary<string, int>(StringComparer.Ordinal);
             var matMulUses = new Dictionary<string, int>(StringComparer.Ordinal);
+            // Weight MatMuls are numbered in graph order; options may keep some of them in float.
+            var quantise = new bool[nodes.Count];
+            int weightMatMuls = 0;
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                if (IsWeightMatMul(nodes[i].Node, initializers))
+                {
+                    quantise[i] = !options.KeepsFloat(weightMatMuls++);
+                }
+            }
+
+            int position = 0;
             foreach ((_, Node node) in nodes)
             {
                 foreach (string input in node.Inputs)
@@ -129,7 +196,7 @@ namespace RouterGen.Onnx
                     uses[input] = uses.GetValueOrDefault(input) + 1;
                 }
 
-                if (IsQuantisable(node, initializers))
+                if (quantise[position++])
                 {
                     matMulUses[node.Inputs[1]] = matMulUses.GetValueOrDefault(node.Inputs[1]) + 1;
                 }
@@ -144,8 +211,8 @@ namespace RouterGen.Onnx
             {
                 if (f.Number == 1 && f.WireType == 2)
                 {
-                    Node node = nodes[nodeIndex++].Node;
-                    if (!IsQuantisable(node, initializers))
+                    Node node = nodes[nodeIndex].Node;
+                    if (!quantise[nodeIndex++])
                     {
                         output.WriteRaw(f.Raw(graph));
                         continue;
@@ -155,12 +222,24 @@ namespace RouterGen.Onnx
                     if (!added.TryGetValue(weightName, out var q))
                     {
                         q = (weightName + "_quantized", weightName + "_scale", weightName + "_zero_point");
-                        newInitializers.AddRange(QuantiseWeights(initializers[weightName].Tensor, q.Weights, q.Scales, q.Zeros));
+                        newInitializers.AddRange(QuantiseWeights(initializers[weightName].Tensor, options.WeightRange, q.Weights, q.Scales, q.Zeros, options.PerRowActivations ? weightName + "_column_sum" : null));
                         added[weightName] = q;
                     }
 
                     string y = node.Outputs[0];
                     string p = (node.Name.Length > 0 ? node.Name : y) + "_int8";
+                    if (options.PerRowActivations)
+                    {
+                        if (quantized == 0)
+                        {
+                            newInitializers.AddRange(RowQuantisationConstants());
+                        }
+
+                        WritePerRowMatMul(output, p, node.Inputs[0], q.Weights, q.Scales, weightName + "_column_sum", y);
+                        quantized++;
+                        continue;
+                    }
+
                     output.WriteBytes(1, NodeBytes("DynamicQuantizeLinear", p + "_quantize", new[] { node.Inputs[0] }, new[] { p + "_a", p + "_a_scale", p + "_a_zero_point" }));
                     output.WriteBytes(1, NodeBytes("MatMulInteger", p + "_matmul", new[] { p + "_a", q.Weights, p + "_a_zero_point", q.Zeros }, new[] { p + "_int32" }));
                     output.WriteBytes(1, NodeBytes("Cast", p + "_cast", new[] { p + "_int32" }, new[] { p + "_float" }, castTo: FloatType));
@@ -191,12 +270,65 @@ namespace RouterGen.Onnx
             return (output.ToArray(), quantized);
         }
 
-        private static bool IsQuantisable(Node node, Dictionary<string, (Field Field, Tensor Tensor)> initializers) =>
+        private const string RowZero = "routergen_int8_row_zero", RowTiny = "routergen_int8_row_tiny", RowLevels = "routergen_int8_row_levels";
+        private const int UInt8Type = 2;
+
+        private static IEnumerable<byte[]> RowQuantisationConstants()
+        {
+            static byte[] Scalar(float value)
+            {
+                var bytes = new byte[4];
+                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+                return bytes;
+            }
+
+            yield return TensorBytes(RowZero, FloatType, Array.Empty<long>(), Scalar(0f));
+            yield return TensorBytes(RowTiny, FloatType, Array.Empty<long>(), Scalar(1e-12f));
+            yield return TensorBytes(RowLevels, FloatType, Array.Empty<long>(), Scalar(255f));
+        }
+
+        // Y = X·W with X quantised per row (each token's vector over K gets its own uint8 scale and zero point, as
+        // DynamicQuantizeLinear does for the whole tensor, range widened to include 0) and W per column, zero point 0:
+        //   Y[r, n] = a_scale[r] · w_scale[n] · (Σ_k q_a[r, k] · q_w[k, n] − a_zero[r] · Σ_k q_w[k, n]).
+        // MatMulInteger takes no per-row activation zero point on ONNX Runtime's CPU provider, hence the column-sum term.
+        // A row's quantisation no longer depends on the other prompts of a batch, nor on another token's outlier.
+        private static void WritePerRowMatMul(ProtoBuffer output, string p, string x, string weights, string scales, string columnSum, string y)
+        {
+            void Node(string op, string suffix, string[] inputs, string output1, (string Name, long[] Ints)? ints = null, (string Name, long Value)? integer = null) =>
+                output.WriteBytes(1, NodeBytes(op, p + "_" + suffix, inputs, new[] { output1 }, ints: ints, integer: integer));
+
+            (string, long[]) lastAxis = ("axes", new long[] { -1 });
+            (string, long) keepDims = ("keepdims", 1);
+            Node("ReduceMin", "row_min", new[] { x }, p + "_row_min", lastAxis, keepDims);
+            Node("ReduceMax", "row_max", new[] { x }, p + "_row_max", lastAxis, keepDims);
+            Node("Min", "row_low", new[] { p + "_row_min", RowZero }, p + "_row_low");
+            Node("Max", "row_high", new[] { p + "_row_max", RowZero }, p + "_row_high");
+            Node("Sub", "row_range", new[] { p + "_row_high", p + "_row_low" }, p + "_row_range");
+            Node("Max", "row_range_positive", new[] { p + "_row_range", RowTiny }, p + "_row_range_positive");
+            Node("Div", "row_scale", new[] { p + "_row_range_positive", RowLevels }, p + "_row_scale");
+            Node("Neg", "row_low_negated", new[] { p + "_row_low" }, p + "_row_low_negated");
+            Node("Div", "row_zero_unrounded", new[] { p + "_row_low_negated", p + "_row_scale" }, p + "_row_zero_unrounded");
+            Node("Round", "row_zero_rounded", new[] { p + "_row_zero_unrounded" }, p + "_row_zero_rounded");
+            Node("Clip", "row_zero", new[] { p + "_row_zero_rounded", RowZero, RowLevels }, p + "_row_zero");
+            Node("Div", "a_scaled", new[] { x, p + "_row_scale" }, p + "_a_scaled");
+            Node("Round", "a_rounded", new[] { p + "_a_scaled" }, p + "_a_rounded");
+            Node("Add", "a_shifted", new[] { p + "_a_rounded", p + "_row_zero" }, p + "_a_shifted");
+            Node("Clip", "a_clipped", new[] { p + "_a_shifted", RowZero, RowLevels }, p + "_a_clipped");
+            Node("Cast", "a", new[] { p + "_a_clipped" }, p + "_a", integer: ("to", UInt8Type));
+            Node("MatMulInteger", "matmul", new[] { p + "_a", weights }, p + "_int32");
+            Node("Cast", "cast", new[] { p + "_int32" }, p + "_float", integer: ("to", FloatType));
+            Node("Mul", "zero_correction", new[] { p + "_row_zero", columnSum }, p + "_zero_correction");
+            Node("Sub", "centred", new[] { p + "_float", p + "_zero_correction" }, p + "_centred");
+            Node("Mul", "scales", new[] { p + "_row_scale", scales }, p + "_scales");
+            Node("Mul", "rescale", new[] { p + "_centred", p + "_scales" }, y);
+        }
+
+        private static bool IsWeightMatMul(Node node, Dictionary<string, (Field Field, Tensor Tensor)> initializers) =>
             node.OpType == "MatMul" && node.Domain.Length == 0 && node.Inputs.Count == 2 && node.Outputs.Count == 1 &&
             initializers.TryGetValue(node.Inputs[1], out var w) && w.Tensor.DataType == FloatType && w.Tensor.Dims.Count == 2 && w.Tensor.HasData;
 
-        // Per output column n of W[K, N]: scale = max |W[k, n]| / 63, q = round(W / scale); zero points are all 0.
-        private static IEnumerable<byte[]> QuantiseWeights(Tensor weights, string quantizedName, string scalesName, string zerosName)
+        // Per output column n of W[K, N]: scale = max |W[k, n]| / range, q = round(W / scale); zero points are all 0.
+        private static IEnumerable<byte[]> QuantiseWeights(Tensor weights, int range, string quantizedName, string scalesName, string zerosName, string? columnSumName)
         {
             int rows = (int)weights.Dims[0], columns = (int)weights.Dims[1];
             float[] w = weights.Floats();
@@ -209,13 +341,13 @@ namespace RouterGen.Onnx
                     max = Math.Max(max, Math.Abs(w[(k * columns) + n]));
                 }
 
-                scales[n] = max > 0 ? max / WeightRange : 1f;
+                scales[n] = max > 0 ? max / range : 1f;
             }
 
             var q = new byte[w.Length];
             for (int i = 0; i < w.Length; i++)
             {
-                q[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(w[i] / scales[i % columns]), -WeightRange, WeightRange));
+                q[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(w[i] / scales[i % columns]), -range, range));
             }
 
             var scaleBytes = new byte[columns * 4];
@@ -225,8 +357,29 @@ namespace RouterGen.Onnx
             }
 
             yield return TensorBytes(quantizedName, Int8Type, new long[] { rows, columns }, q);
+            if (columnSumName != null)
+            {
+                var sums = new byte[columns * 4];
+                for (int n = 0; n < columns; n++)
+                {
+                    int sum = 0;
+                    for (int k = 0; k < rows; k++)
+                    {
+                        sum += (sbyte)q[(k * columns) + n];
+                    }
+
+                    BinaryPrimitives.WriteSingleLittleEndian(sums.AsSpan(n * 4), sum);
+                }
+
+                yield return TensorBytes(columnSumName, FloatType, new long[] { columns }, sums);
+            }
+
             yield return TensorBytes(scalesName, FloatType, new long[] { columns }, scaleBytes);
-            yield return TensorBytes(zerosName, Int8Type, new long[] { columns }, new byte[columns]);
+            if (columnSumName == null)
+            {
+                yield return TensorBytes(zerosName, Int8Type, new long[] { columns }, new byte[columns]);
+            }
+
         }
 
         private static byte[] TensorBytes(string name, int dataType, long[] dims, byte[] raw)
@@ -243,7 +396,7 @@ namespace RouterGen.Onnx
             return t.ToArray();
         }
 
-        private static byte[] NodeBytes(string opType, string name, string[] inputs, string[] outputs, int? castTo = null)
+        private static byte[] NodeBytes(string opType, string name, string[] inputs, string[] outputs, int? castTo = null, (string Name, long[] Ints)? ints = null, (string Name, long Value)? integer = null)
         {
             var n = new ProtoBuffer();
             foreach (string input in inputs)
@@ -258,13 +411,32 @@ namespace RouterGen.Onnx
 
             n.WriteBytes(3, Encoding.UTF8.GetBytes(name));
             n.WriteBytes(4, Encoding.UTF8.GetBytes(opType));
+
+            // AttributeProto: name = 1, i = 3, ints = 8, type = 20 (INT = 2, INTS = 7).
             if (castTo is int to)
             {
-                // AttributeProto: name = 1, i = 3, type = 20 (INT = 2).
+                integer = ("to", to);
+            }
+
+            if (integer is (string integerName, long value))
+            {
                 var attribute = new ProtoBuffer();
-                attribute.WriteBytes(1, "to"u8);
-                attribute.WriteVarintField(3, (ulong)to);
+                attribute.WriteBytes(1, Encoding.UTF8.GetBytes(integerName));
+                attribute.WriteVarintField(3, unchecked((ulong)value));
                 attribute.WriteVarintField(20, 2);
+                n.WriteBytes(5, attribute.ToArray());
+            }
+
+            if (ints is (string intsName, long[] values))
+            {
+                var attribute = new ProtoBuffer();
+                attribute.WriteBytes(1, Encoding.UTF8.GetBytes(intsName));
+                foreach (long v in values)
+                {
+                    attribute.WriteVarintField(8, unchecked((ulong)v));
+                }
+
+                attribute.WriteVarintField(20, 7);
                 n.WriteBytes(5, attribute.ToArray());
             }
 
@@ -399,6 +571,8 @@ namespace RouterGen.Onnx
             public string Name { get; private set; } = "";
 
             public bool HasData => _raw != null || _floats != null;
+
+            public byte[]? Raw => _raw;
 
             public static Tensor Parse(ReadOnlySpan<byte> bytes)
             {

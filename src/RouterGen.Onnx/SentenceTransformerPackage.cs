@@ -147,12 +147,20 @@ namespace RouterGen.Onnx
         /// <see cref="OnnxInt8Quantizer"/> (its own identity).
         /// </summary>
         /// <exception cref="OnnxModelException">The DLL cannot be read or holds a different model.</exception>
-        public OnnxEmbedder Load(string assemblyPath, OnnxEmbedderOptions? options = null, bool int8 = false)
+        public OnnxEmbedder Load(string assemblyPath, OnnxEmbedderOptions? options = null, bool int8 = false) =>
+            Load(assemblyPath, int8 ? OnnxInt8QuantizationOptions.Default : null, options);
+
+        /// <summary>
+        /// As <see cref="Load(string, OnnxEmbedderOptions?, bool)"/>, with the model quantised as <paramref name="int8"/>
+        /// says (null: the float model).
+        /// </summary>
+        /// <exception cref="OnnxModelException">The DLL cannot be read or holds a different model.</exception>
+        public OnnxEmbedder Load(string assemblyPath, OnnxInt8QuantizationOptions? int8, OnnxEmbedderOptions? options = null)
         {
             (byte[] model, string vocabulary) = Read(assemblyPath);
-            if (int8)
+            if (int8 != null)
             {
-                model = OnnxInt8Quantizer.Quantize(model).Model;
+                model = OnnxInt8Quantizer.Quantize(model, int8).Model;
             }
 
             options ??= new OnnxEmbedderOptions();
@@ -169,7 +177,7 @@ namespace RouterGen.Onnx
                 MaxPaddingRatio = options.MaxPaddingRatio,
             };
             using var vocabularyStream = new MemoryStream(Encoding.UTF8.GetBytes(vocabulary));
-            return OnnxEmbedder.Load(model, vocabularyStream, effective, $"{assemblyPath}!{ModelResourceName}{(int8 ? " (int8)" : "")}");
+            return OnnxEmbedder.Load(model, vocabularyStream, effective, $"{assemblyPath}!{ModelResourceName}{(int8 != null ? " (int8)" : "")}");
         }
 
         /// <summary>

@@ -45,8 +45,10 @@ namespace RouterGen.Onnx.Benchmarks
             {
                 foreach (string configuration in configurations)
                 {
-                    (OnnxEmbedderOptions options, int chunk) = Parse(configuration.Replace("q-", "", StringComparison.Ordinal));
-                    using OnnxEmbedder embedder = SentenceTransformerPackage.MiniLM.Load(dll, options, int8: configuration.StartsWith("q-", StringComparison.Ordinal));
+                    // "<int8 variant>:<shape>" runs that variant (Int8Variants); "q-<shape>" is the default int8 model.
+                    string[] parts = configuration.StartsWith("q-", StringComparison.Ordinal) ? new[] { "q7", configuration[2..] } : configuration.Split(':');
+                    (OnnxEmbedderOptions options, int chunk) = Parse(parts[^1]);
+                    using OnnxEmbedder embedder = parts.Length == 2 ? Int8Variants.Load(dll, parts[0], options) : SentenceTransformerPackage.MiniLM.Load(dll, options);
                     var output = new float[prompts.Length * 384];
                     TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                     var clock = Stopwatch.StartNew();
@@ -113,7 +115,7 @@ namespace RouterGen.Onnx.Benchmarks
             }
         }
 
-        // "old", or "[q-]t<intra>[-i<inter>]-b<max batch tokens>[-r<max rows>][-s0 (no spinning)]"; "q-" = the int8 model (OnnxInt8Quantizer).
+        // "old", or "t<intra>[-i<inter>]-b<max batch tokens>[-r<max rows>][-s0 (no spinning)]" (after an int8 variant's "name:" or "q-").
         private static (OnnxEmbedderOptions Options, int Chunk) Parse(string configuration)
         {
             if (configuration == "old")

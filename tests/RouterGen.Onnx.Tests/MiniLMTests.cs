@@ -114,6 +114,36 @@ namespace RouterGen.Onnx.Tests
         }
 
         [Fact]
+        public void Int8_options_choose_the_weight_range_the_float_matmuls_and_per_row_activations()
+        {
+            (byte[] model, string vocabulary) = SentenceTransformerPackage.MiniLM.Read(_miniLM.AssemblyPath);
+            (byte[] q7, int all) = OnnxInt8Quantizer.Quantize(model);
+            (byte[] q8, _) = OnnxInt8Quantizer.Quantize(model, new OnnxInt8QuantizationOptions { WeightRange = 127 });
+            Assert.Equal(0, OnnxInt8Quantizer.SaturablePairs(q7));
+            Assert.True(OnnxInt8Quantizer.SaturablePairs(q8) > 0);
+
+            // The six feed-forward outputs (1,536 x 384 each) stay float: 36 - 6 quantised, 3 more bytes per weight kept.
+            (byte[] floatOutputs, int fewer) = OnnxInt8Quantizer.Quantize(model, new OnnxInt8QuantizationOptions { FloatMatMuls = new[] { 5, 11, 17, 23, 29, 35 } });
+            Assert.Equal(all - 6, fewer);
+            Assert.InRange(floatOutputs.Length - q7.Length, (6 * 1536 * 384 * 3) - 100_000, (6 * 1536 * 384 * 3) + 100_000);
+
+            // Per-row activations: a prompt's embedding no longer depends on the other prompts of its batch.
+            (byte[] perRow, _) = OnnxInt8Quantizer.Quantize(model, new OnnxInt8QuantizationOptions { PerRowActivations = true });
+            using var vocabularyStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(vocabulary));
+            using OnnxEmbedder embedder = OnnxEmbedder.Load(perRow, vocabularyStream, new OnnxEmbedderOptions { MaxTokens = 256 });
+            string[] prompts = { "Sort a list of integers in Python without using sorted().", "WRITE A HAIKU ABOUT THE SEA, WITH EXCLAMATION MARKS!!! NOW!" };
+            var batch = new float[2 * 384];
+            embedder.EmbedBatch(prompts, batch);
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                var alone = new float[384];
+                embedder.Embed(prompts[i], alone);
+                Assert.True(Cosine(alone, batch.AsSpan(i * 384, 384).ToArray()) > 0.99999, prompts[i]);
+                Assert.True(Cosine(alone, _miniLM.Embed(prompts[i])) > 0.99, prompts[i]);
+            }
+        }
+
+        [Fact]
         public void Package_embedder_has_the_models_identity_dimension_and_pooling()
         {
             OnnxEmbedder e = _miniLM.Embedder;
