@@ -112,6 +112,8 @@ namespace RouterGen.Generator
 
             private EstimatorDefinition? Estimator => _p.Estimator;
 
+            private CentroidPrecision Precision => _p.CentroidPrecision;
+
             private bool HasLinearHeads => Estimator != null && Estimator.Kind == EstimatorDefinition.LinearKind;
 
             public string Write()
@@ -384,7 +386,21 @@ namespace RouterGen.Generator
                 Line();
                 Line($"public int Dimension => {self}.Dimension;");
                 Line();
-                Line($"public global::System.ReadOnlySpan<float> UnitCentroids => s_alignedCentroids.Rows;");
+                if (Precision == CentroidPrecision.Float32)
+                {
+                    Line($"public global::System.ReadOnlySpan<float> UnitCentroids => s_alignedCentroids.Rows;");
+                }
+                else
+                {
+                    Line($"// The centroids are stored as {CentroidPrecisionNames.Format(Precision)} (the profile's centroidPrecision): the search reads");
+                    Line("// QuantizedCentroids, and there are no float32 rows.");
+                    Line("public global::System.ReadOnlySpan<float> UnitCentroids => default;");
+                    Line();
+                    Line("public static bool SearchesQuantizedCentroids => true;");
+                    Line();
+                    Line($"public {Rt}QuantizedCentroids QuantizedCentroids => s_quantizedCentroids;");
+                }
+
                 Line();
                 Line($"public int CostWeightedWinner(int cluster, double costWeight) => {self}.CostWeightedWinner(cluster, costWeight);");
                 Line();
@@ -544,6 +560,12 @@ namespace RouterGen.Generator
 
             private void WriteCentroids()
             {
+                if (Precision != CentroidPrecision.Float32)
+                {
+                    WriteQuantizedCentroids();
+                    return;
+                }
+
                 Line("// Unit-length centroids, one row per cluster; stored as static RVA data, so reading them allocates nothing.");
                 Line("private static global::System.ReadOnlySpan<float> UnitCentroids =>");
                 Line("[");
@@ -562,6 +584,63 @@ namespace RouterGen.Generator
                 Line("// The same rows copied once into 64-byte-aligned memory (RVA data is aligned to 4 bytes only): the search's vector");
                 Line("// loads then never split a cache line.");
                 Line($"private static readonly {Rt}AlignedCentroids s_alignedCentroids = {Rt}AlignedCentroids.Copy(UnitCentroids);");
+                Line();
+            }
+
+            // The unit rows encoded by CentroidQuantization (linked from the runtime), which RouterProfile runs on the same
+            // rows at load time: both routers search the same bits.
+            private void WriteQuantizedCentroids()
+            {
+                bool half = Precision == CentroidPrecision.Float16;
+                var scales = new float[_p.Clusters.Count];
+                Line(half
+                    ? "// Unit-length centroids as IEEE half-precision bits (centroidPrecision \"float16\"), one row per cluster; RVA data."
+                    : "// Unit-length centroids as int8 levels (centroidPrecision \"int8\"), one row per cluster; RVA data. A number is its");
+                if (!half)
+                {
+                    Line("// level times its row's scale in CentroidScales (the row's largest magnitude / 127).");
+                }
+
+                Line(half ? "private static global::System.ReadOnlySpan<ushort> CentroidHalfBits =>" : "private static global::System.ReadOnlySpan<sbyte> CentroidLevels =>");
+                Line("[");
+                _indent++;
+                for (int c = 0; c < _p.Clusters.Count; c++)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    ClusterDefinition cluster = _p.Clusters[c];
+                    float[] unit = RoutingMath.Normalize(cluster.Centroid);
+                    Line($"// {c}: \"{CommentText(cluster.Label)}\"");
+                    if (half)
+                    {
+                        Line(string.Join(", ", unit.Select(x => "0x" + CentroidQuantization.ToHalfBits(x).ToString("X4", CultureInfo.InvariantCulture))) + ",");
+                    }
+                    else
+                    {
+                        var levels = new sbyte[Dimension];
+                        scales[c] = CentroidQuantization.QuantizeInt8(unit, 0, Dimension, levels, 0);
+                        Line(string.Join(", ", levels.Select(l => l.ToString(CultureInfo.InvariantCulture))) + ",");
+                    }
+                }
+
+                _indent--;
+                Line("];");
+                Line();
+                if (!half)
+                {
+                    Line("private static global::System.ReadOnlySpan<float> CentroidScales =>");
+                    Line("[");
+                    _indent++;
+                    Line(string.Join(", ", scales.Select(Float)) + ",");
+                    _indent--;
+                    Line("];");
+                    Line();
+                }
+
+                Line("// The same rows copied once into 64-byte-aligned memory (RVA data is aligned to 4 bytes only), padded to whole");
+                Line("// eight-row passes of the search.");
+                Line(half
+                    ? $"private static readonly {Rt}QuantizedCentroids s_quantizedCentroids = {Rt}QuantizedCentroids.FromHalfBits(Dimension, CentroidHalfBits);"
+                    : $"private static readonly {Rt}QuantizedCentroids s_quantizedCentroids = {Rt}QuantizedCentroids.FromInt8(Dimension, CentroidLevels, CentroidScales);");
                 Line();
             }
 

@@ -226,6 +226,33 @@ namespace RouterGen.Cli.Tests
             Assert.False(File.Exists(Path.Combine(_folder.Path, "e.jsonl")));
         }
 
+        [Theory]
+        [InlineData("float16", CentroidPrecision.Float16)]
+        [InlineData("int8", CentroidPrecision.Int8)]
+        public void Fit_writes_the_centroid_precision_it_is_given(string name, CentroidPrecision precision)
+        {
+            string data = WriteDataset();
+            string profilePath = Path.Combine(_folder.Path, name + ".router.json");
+
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedding-cache", "off", "--clusters", "2", "--out", profilePath, "--name", "SmallRouter", "--cv-folds", "2", "--estimator", "nearest-cluster", "--centroid-precision", name);
+
+            Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
+            Assert.Contains($"\"centroidPrecision\": \"{name}\"", File.ReadAllText(profilePath), StringComparison.Ordinal);
+            RouterProfile profile = RouterProfile.Load(profilePath);
+            Assert.Equal(precision, profile.QuantizedCentroids!.Precision);
+            Assert.Equal("strong", profile.CreatePromptRouter().Route("write a poem about the moon and the sea", new RoutingOptions(RoutingPolicy.Shortfall, 0.3)).ModelId);
+        }
+
+        [Fact]
+        public void Fit_refuses_an_unknown_centroid_precision()
+        {
+            CliRun fit = CliRun.Of("fit", "--data", WriteDataset(), "--out", Path.Combine(_folder.Path, "x.router.json"), "--name", "SmallRouter", "--centroid-precision", "float64");
+
+            Assert.NotEqual(0, fit.ExitCode);
+            Assert.Contains("float64", fit.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_folder.Path, "x.router.json")));
+        }
+
         private string WriteModel(string name, int seed)
         {
             string directory = Path.Combine(_folder.Path, name);

@@ -13,12 +13,16 @@ namespace RouterGen.Generator.Tests
         private const int Calls = 20_000;
 
         [Theory]
-        [InlineData(null)]
-        [InlineData("linear")]
-        [InlineData("soft-clusters:4")]
-        public void RoutingAnEmbeddingAllocatesNothing(string? estimator)
+        [InlineData(null, CentroidPrecision.Float32)]
+        [InlineData("linear", CentroidPrecision.Float32)]
+        [InlineData("soft-clusters:4", CentroidPrecision.Float32)]
+        [InlineData(null, CentroidPrecision.Float16)]
+        [InlineData(null, CentroidPrecision.Int8)]
+        [InlineData("linear", CentroidPrecision.Int8)]
+        public void RoutingAnEmbeddingAllocatesNothing(string? estimator, CentroidPrecision precision)
         {
-            RouterPair pair = GeneratedRouters.Compile("Alloc64", GeneratedRouters.RandomProfileJson("Alloc64", 64, 384, 12, seed: 11, estimator: estimator));
+            RouterPair pair = GeneratedRouters.Compile("Alloc64", GeneratedRouters.RandomProfileJson("Alloc64", 64, 384, 12, seed: 11, estimator: estimator, precision: precision));
+            Assert.Equal(precision, pair.Loaded.QuantizedCentroids?.Precision ?? CentroidPrecision.Float32);
             float[] near = Embedding(pair, scale: 1f);
             float[] zero = new float[pair.Loaded.Tables.Dimension];
             RoutingOptions[] options =

@@ -27,6 +27,16 @@ namespace RouterGen.Generator.Tests
             "random:24x384x24:linear",
             "random:64x256x12:soft-clusters:3",
             "random:8x384x24:soft-clusters:8",
+            "fixture:tiny-half.router.json",
+            "fixture:tiny-int8.router.json",
+            "random:64x384x24@float16",
+            "random:100x512x12@float16",
+            "random:24x384x24:linear@float16",
+            "random:64x384x24@int8",
+            "random:100x512x12@int8",
+            "random:24x384x24:linear@int8",
+            "random:64x256x12:soft-clusters:3@float16",
+            "random:64x256x12:soft-clusters:3@int8",
         };
 
         [Theory]
@@ -54,6 +64,9 @@ namespace RouterGen.Generator.Tests
             { "random:24x384x24:linear", 3 },
             { "random:64x256x12:soft-clusters:3", 2 },
             { "random:64x256x12:soft-clusters:3", 3 },
+            { "random:64x384x24@float16", 3 },
+            { "random:64x384x24@int8", 3 },
+            { "random:24x384x24:linear@int8", 2 },
         };
 
         [Theory]
@@ -159,6 +172,21 @@ namespace RouterGen.Generator.Tests
         public void GeneratedAndLoadedRoutersReadTheSameCentroidsFrom64ByteAlignedMemory(string profile)
         {
             RouterPair pair = Resolve(profile);
+            if (pair.Loaded.QuantizedCentroids is QuantizedCentroids loadedQuantized)
+            {
+                // Reduced precision: the generated RVA bits (and int8 scales) are the ones the loaded router quantized.
+                var generatedQuantized = (QuantizedCentroids)pair.GeneratedType
+                    .GetField("s_quantizedCentroids", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                    .GetValue(null)!;
+                Assert.Equal(loadedQuantized.Precision, generatedQuantized.Precision);
+                Assert.Equal(0, AddressOf(generatedQuantized.Bytes) % AlignedCentroids.Alignment);
+                Assert.Equal(0, AddressOf(loadedQuantized.Bytes) % AlignedCentroids.Alignment);
+                Assert.True(generatedQuantized.Bytes.SequenceEqual(loadedQuantized.Bytes), "the generated rows are the loaded router's, bit for bit");
+                Assert.True(generatedQuantized.Scales.SequenceEqual(loadedQuantized.Scales), "the generated scales are the loaded router's");
+                Assert.Null(pair.GeneratedType.GetField("s_alignedCentroids", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static));
+                return;
+            }
+
             // The generated router's aligned copy of its RVA rows (a private static field; reflection is the only way in).
             var generated = (AlignedCentroids)pair.GeneratedType
                 .GetField("s_alignedCentroids", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
@@ -170,8 +198,8 @@ namespace RouterGen.Generator.Tests
         }
 
         // The byte offset from address 0 is the address (no unsafe code needed).
-        private static nint AddressOf(ReadOnlySpan<float> rows) =>
-            System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
+        private static nint AddressOf<T>(ReadOnlySpan<T> rows) =>
+            System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<T>(), ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
 
         [Fact]
         public void RepositoryProfilesDecideIdentically()
@@ -206,11 +234,15 @@ namespace RouterGen.Generator.Tests
                 return GeneratedRouters.Fixture(profile["fixture:".Length..]);
             }
 
-            string[] parts = profile["random:".Length..].Split(':', 2);
+            // random:<clusters>x<dimension>x<models>[:<estimator>][@<centroid precision>]
+            string[] precisionParts = profile["random:".Length..].Split('@', 2);
+            CentroidPrecision precision = CentroidPrecision.Float32;
+            Assert.True(precisionParts.Length == 1 || CentroidPrecisionNames.TryParse(precisionParts[1], out precision), profile);
+            string[] parts = precisionParts[0].Split(':', 2);
             int[] shape = parts[0].Split('x').Select(int.Parse).ToArray();
             string? estimator = parts.Length > 1 ? parts[1] : null;
-            string name = $"Random{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}";
-            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator));
+            string name = $"Random{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}{(precision == CentroidPrecision.Float32 ? "" : precision.ToString())}";
+            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator, precision: precision));
         }
 
         /// <summary>Routes <paramref name="embeddings"/> random embeddings through both routers; returns how many decisions differ.</summary>

@@ -68,7 +68,7 @@ namespace RouterGen.Generator.Tests
         /// estimator (format version 2): "linear" gives random calibrated heads scaled so the predictions spread over (0, 1),
         /// "soft-clusters:N" a blend of the N nearest clusters.
         /// </summary>
-        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null)
+        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null, CentroidPrecision precision = CentroidPrecision.Float32)
         {
             var random = new Random(seed);
             var hashed = new HashedNgramParameters { BucketWeights = bucketWeights };
@@ -78,6 +78,7 @@ namespace RouterGen.Generator.Tests
                 Namespace = "Random",
                 Embedder = new EmbedderDefinition { Kind = EmbedderDefinition.HashedNgramsKind, Dimension = dimension, HashedNgrams = hashed, Identity = EmbedderIdentity.ForHashedNgrams(dimension, hashed) },
                 Fallback = new FallbackDefinition { MinSimilarity = 0.12 },
+                CentroidPrecision = precision,
             };
             for (int m = 0; m < models; m++)
             {

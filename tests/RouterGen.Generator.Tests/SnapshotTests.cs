@@ -31,6 +31,14 @@ namespace RouterGen.Generator.Tests
             AssertMatchesBaseline(GeneratorHarness.Fixture("tiny-soft.router.json"), "Fixtures.TinySoftRouter.g.cs");
 
         [Fact]
+        public void HalfPrecisionProfileMatchesBaseline() =>
+            AssertMatchesBaseline(GeneratorHarness.Fixture("tiny-half.router.json"), "Fixtures.TinyHalfRouter.g.cs");
+
+        [Fact]
+        public void Int8ProfileMatchesBaseline() =>
+            AssertMatchesBaseline(GeneratorHarness.Fixture("tiny-int8.router.json"), "Fixtures.TinyInt8Router.g.cs");
+
+        [Fact]
         public void RepositoryProfilesMatchBaselines()
         {
             // Every profile shipped in profiles/ is snapshotted, so a profile refit shows up as a reviewed code diff here too.

@@ -11,7 +11,7 @@ namespace RouterGen.Tests
     public sealed class CentroidSearchTests
     {
         // Three unit centroids in 2000 dimensions (longer than the stack copy, so the rented path runs too) and in 8.
-        private static float[] UnitCentroids(int dimension, int clusters, int seed)
+        internal static float[] UnitCentroids(int dimension, int clusters, int seed)
         {
             var random = new Random(seed);
             var rows = new float[clusters * dimension];

@@ -43,6 +43,13 @@ namespace RouterGen.Profiles
         public List<ClusterDefinition> Clusters { get; set; } = new List<ClusterDefinition>();
 
         /// <summary>
+        /// How routers store the unit centroids (<c>centroidPrecision</c>, any format version): float32 (the default), or
+        /// float16 / int8, which halve or quarter the bytes the nearest-centroid search reads. The profile's own centroid
+        /// numbers stay full precision; generator and loader quantize them the same way.
+        /// </summary>
+        public RouterGen.Routing.CentroidPrecision CentroidPrecision { get; set; }
+
+        /// <summary>
         /// The per-prompt quality estimator the router decides with (format version 2), or null: the nearest cluster's
         /// statistics decide. The clusters stay either way, for the explanation, the out-of-distribution test and costs.
         /// </summary>

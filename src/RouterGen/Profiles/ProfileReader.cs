@@ -196,7 +196,7 @@ namespace RouterGen.Profiles
 
             public ProfileDefinition? ReadProfile(JsonValue root)
             {
-                var fields = Fields(root, "(profile)", "$schema", "formatVersion", "name", "namespace", "description", "embedder", "models", "clusters", "estimator", "presets", "fallback", "provenance");
+                var fields = Fields(root, "(profile)", "$schema", "formatVersion", "name", "namespace", "description", "embedder", "models", "centroidPrecision", "clusters", "estimator", "presets", "fallback", "provenance");
                 if (fields == null)
                 {
                     return null;
@@ -268,6 +268,16 @@ namespace RouterGen.Profiles
                     {
                         ReadEstimator(estimator, profile);
                     }
+                }
+
+                if (fields.Optional("centroidPrecision") is JsonValue precision && ReadString(precision, "centroidPrecision", StringRule.Id) is string precisionName)
+                {
+                    if (!CentroidPrecisionNames.TryParse(precisionName, out CentroidPrecision parsed))
+                    {
+                        Report(ProfileProblemIds.InvalidValue, precision, $"centroidPrecision \"{precisionName}\" is not known; expected {CentroidPrecisionNames.Expected}.");
+                    }
+
+                    profile.CentroidPrecision = parsed;
                 }
 
                 if (fields.Optional("presets") is JsonValue presets)

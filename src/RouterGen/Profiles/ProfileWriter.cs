@@ -65,6 +65,11 @@ namespace RouterGen.Profiles
             }
 
             w.Append("  ],\n");
+            if (profile.CentroidPrecision != CentroidPrecision.Float32)
+            {
+                Field(w, 1, "centroidPrecision", Str(CentroidPrecisionNames.Format(profile.CentroidPrecision)), last: false);
+            }
+
             w.Append("  \"clusters\": [\n");
             for (int c = 0; c < profile.Clusters.Count; c++)
             {

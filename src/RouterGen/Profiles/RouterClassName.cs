@@ -51,6 +51,7 @@ namespace RouterGen.Profiles
             "Dimension", "ClusterCount", "ModelCount", "EmbedderIdentity", "MinSimilarity", "Models", "ModelIndex", "Presets",
             "Tables", "s_tables", "Route", "Kernel", "Embedder", "s_embedder", "CreatePromptRouter", "ShortfallWinner",
             "CostWeightedWinner", "UnitCentroids", "s_alignedCentroids", "ClusterQuality", "ClusterCostUsd", "BucketWeights",
+            "CentroidHalfBits", "CentroidLevels", "CentroidScales", "s_quantizedCentroids",
         };
 
         // A router class of one of these names would hide the namespace in code of the consumer's namespace

@@ -9,7 +9,7 @@ using System.Runtime.Intrinsics.X86;
 namespace RouterGen.Routing
 {
     /// <summary>The nearest-centroid kernel shared by generated and runtime-loaded routers.</summary>
-    public static class CentroidSearch
+    public static partial class CentroidSearch
     {
         /// <summary>
         /// Finds the centroid with the highest cosine similarity to <paramref name="embedding"/>.
@@ -97,7 +97,7 @@ namespace RouterGen.Routing
             {
                 for (; cluster + RowsPerPass <= clusters; cluster += RowsPerPass)
                 {
-                    Vector256<float> dots = Dot8Vector512(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Vector256<float> dots = Dot8Vector512<SingleNumbers, float>(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
                     Take(dots, cluster, ref best, ref bestDot);
                 }
             }
@@ -105,7 +105,7 @@ namespace RouterGen.Routing
             {
                 for (; cluster + RowsPerPass <= clusters; cluster += RowsPerPass)
                 {
-                    Vector256<float> dots = Dot8Vector256(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
+                    Vector256<float> dots = Dot8Vector256<SingleNumbers, float>(ref Unsafe.Add(ref centroids, cluster * dimension), dimension, ref e);
                     Take(dots, cluster, ref best, ref bestDot);
                 }
             }
@@ -124,7 +124,7 @@ namespace RouterGen.Routing
             return best;
         }
 
-        private const int RowsPerPass = 8;
+        internal const int RowsPerPass = 8;
 
         // Within these bounds the float sum of squares neither underflows nor overflows, and the dot products the
         // kernel ranks by keep full precision.
@@ -183,17 +183,31 @@ namespace RouterGen.Routing
         }
 
         // Rows ranked this many at a time on the stack (4 KiB of floats); more are ranked in a rented array.
-        private const int StackRankedRows = 1024;
+        internal const int StackRankedRows = 1024;
 
         // Every row's dot product with x in one DotRows pass, then the most similar by insertion into the caller's spans
         // (at most their length), most similar first; a later row replaces a kept one only when strictly more similar.
         private static int MostSimilarRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> x, Span<int> nearest, Span<float> similarities)
         {
             int count = rows.Length / x.Length;
-            int wanted = Math.Min(nearest.Length, count);
             float[]? rented = count > StackRankedRows ? ArrayPool<float>.Shared.Rent(count) : null;
             Span<float> dots = rented is null ? stackalloc float[count] : rented.AsSpan(0, count);
             DotRows(rows, x, dots);
+            int kept = RankMostSimilar(dots, nearest, similarities);
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return kept;
+        }
+
+        // The most similar rows by insertion into the caller's spans (at most their length), most similar first; a later
+        // row replaces a kept one only when strictly more similar (float32 and quantized rows rank alike).
+        internal static int RankMostSimilar(ReadOnlySpan<float> dots, Span<int> nearest, Span<float> similarities)
+        {
+            int count = dots.Length;
+            int wanted = Math.Min(nearest.Length, count);
             int kept = 0;
             for (int row = 0; row < count; row++)
             {
@@ -216,11 +230,6 @@ namespace RouterGen.Routing
                 kept = Math.Min(wanted, kept + 1);
             }
 
-            if (rented is not null)
-            {
-                ArrayPool<float>.Shared.Return(rented);
-            }
-
             return kept;
         }
 
@@ -241,14 +250,14 @@ namespace RouterGen.Routing
             {
                 for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Dot8Vector512(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
+                    Dot8Vector512<SingleNumbers, float>(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
                 }
             }
             else if (Vector256.IsHardwareAccelerated && dimension >= Vector256<float>.Count)
             {
                 for (; row + RowsPerPass <= count; row += RowsPerPass)
                 {
-                    Dot8Vector256(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
+                    Dot8Vector256<SingleNumbers, float>(ref Unsafe.Add(ref r, row * dimension), dimension, ref e).StoreUnsafe(ref d, (nuint)row);
                 }
             }
 
@@ -286,68 +295,72 @@ namespace RouterGen.Routing
         }
 
         // Two width-specific copies on purpose: .NET 10 has no public generic SIMD-vector interface to write one
-        // kernel over Vector512 and Vector256, and the 256-bit path is what AVX2-only machines run. Loads are
-        // unaligned instructions; with AlignedCentroids and a dimension that is a multiple of 16 they never split a
-        // cache line.
-        private static Vector256<float> Dot8Vector512(ref float rows, int dimension, ref float e)
+        // kernel over Vector512 and Vector256, and the 256-bit path is what AVX2-only machines run. Each is generic over
+        // how a row's numbers are stored (TRow: float32, half bits or int8, widened to float in registers), in the
+        // TensorPrimitives operator-struct style: the JIT compiles one copy per storage with the load inlined. Loads are
+        // unaligned instructions; with AlignedCentroids (or QuantizedCentroids) and a dimension that is a multiple of
+        // 16 they never split a cache line.
+        private static Vector256<float> Dot8Vector512<TRow, TNumber>(ref TNumber rows, int dimension, ref float e)
+            where TRow : struct, IRowNumbers<TNumber>
         {
-            ref float r0 = ref rows;
-            ref float r1 = ref Unsafe.Add(ref rows, dimension);
-            ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
-            ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
-            ref float r4 = ref Unsafe.Add(ref rows, 4 * dimension);
-            ref float r5 = ref Unsafe.Add(ref rows, 5 * dimension);
-            ref float r6 = ref Unsafe.Add(ref rows, 6 * dimension);
-            ref float r7 = ref Unsafe.Add(ref rows, 7 * dimension);
+            ref TNumber r0 = ref rows;
+            ref TNumber r1 = ref Unsafe.Add(ref rows, dimension);
+            ref TNumber r2 = ref Unsafe.Add(ref rows, 2 * dimension);
+            ref TNumber r3 = ref Unsafe.Add(ref rows, 3 * dimension);
+            ref TNumber r4 = ref Unsafe.Add(ref rows, 4 * dimension);
+            ref TNumber r5 = ref Unsafe.Add(ref rows, 5 * dimension);
+            ref TNumber r6 = ref Unsafe.Add(ref rows, 6 * dimension);
+            ref TNumber r7 = ref Unsafe.Add(ref rows, 7 * dimension);
             Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             int i = 0;
             for (; i + Vector512<float>.Count <= dimension; i += Vector512<float>.Count)
             {
                 Vector512<float> x = Vector512.LoadUnsafe(ref e, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, (nuint)i), x, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, (nuint)i), x, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, (nuint)i), x, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, (nuint)i), x, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r4, (nuint)i), x, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r5, (nuint)i), x, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r6, (nuint)i), x, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r7, (nuint)i), x, a7);
+                a0 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r0, i), x, a0);
+                a1 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r1, i), x, a1);
+                a2 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r2, i), x, a2);
+                a3 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r3, i), x, a3);
+                a4 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r4, i), x, a4);
+                a5 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r5, i), x, a5);
+                a6 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r6, i), x, a6);
+                a7 = Vector512.FusedMultiplyAdd(TRow.Load16(ref r7, i), x, a7);
             }
 
             // Halve to 256 bits first: the reduction then runs on the 256-bit path's code.
             Vector256<float> sums = Sum8(
                 a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper(),
                 a4.GetLower() + a4.GetUpper(), a5.GetLower() + a5.GetUpper(), a6.GetLower() + a6.GetUpper(), a7.GetLower() + a7.GetUpper());
-            return i < dimension ? sums + Tail8(ref rows, dimension, ref e, i) : sums;
+            return i < dimension ? sums + Tail8<TRow, TNumber>(ref rows, dimension, ref e, i) : sums;
         }
 
-        private static Vector256<float> Dot8Vector256(ref float rows, int dimension, ref float e)
+        private static Vector256<float> Dot8Vector256<TRow, TNumber>(ref TNumber rows, int dimension, ref float e)
+            where TRow : struct, IRowNumbers<TNumber>
         {
-            ref float r0 = ref rows;
-            ref float r1 = ref Unsafe.Add(ref rows, dimension);
-            ref float r2 = ref Unsafe.Add(ref rows, 2 * dimension);
-            ref float r3 = ref Unsafe.Add(ref rows, 3 * dimension);
-            ref float r4 = ref Unsafe.Add(ref rows, 4 * dimension);
-            ref float r5 = ref Unsafe.Add(ref rows, 5 * dimension);
-            ref float r6 = ref Unsafe.Add(ref rows, 6 * dimension);
-            ref float r7 = ref Unsafe.Add(ref rows, 7 * dimension);
+            ref TNumber r0 = ref rows;
+            ref TNumber r1 = ref Unsafe.Add(ref rows, dimension);
+            ref TNumber r2 = ref Unsafe.Add(ref rows, 2 * dimension);
+            ref TNumber r3 = ref Unsafe.Add(ref rows, 3 * dimension);
+            ref TNumber r4 = ref Unsafe.Add(ref rows, 4 * dimension);
+            ref TNumber r5 = ref Unsafe.Add(ref rows, 5 * dimension);
+            ref TNumber r6 = ref Unsafe.Add(ref rows, 6 * dimension);
+            ref TNumber r7 = ref Unsafe.Add(ref rows, 7 * dimension);
             Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             int i = 0;
             for (; i + Vector256<float>.Count <= dimension; i += Vector256<float>.Count)
             {
                 Vector256<float> x = Vector256.LoadUnsafe(ref e, (nuint)i);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)i), x, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)i), x, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)i), x, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)i), x, a3);
-                a4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r4, (nuint)i), x, a4);
-                a5 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r5, (nuint)i), x, a5);
-                a6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r6, (nuint)i), x, a6);
-                a7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r7, (nuint)i), x, a7);
+                a0 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r0, i), x, a0);
+                a1 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r1, i), x, a1);
+                a2 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r2, i), x, a2);
+                a3 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r3, i), x, a3);
+                a4 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r4, i), x, a4);
+                a5 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r5, i), x, a5);
+                a6 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r6, i), x, a6);
+                a7 = Vector256.FusedMultiplyAdd(TRow.Load8(ref r7, i), x, a7);
             }
 
             Vector256<float> sums = Sum8(a0, a1, a2, a3, a4, a5, a6, a7);
-            return i < dimension ? sums + Tail8(ref rows, dimension, ref e, i) : sums;
+            return i < dimension ? sums + Tail8<TRow, TNumber>(ref rows, dimension, ref e, i) : sums;
         }
 
         // The eight horizontal sums as one vector (lane j is the sum of aj's lanes). With AVX it is a horizontal-add
@@ -373,16 +386,17 @@ namespace RouterGen.Routing
 
         // Dimensions that are not a multiple of the vector width: the last few products of each row, one at a time.
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector256<float> Tail8(ref float rows, int dimension, ref float e, int from)
+        private static Vector256<float> Tail8<TRow, TNumber>(ref TNumber rows, int dimension, ref float e, int from)
+            where TRow : struct, IRowNumbers<TNumber>
         {
             Span<float> tail = stackalloc float[RowsPerPass];
             for (int r = 0; r < RowsPerPass; r++)
             {
-                ref float row = ref Unsafe.Add(ref rows, r * dimension);
+                ref TNumber row = ref Unsafe.Add(ref rows, r * dimension);
                 float sum = 0;
                 for (int i = from; i < dimension; i++)
                 {
-                    sum += Unsafe.Add(ref row, i) * Unsafe.Add(ref e, i);
+                    sum += TRow.Load1(ref row, i) * Unsafe.Add(ref e, i);
                 }
 
                 tail[r] = sum;

@@ -24,8 +24,25 @@ namespace RouterGen.Routing
         /// <summary>Embedding dimension (a constant in generated routers).</summary>
         int Dimension { get; }
 
-        /// <summary>Unit-length centroids, row-major: cluster × dimension.</summary>
+        /// <summary>
+        /// Unit-length centroids, row-major: cluster × dimension. Empty for a generated router whose profile stores its
+        /// centroids in reduced precision (<see cref="QuantizedCentroids"/> then holds them).
+        /// </summary>
         ReadOnlySpan<float> UnitCentroids { get; }
+
+        /// <summary>
+        /// Whether this kind of kernel may search <see cref="QuantizedCentroids"/> (a profile's <c>centroidPrecision</c> of
+        /// float16 or int8). False by default: the flow then never reads <see cref="QuantizedCentroids"/>, so a float32
+        /// kernel needs neither member and pays nothing (a constant the JIT folds, no call, no boxing).
+        /// </summary>
+        static virtual bool SearchesQuantizedCentroids => false;
+
+        /// <summary>
+        /// The centroids in reduced precision, which the nearest-centroid search reads instead of
+        /// <see cref="UnitCentroids"/>; null when they are float32. Read only when <see cref="SearchesQuantizedCentroids"/>
+        /// is true, so every kernel that says so implements it (the default is never called on the routing path).
+        /// </summary>
+        QuantizedCentroids? QuantizedCentroids => null;
 
         /// <summary>The cost-weighted winner of <paramref name="cluster"/> at <paramref name="costWeight"/>, every model allowed.</summary>
         int CostWeightedWinner(int cluster, double costWeight);
@@ -146,7 +163,9 @@ namespace RouterGen.Routing
             RouterTables tables = kernel.Tables;
             Span<int> nearest = stackalloc int[top];
             Span<float> similarities = stackalloc float[top];
-            int count = CentroidSearch.NearestClusters(kernel.UnitCentroids, kernel.Dimension, embedding, nearest, similarities);
+            int count = TKernel.SearchesQuantizedCentroids && kernel.QuantizedCentroids is QuantizedCentroids quantized
+                ? quantized.NearestClusters(embedding, nearest, similarities)
+                : CentroidSearch.NearestClusters(kernel.UnitCentroids, kernel.Dimension, embedding, nearest, similarities);
             // The nearest is Search's cluster and similarity bit for bit (-1 and 0 when the embedding is unusable).
             int cluster = count == 0 ? -1 : nearest[0];
             float similarity = count == 0 ? 0 : similarities[0];
@@ -192,6 +211,11 @@ namespace RouterGen.Routing
             where TKernel : struct, IRouterKernel
         {
             CheckDimension(kernel, embedding);
+            if (TKernel.SearchesQuantizedCentroids && kernel.QuantizedCentroids is QuantizedCentroids quantized)
+            {
+                return quantized.Nearest(embedding, out similarity);
+            }
+
             return CentroidSearch.Nearest(kernel.UnitCentroids, kernel.Dimension, embedding, out similarity);
         }
 
@@ -223,10 +247,11 @@ namespace RouterGen.Routing
         private readonly Profiles.EstimatorDefinition? _estimator;
         private readonly float[] _headWeights;
 
-        public TablesKernel(RouterTables tables, AlignedCentroids unitCentroids, Profiles.EstimatorDefinition? estimator = null)
+        public TablesKernel(RouterTables tables, AlignedCentroids unitCentroids, Profiles.EstimatorDefinition? estimator = null, QuantizedCentroids? quantized = null)
         {
             Tables = tables;
             _unitCentroids = unitCentroids;
+            QuantizedCentroids = quantized;
             _costWeighted = tables.AllBreakpoints(RoutingPolicy.CostWeighted);
             _shortfall = tables.AllBreakpoints(RoutingPolicy.Shortfall);
             _estimator = estimator;
@@ -237,7 +262,12 @@ namespace RouterGen.Routing
 
         public int Dimension => Tables.Dimension;
 
+        // The float32 rows stay for tools (similarity tables, fitting's evaluation); the search reads the quantized ones.
         public ReadOnlySpan<float> UnitCentroids => _unitCentroids.Rows;
+
+        public static bool SearchesQuantizedCentroids => true;
+
+        public QuantizedCentroids? QuantizedCentroids { get; }
 
         public int CostWeightedWinner(int cluster, double costWeight) => _costWeighted[cluster].ModelAt(costWeight);
 

@@ -31,8 +31,14 @@ namespace RouterGen.Routing
                 RoutingMath.Normalize(definition.Clusters[c].Centroid).CopyTo(rows.Slice(c * dimension, dimension));
             }
 
+            // Quantized from the same unit rows with the same functions the generator runs at build time, so a generated
+            // router of this profile searches the same bits.
+            QuantizedCentroids = definition.CentroidPrecision == CentroidPrecision.Float32
+                ? null
+                : QuantizedCentroids.Quantize(definition.CentroidPrecision, dimension, rows.ToArray());
+
             // The breakpoints are computed here, once, by the function the generator turns into switches.
-            _kernel = new TablesKernel(Tables, _unitCentroids, definition.Estimator);
+            _kernel = new TablesKernel(Tables, _unitCentroids, definition.Estimator, QuantizedCentroids);
             _estimatesQuality = definition.Estimator is { Kind: EstimatorDefinition.LinearKind };
 
             if (definition.Embedder.Kind == EmbedderDefinition.HashedNgramsKind)
@@ -55,6 +61,12 @@ namespace RouterGen.Routing
 
         /// <summary>Unit-length centroids, row-major, starting on a 64-byte boundary.</summary>
         public ReadOnlySpan<float> UnitCentroids => _unitCentroids.Rows;
+
+        /// <summary>
+        /// The centroids in the profile's reduced <c>centroidPrecision</c> (float16 or int8), which routing searches; null
+        /// for float32 profiles. <see cref="UnitCentroids"/> keeps the float32 rows for tools either way.
+        /// </summary>
+        public QuantizedCentroids? QuantizedCentroids { get; }
 
         /// <summary>Loads and validates a profile file.</summary>
         /// <exception cref="ProfileException">The file is not a valid profile; the message names line, column and field.</exception>

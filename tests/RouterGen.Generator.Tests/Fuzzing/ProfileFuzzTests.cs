@@ -103,7 +103,7 @@ namespace RouterGen.Generator.Tests.Fuzzing
         private static IEnumerable<(string Name, string Text)> SeedProfiles()
         {
             IEnumerable<string> shipped = GeneratedRouters.RepositoryProfiles();
-            IEnumerable<string> fixtures = new[] { "tiny.router.json", "onnx.router.json", "tiny-linear.router.json", "tiny-soft.router.json" }.Select(GeneratorHarness.FixturePath);
+            IEnumerable<string> fixtures = new[] { "tiny.router.json", "onnx.router.json", "tiny-linear.router.json", "tiny-soft.router.json", "tiny-half.router.json", "tiny-int8.router.json" }.Select(GeneratorHarness.FixturePath);
             return shipped.Concat(fixtures).Select(f => (Path.GetFileName(f).Replace(".router.json", "", StringComparison.Ordinal), File.ReadAllText(f)));
         }
 

@@ -29,7 +29,7 @@ namespace RouterGen.Generator.Tests.Fuzzing
             "TinyRouter", "Tinyrouter", "X", "_", "Ab", "A1", "1abc", "Acme.Routing", "Fixtures", "Fixtures.TinyRouter",
             "RouterGen.Routing", "a.b", ".", "A..B", "A.class.B", "\n" + Payload + "\n//", "\r" + Payload, "\u2028" + Payload,
             "x\uFFFE", "x\uFFFF", "emoji 😀", "é", "日本語", LoneSurrogateMarker, "cost-weighted", "shortfall", "mean", "cls",
-            "max-quality", "Max-Quality", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            "float32", "float16", "int8", "max-quality", "Max-Quality", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
             new string('a', 63), new string('R', 128), new string('R', 129), new string('m', 256), new string('m', 257),
             new string('l', 1024), new string('l', 1025), new string('t', 4097),
         };
@@ -114,8 +114,18 @@ namespace RouterGen.Generator.Tests.Fuzzing
         // The fields whose strings reach generated code, mutated so the rest of the profile stays valid.
         private static bool MutateTargeted(JsonObject profile, Random random)
         {
-            switch (random.Next(10))
+            switch (random.Next(11))
             {
+                case 9:
+                    // Every precision (valid ones most often, so mutations of a reduced-precision router compile and route
+                    // too), a hostile string or a wrong type.
+                    profile["centroidPrecision"] = random.Next(4) switch
+                    {
+                        0 => JsonValue.Create(Pick(HostileStrings, random)),
+                        1 => JsonValue.Create(16),
+                        _ => JsonValue.Create(Pick(new[] { "float32", "float16", "int8" }, random)),
+                    };
+                    return true;
                 case 0:
                     profile["name"] = random.Next(3) == 0 ? Pick(HostileStrings, random) : "R" + Pick(HostileStrings, random);
                     return true;
