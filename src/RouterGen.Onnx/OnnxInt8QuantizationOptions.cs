@@ -35,6 +35,13 @@ namespace RouterGen.Onnx
         /// </summary>
         public bool PerRowActivations { get; init; }
 
+        /// <summary>
+        /// With <see cref="PerRowActivations"/>, the largest activation level: 255 (8 bits, the default) or 127 (7 bits).
+        /// 127 with 8-bit weights keeps every u8×s8 pair sum within a 16-bit lane (127 × 127 × 2 = 32,258), so the
+        /// products are exact on x86 without VNNI as well, like 7-bit weights with 8-bit activations.
+        /// </summary>
+        public int ActivationRange { get; init; } = 255;
+
         /// <summary>True when the weight MatMul at <paramref name="position"/> (graph order, from 0) keeps its float weights.</summary>
         public bool KeepsFloat(int position)
         {

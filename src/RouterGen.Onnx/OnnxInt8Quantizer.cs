@@ -42,6 +42,11 @@ namespace RouterGen.Onnx
                 throw new ArgumentOutOfRangeException(nameof(options), $"WeightRange is {options.WeightRange}; it must be from 1 to 127.");
             }
 
+            if (options.ActivationRange is < 1 or > 255)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"ActivationRange is {options.ActivationRange}; it must be from 1 to 255.");
+            }
+
             try
             {
                 return QuantizeModel(model, options);
@@ -53,9 +58,10 @@ namespace RouterGen.Onnx
         }
 
         // How many pairs of quantised weights (rows 2j and 2j+1 of one output column, the bytes vpmaddubsw multiplies and
-        // adds in one 16-bit lane) have the same sign and |w1| + |w2| >= 129, so that two activations near 255 give more
-        // than 32,767: the pairs that can saturate on x86 without VNNI. Zero for every 7-bit model by construction.
-        internal static long SaturablePairs(byte[] quantizedModel)
+        // adds in one 16-bit lane) have the same sign and activationRange × (|w1| + |w2|) > 32,767, so that two activations
+        // at the top of their range overflow the lane: the pairs that can saturate on x86 without VNNI. Zero by
+        // construction for 7-bit weights under 8-bit activations and for 8-bit weights under 7-bit ones.
+        internal static long SaturablePairs(byte[] quantizedModel, int activationRange = 255)
         {
             long pairs = 0;
             foreach (Field f in ReadFields(quantizedModel))
@@ -85,7 +91,7 @@ namespace RouterGen.Onnx
                         for (int n = 0; n < columns; n++)
                         {
                             int a = (sbyte)t.Raw[(k * columns) + n], b = (sbyte)t.Raw[((k + 1) * columns) + n];
-                            if (Math.Sign(a) == Math.Sign(b) && Math.Abs(a) + Math.Abs(b) >= 129)
+                            if (Math.Sign(a) == Math.Sign(b) && activationRange * (Math.Abs(a) + Math.Abs(b)) > short.MaxValue)
                             {
                                 pairs++;
                             }
@@ -232,7 +238,7 @@ namespace RouterGen.Onnx
                     {
                         if (quantized == 0)
                         {
-                            newInitializers.AddRange(RowQuantisationConstants());
+                            newInitializers.AddRange(RowQuantisationConstants(options.ActivationRange));
                         }
 
                         WritePerRowMatMul(output, p, node.Inputs[0], q.Weights, q.Scales, weightName + "_column_sum", y);
@@ -273,7 +279,7 @@ namespace RouterGen.Onnx
         private const string RowZero = "routergen_int8_row_zero", RowTiny = "routergen_int8_row_tiny", RowLevels = "routergen_int8_row_levels";
         private const int UInt8Type = 2;
 
-        private static IEnumerable<byte[]> RowQuantisationConstants()
+        private static IEnumerable<byte[]> RowQuantisationConstants(int levels)
         {
             static byte[] Scalar(float value)
             {
@@ -284,10 +290,11 @@ namespace RouterGen.Onnx
 
             yield return TensorBytes(RowZero, FloatType, Array.Empty<long>(), Scalar(0f));
             yield return TensorBytes(RowTiny, FloatType, Array.Empty<long>(), Scalar(1e-12f));
-            yield return TensorBytes(RowLevels, FloatType, Array.Empty<long>(), Scalar(255f));
+            yield return TensorBytes(RowLevels, FloatType, Array.Empty<long>(), Scalar(levels));
         }
 
-        // Y = X·W with X quantised per row (each token's vector over K gets its own uint8 scale and zero point, as
+        // Y = X·W with X quantised per row (each token's vector over K gets its own uint8 scale and zero point over
+        // 0..ActivationRange, as
         // DynamicQuantizeLinear does for the whole tensor, range widened to include 0) and W per column, zero point 0:
         //   Y[r, n] = a_scale[r] · w_scale[n] · (Σ_k q_a[r, k] · q_w[k, n] − a_zero[r] · Σ_k q_w[k, n]).
         // MatMulInteger takes no per-row activation zero point on ONNX Runtime's CPU provider, hence the column-sum term.

@@ -26,6 +26,8 @@ namespace RouterGen.Onnx.Benchmarks
             ["q7-row"] = new() { PerRowActivations = true },
             ["q8-row"] = new() { WeightRange = 127, PerRowActivations = true },
             ["q7-row-float-ends"] = new() { PerRowActivations = true, FloatMatMuls = EndLayers },
+            ["q8-row7"] = new() { WeightRange = 127, PerRowActivations = true, ActivationRange = 127 },
+            ["q8-row7-float-ends"] = new() { WeightRange = 127, PerRowActivations = true, ActivationRange = 127, FloatMatMuls = EndLayers },
         };
 
         public static OnnxInt8QuantizationOptions Get(string name) =>
@@ -38,7 +40,7 @@ namespace RouterGen.Onnx.Benchmarks
         {
             (byte[] model, _) = SentenceTransformerPackage.MiniLM.Read(dll);
             (byte[] quantized, int count) = OnnxInt8Quantizer.Quantize(model, Get(name));
-            Console.WriteLine($"{name}: {count} MatMuls quantised, {quantized.Length:N0} bytes, {OnnxInt8Quantizer.SaturablePairs(quantized)} weight pairs that could saturate a 16-bit u8×s8 lane");
+            Console.WriteLine($"{name}: {count} MatMuls quantised, {quantized.Length:N0} bytes, {OnnxInt8Quantizer.SaturablePairs(quantized, Get(name).PerRowActivations ? Get(name).ActivationRange : 255)} weight pairs that could saturate a 16-bit u8×s8 lane");
             return SentenceTransformerPackage.MiniLM.Load(dll, Get(name), options);
         }
     }

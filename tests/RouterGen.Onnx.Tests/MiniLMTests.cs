@@ -141,6 +141,16 @@ namespace RouterGen.Onnx.Tests
                 Assert.True(Cosine(alone, batch.AsSpan(i * 384, 384).ToArray()) > 0.99999, prompts[i]);
                 Assert.True(Cosine(alone, _miniLM.Embed(prompts[i])) > 0.99, prompts[i]);
             }
+
+            // 8-bit weights with 7-bit per-row activations (exact on CPUs without VNNI too) stay close to fp32.
+            var eightBySeven = new OnnxInt8QuantizationOptions { WeightRange = 127, PerRowActivations = true, ActivationRange = 127 };
+            using OnnxEmbedder q8row7 = SentenceTransformerPackage.MiniLM.Load(_miniLM.AssemblyPath, eightBySeven);
+            var row7 = new float[384];
+            q8row7.Embed(prompts[0], row7);
+            Assert.True(Cosine(row7, _miniLM.Embed(prompts[0])) > 0.99);
+            (byte[] q8Row7Model, _) = OnnxInt8Quantizer.Quantize(model, eightBySeven);
+            Assert.Equal(0, OnnxInt8Quantizer.SaturablePairs(q8Row7Model, activationRange: 127));
+            Assert.Throws<ArgumentOutOfRangeException>(() => OnnxInt8Quantizer.Quantize(model, eightBySeven with { ActivationRange = 256 }));
         }
 
         [Fact]
