@@ -9,8 +9,11 @@ namespace RouterGen.Onnx
     /// </summary>
     public sealed record OnnxInt8QuantizationOptions
     {
-        /// <summary>Every weight MatMul quantised to the 7-bit range ±63 (safe from u8×s8 pair saturation on CPUs without VNNI).</summary>
-        public static OnnxInt8QuantizationOptions Default { get; } = new();
+        /// <summary>
+        /// What <c>routergen model-folder --int8</c> writes: every weight MatMul quantised to the 7-bit range ±63 (safe from
+        /// u8×s8 pair saturation on CPUs without VNNI), activations quantised per row.
+        /// </summary>
+        public static OnnxInt8QuantizationOptions Default { get; } = new() { PerRowActivations = true };
 
         /// <summary>
         /// The largest quantised weight magnitude: 63 (7 bits, the default) or up to 127 (8 bits). On x86 CPUs without VNNI,

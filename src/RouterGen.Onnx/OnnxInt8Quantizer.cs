@@ -8,16 +8,20 @@ using System.Text;
 namespace RouterGen.Onnx
 {
     /// <summary>
-    /// Dynamic int8 quantisation of an ONNX model's matrix products, as onnxruntime's <c>quantize_dynamic</c> does it
-    /// (per-channel, reduced range): every <c>MatMul</c> whose second input is a 2-D float initializer W[K, N] becomes
-    /// <c>DynamicQuantizeLinear</c> of the activations → <c>MatMulInteger</c> with W quantised per output column → <c>Cast</c>
-    /// → <c>Mul</c> by (activation scale × column scale). Everything else in the model is copied byte for byte.
+    /// Dynamic int8 quantisation of an ONNX model's matrix products: every <c>MatMul</c> whose second input is a 2-D float
+    /// initializer W[K, N] becomes a quantisation of its activations → <c>MatMulInteger</c> with W quantised per output
+    /// column → <c>Cast</c> → rescaling. By default (<see cref="OnnxInt8QuantizationOptions.Default"/>) each activation row
+    /// (one token's vector) gets its own uint8 scale and zero point; <c>PerRowActivations = false</c> writes the graph
+    /// onnxruntime's <c>quantize_dynamic</c> writes (one <c>DynamicQuantizeLinear</c> for the whole tensor). Everything
+    /// else in the model is copied byte for byte.
     /// </summary>
     /// <remarks>
     /// Weights use the symmetric range ±63 (7 bits, onnxruntime's <c>reduce_range</c>): on x86 CPUs without VNNI
-    /// (AVX2-only machines) the u8×s8 kernels add pairs of byte products in 16-bit lanes, and 255 × 127 × 2 would
-    /// saturate them; 255 × 63 × 2 does not. The quantised model has its own SHA-256, so an embedder loading it has its
-    /// own identity and never shares profiles or cache entries with the float model.
+    /// (AVX2-only machines) the u8×s8 kernels add pairs of byte products in 16-bit lanes (vpmaddubsw), and 255 × 127 × 2
+    /// would saturate them; 255 × 63 × 2 does not, so the integer products are exact on every x86 CPU. Per-row activations
+    /// halved the decisions that differ from fp32 on both shared data sets (docs/benchmarks.md, "Int8 MiniLM") and make a
+    /// prompt's embedding independent of the batch it is embedded in. The quantised model has its own SHA-256, so an
+    /// embedder loading it has its own identity and never shares profiles or cache entries with the float model.
     /// </remarks>
     public static class OnnxInt8Quantizer
     {
@@ -145,7 +149,7 @@ namespace RouterGen.Onnx
                 if (f.Number == 7 && f.WireType == 2)
                 {
                     sawGraph = true;
-                    (byte[] graph, quantized) = QuantizeGraph(f.Bytes(model).ToArray(), options);
+                    (byte[] graph, quantized) = QuantizeGraph(f.Bytes(model).ToArray(), options, defaultOpset);
                     output.WriteBytes(7, graph);
                 }
                 else
@@ -162,7 +166,7 @@ namespace RouterGen.Onnx
             return (output.ToArray(), quantized);
         }
 
-        private static (byte[] Graph, int Quantized) QuantizeGraph(byte[] graph, OnnxInt8QuantizationOptions options)
+        private static (byte[] Graph, int Quantized) QuantizeGraph(byte[] graph, OnnxInt8QuantizationOptions options, long opset)
         {
             List<Field> fields = ReadFields(graph);
             var initializers = new Dictionary<string, (Field Field, Tensor Tensor)>(StringComparer.Ordinal);
@@ -241,7 +245,7 @@ namespace RouterGen.Onnx
                             newInitializers.AddRange(RowQuantisationConstants(options.ActivationRange));
                         }
 
-                        WritePerRowMatMul(output, p, node.Inputs[0], q.Weights, q.Scales, weightName + "_column_sum", y);
+                        WritePerRowMatMul(output, p, node.Inputs[0], q.Weights, q.Scales, weightName + "_column_sum", y, opset);
                         quantized++;
                         continue;
                     }
@@ -276,7 +280,8 @@ namespace RouterGen.Onnx
             return (output.ToArray(), quantized);
         }
 
-        private const string RowZero = "routergen_int8_row_zero", RowTiny = "routergen_int8_row_tiny", RowLevels = "routergen_int8_row_levels";
+        private const string RowZero = "routergen_int8_row_zero", RowTiny = "routergen_int8_row_tiny", RowLevels = "routergen_int8_row_levels", RowAxes = "routergen_int8_row_axes";
+        private const int Int64Type = 7;
         private const int UInt8Type = 2;
 
         private static IEnumerable<byte[]> RowQuantisationConstants(int levels)
@@ -291,6 +296,9 @@ namespace RouterGen.Onnx
             yield return TensorBytes(RowZero, FloatType, Array.Empty<long>(), Scalar(0f));
             yield return TensorBytes(RowTiny, FloatType, Array.Empty<long>(), Scalar(1e-12f));
             yield return TensorBytes(RowLevels, FloatType, Array.Empty<long>(), Scalar(levels));
+            var lastAxis = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(lastAxis, -1);
+            yield return TensorBytes(RowAxes, Int64Type, new long[] { 1 }, lastAxis);
         }
 
         // Y = X·W with X quantised per row (each token's vector over K gets its own uint8 scale and zero point over
@@ -299,15 +307,17 @@ namespace RouterGen.Onnx
         //   Y[r, n] = a_scale[r] · w_scale[n] · (Σ_k q_a[r, k] · q_w[k, n] − a_zero[r] · Σ_k q_w[k, n]).
         // MatMulInteger takes no per-row activation zero point on ONNX Runtime's CPU provider, hence the column-sum term.
         // A row's quantisation no longer depends on the other prompts of a batch, nor on another token's outlier.
-        private static void WritePerRowMatMul(ProtoBuffer output, string p, string x, string weights, string scales, string columnSum, string y)
+        private static void WritePerRowMatMul(ProtoBuffer output, string p, string x, string weights, string scales, string columnSum, string y, long opset)
         {
             void Node(string op, string suffix, string[] inputs, string output1, (string Name, long[] Ints)? ints = null, (string Name, long Value)? integer = null) =>
                 output.WriteBytes(1, NodeBytes(op, p + "_" + suffix, inputs, new[] { output1 }, ints: ints, integer: integer));
 
-            (string, long[]) lastAxis = ("axes", new long[] { -1 });
+            // Reduce ops take their axes as an attribute up to opset 17 and as an input from 18.
+            (string, long[])? lastAxis = opset < 18 ? ("axes", new long[] { -1 }) : null;
+            string[] reduced = opset < 18 ? new[] { x } : new[] { x, RowAxes };
             (string, long) keepDims = ("keepdims", 1);
-            Node("ReduceMin", "row_min", new[] { x }, p + "_row_min", lastAxis, keepDims);
-            Node("ReduceMax", "row_max", new[] { x }, p + "_row_max", lastAxis, keepDims);
+            Node("ReduceMin", "row_min", reduced, p + "_row_min", lastAxis, keepDims);
+            Node("ReduceMax", "row_max", reduced, p + "_row_max", lastAxis, keepDims);
             Node("Min", "row_low", new[] { p + "_row_min", RowZero }, p + "_row_low");
             Node("Max", "row_high", new[] { p + "_row_max", RowZero }, p + "_row_high");
             Node("Sub", "row_range", new[] { p + "_row_high", p + "_row_low" }, p + "_row_range");

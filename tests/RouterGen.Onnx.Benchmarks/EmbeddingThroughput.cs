@@ -45,8 +45,8 @@ namespace RouterGen.Onnx.Benchmarks
             {
                 foreach (string configuration in configurations)
                 {
-                    // "<int8 variant>:<shape>" runs that variant (Int8Variants); "q-<shape>" is the default int8 model.
-                    string[] parts = configuration.StartsWith("q-", StringComparison.Ordinal) ? new[] { "q7", configuration[2..] } : configuration.Split(':');
+                    // "<int8 variant>:<shape>" runs that variant (Int8Variants); "q-<shape>" is the default int8 model (q7-row, model-folder --int8).
+                    string[] parts = configuration.StartsWith("q-", StringComparison.Ordinal) ? new[] { "q7-row", configuration[2..] } : configuration.Split(':');
                     (OnnxEmbedderOptions options, int chunk) = Parse(parts[^1]);
                     using OnnxEmbedder embedder = parts.Length == 2 ? Int8Variants.Load(dll, parts[0], options) : SentenceTransformerPackage.MiniLM.Load(dll, options);
                     var output = new float[prompts.Length * 384];

@@ -14,10 +14,10 @@ namespace RouterGen.Onnx.Benchmarks
         private static readonly int[] AttentionOutput = { 3, 9, 15, 21, 27, 33 };
         private static readonly int[] FeedForwardOutput = { 5, 11, 17, 23, 29, 35 };
 
-        /// <summary>Name → options: q7 (the default: 7-bit, all 36 MatMuls), q8 (8-bit), float first/last layers or projections, per-row activations (-row).</summary>
+        /// <summary>Name → options: q7 (7-bit weights, per-tensor activations: the int8 model before per-row), q7-row (the default), q8 (8-bit), float first/last layers or projections, per-row activations (-row).</summary>
         public static IReadOnlyDictionary<string, OnnxInt8QuantizationOptions> All { get; } = new Dictionary<string, OnnxInt8QuantizationOptions>(StringComparer.Ordinal)
         {
-            ["q7"] = OnnxInt8QuantizationOptions.Default,
+            ["q7"] = new(),
             ["q8"] = new() { WeightRange = 127 },
             ["q7-float-ends"] = new() { FloatMatMuls = EndLayers },
             ["q8-float-ends"] = new() { WeightRange = 127, FloatMatMuls = EndLayers },
