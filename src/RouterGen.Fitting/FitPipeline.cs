@@ -227,7 +227,7 @@ namespace RouterGen.Fitting
             var note = new StringBuilder();
             string what = estimator switch
             {
-                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {options.HeldOut.Linear.Rank}-dimension principal subspace, folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
+                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace {(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
                 EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters)",
                 _ => "nearest cluster (format version 1)",
             };

@@ -147,6 +147,61 @@ namespace RouterGen.Fitting.Tests
         }
 
         [Fact]
+        public void TheRankIsTheCandidateWithTheLowestInnerCrossEntropyAndOnlyTheSmallestOnFewPrompts()
+        {
+            // Six topics, each with its own best model: one principal direction cannot tell six topics apart, 24 can.
+            RoutingDataset data = SyntheticRoutingData.Generate(240, models: 3, topics: 6, seed: 21);
+            EmbeddingMatrix embeddings = PromptEmbedding.EmbedAll(EmbedderSetup.BuiltIn(128).Embedder, data.Prompts.Select(p => p.Text).ToArray(), null);
+            int[] rows = Enumerable.Range(0, data.PromptCount).ToArray();
+            var options = new LinearEstimatorOptions { Ranks = new[] { 1, 24 }, MinPromptsPerDirection = 1 };
+            Assert.Equal(24, LinearQualityEstimator.Fit(data, embeddings, rows, 3, options, 5, out _).Rank);
+
+            // 240 prompts at 20 per direction support 12 directions: the 24-direction candidate is not tried.
+            options.MinPromptsPerDirection = 20;
+            Assert.Equal(1, LinearQualityEstimator.Fit(data, embeddings, rows, 3, options, 5, out _).Rank);
+        }
+
+        [Fact]
+        public void PromptsThatAllPointOneWayAreFitOnUnitVarianceCoordinatesAndPredictThroughTheRawWeights()
+        {
+            // Every embedding is nearly one direction; the topic (which decides the best model) lives in 1e-3-sized
+            // components, far below what the L2 strength grid lets unscaled weights reach.
+            const int prompts = 300, models = 3, topics = 6, dimension = 8;
+            var modelList = Enumerable.Range(0, models).Select(m => new DatasetModel("m" + m, null, null, null)).ToList();
+            var list = new List<DatasetPrompt>();
+            var scores = new double[prompts * models];
+            var data = new float[prompts * dimension];
+            var random = new SeededRandom(8, 3);
+            for (int p = 0; p < prompts; p++)
+            {
+                int topic = p % topics;
+                list.Add(new DatasetPrompt("p" + p, "prompt " + p, null, null, p + 1));
+                scores[(p * models) + (topic % models)] = 1;
+                data[p * dimension] = 1;
+                data[(p * dimension) + 1 + topic] = 1e-3f;
+                data[(p * dimension) + 7] = (float)((random.NextDouble() - 0.5) * 1e-4);
+            }
+
+            var dataset = new RoutingDataset("one-way", modelList, list, scores, new double[prompts * models], new bool[models]);
+            var embeddings = new EmbeddingMatrix(data, prompts, dimension);
+            int[] rows = Enumerable.Range(0, prompts).ToArray();
+            var options = new LinearEstimatorOptions { Ranks = new[] { 6 } };
+            LinearQualityEstimator estimator = LinearQualityEstimator.Fit(dataset, embeddings, rows, 3, options, 5, out _);
+            Assert.True(estimator.UnitVariance);
+
+            // The folded raw weights predict each topic's model best on that topic's prompts.
+            var quality = new double[models];
+            for (int p = 0; p < topics; p++)
+            {
+                estimator.Predict(embeddings.Row(p), quality);
+                Assert.Equal(p % models, Array.IndexOf(quality, quality.Max()));
+            }
+
+            options.TryUnitVariance = false;
+            Assert.False(LinearQualityEstimator.Fit(dataset, embeddings, rows, 3, options, 5, out _).UnitVariance);
+        }
+
+        [Fact]
         public void TheLearnedEstimatorIsScoredOnPromptsItWasNotFitOnAndBeatsEverySingleModelWhenTopicsDecide()
         {
             RoutingDataset data = SyntheticRoutingData.Generate(400, models: 4, topics: 4, seed: 13);

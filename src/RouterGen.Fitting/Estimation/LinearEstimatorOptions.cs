@@ -5,8 +5,26 @@ namespace RouterGen.Fitting
     /// <summary>Settings of the learned per-prompt quality estimator.</summary>
     public sealed class LinearEstimatorOptions
     {
-        /// <summary>Principal directions the logistic heads are fit in (see <see cref="PrincipalSubspace"/>).</summary>
-        public int Rank { get; set; } = 64;
+        /// <summary>
+        /// Candidate numbers of principal directions the logistic heads are fit in (see <see cref="PrincipalSubspace"/>),
+        /// capped at the embedding's dimension; each fit takes the one with the lowest inner-fold cross-entropy (summed over
+        /// models, each at its own best strength), ties to the smaller. 64 directions can lose the within-task signal of a
+        /// dense sentence-transformer embedding; more cost a larger fit, so the fit prompts decide.
+        /// </summary>
+        public IReadOnlyList<int> Ranks { get; set; } = new[] { 64, 128, 256 };
+
+        /// <summary>
+        /// A candidate rank above the smallest is tried only when the fit has at least this many prompts per direction:
+        /// on a few hundred prompts more directions only add variance (and fit time), so the smallest candidate is used.
+        /// </summary>
+        public int MinPromptsPerDirection { get; set; } = 20;
+
+        /// <summary>
+        /// Also fit every candidate rank on principal coordinates scaled to unit variance, and keep whichever has the lower
+        /// inner-fold cross-entropy (the unscaled ones on a tie): one L2 strength grid then means the same for embedders whose
+        /// prompts spread very differently.
+        /// </summary>
+        public bool TryUnitVariance { get; set; } = true;
 
         /// <summary>L2 strengths λ tried per model by inner cross-validation, strongest first (each fit warm-starts the next).</summary>
         public IReadOnlyList<double> Strengths { get; set; } = new[] { 1.0, 0.1, 0.01, 0.001, 0.0001 };

@@ -44,6 +44,12 @@ namespace RouterGen.Fitting
         /// <summary>Number of models.</summary>
         public int ModelCount { get; }
 
+        /// <summary>Principal directions the heads were fit in: the candidate of <see cref="LinearEstimatorOptions.Ranks"/> with the lowest inner-fold cross-entropy.</summary>
+        public int Rank { get; init; }
+
+        /// <summary>True when the heads were fit on unit-variance principal coordinates (<see cref="LinearEstimatorOptions.TryUnitVariance"/>).</summary>
+        public bool UnitVariance { get; init; }
+
         /// <summary>Embedding dimension.</summary>
         public int Dimension { get; }
 
@@ -95,26 +101,150 @@ namespace RouterGen.Fitting
             ArgumentNullException.ThrowIfNull(rows);
             ArgumentNullException.ThrowIfNull(options);
             int n = rows.Length, models = dataset.ModelCount, d = embeddings.Dimension;
-            PrincipalSubspace subspace = PrincipalSubspace.Fit(embeddings, rows, options.Rank, seed);
-            int r = subspace.Rank;
-            var z = new double[n * r];
+            if (options.Ranks.Count == 0)
+            {
+                throw new ArgumentException("The learned estimator needs at least one rank candidate.", nameof(options));
+            }
+
+            // The candidates this many prompts support (the smallest always), and one subspace at the largest of them: its
+            // leading r directions are the rank-r subspace (they are ordered by scatter), so every candidate reads the
+            // first r coordinates of the same projection.
+            int smallest = int.MaxValue;
+            foreach (int candidate in options.Ranks)
+            {
+                smallest = Math.Min(smallest, candidate);
+            }
+
+            var candidates = new List<int>();
+            foreach (int candidate in options.Ranks)
+            {
+                if (candidate == smallest || (long)candidate * options.MinPromptsPerDirection <= n)
+                {
+                    candidates.Add(candidate);
+                }
+            }
+
+            int largest = 1;
+            foreach (int candidate in candidates)
+            {
+                largest = Math.Max(largest, candidate);
+            }
+
+            PrincipalSubspace subspace = PrincipalSubspace.Fit(embeddings, rows, largest, seed);
+            int full = subspace.Rank;
+            var projected = new double[n * full];
             var y = new double[n * models];
             var scratch = new double[d];
             for (int i = 0; i < n; i++)
             {
-                subspace.Project(embeddings.Row(rows[i]), z.AsSpan(i * r, r), scratch);
+                subspace.Project(embeddings.Row(rows[i]), projected.AsSpan(i * full, full), scratch);
                 dataset.ScoresOf(rows[i]).CopyTo(y.AsSpan(i * models, models));
             }
 
-            // Out-of-fold raw logits for every strength.
+            // The rank with the lowest out-of-fold cross-entropy (each model at its own best strength), ties to the smaller.
+            folds = Math.Clamp(folds, 2, Math.Max(2, n));
             IReadOnlyList<double> strengths = options.Strengths;
+            int r = 0;
+            double[] z = Array.Empty<double>();
+            double[][] oofLogit = Array.Empty<double[]>();
+            int[] best = Array.Empty<int>();
+            double bestTotal = double.PositiveInfinity;
+            var tried = new HashSet<int>();
+            // Unit-variance coordinates: an embedding whose prompts all point nearly the same way (a CLS-pooled model's,
+            // say) has tiny centred coordinates, which one L2 strength grid over-regularises; scaled, the same grid means
+            // the same for every embedder. Which coordinates fit better is the inner folds' call, like the rank.
+            var spread = new double[full];
+            for (int j = 0; j < full; j++)
+            {
+                double sd = Math.Sqrt(subspace.Scatter[j] / Math.Max(1, n));
+                spread[j] = sd > 1e-12 ? sd : 1;
+            }
+
+            bool unitVariance = false;
+            foreach (int candidate in candidates)
+            {
+                int rank = Math.Clamp(candidate, 1, full);
+                if (!tried.Add(rank))
+                {
+                    continue;
+                }
+
+                foreach (bool scaled in options.TryUnitVariance ? new[] { false, true } : new[] { false })
+                {
+                    double[] leading = Leading(projected, n, full, rank, scaled ? spread : null);
+                    double[][] logits = OutOfFoldLogits(leading, n, rank, y, models, strengths, folds, options);
+                    int[] strengthPerModel = BestStrengths(logits, y, n, models, out double total);
+                    if (r == 0 || total < bestTotal - (1e-9 * Math.Abs(bestTotal)))
+                    {
+                        bestTotal = total;
+                        r = rank;
+                        unitVariance = scaled;
+                        z = leading;
+                        oofLogit = logits;
+                        best = strengthPerModel;
+                    }
+                }
+            }
+
+            // Per model: Platt scaling on the logits of its chosen strength.
+            var chosen = new double[models];
+            var scale = new double[models];
+            var offset = new double[models];
+            outOfFold = new double[n * models];
+            var modelLogits = new double[n];
+            var labels = new double[n];
+            for (int m = 0; m < models; m++)
+            {
+                chosen[m] = strengths[best[m]];
+                for (int i = 0; i < n; i++)
+                {
+                    modelLogits[i] = oofLogit[best[m]][(i * models) + m];
+                    labels[i] = y[(i * models) + m];
+                }
+
+                PlattScaling.Fit(modelLogits, labels, out scale[m], out offset[m]);
+                for (int i = 0; i < n; i++)
+                {
+                    outOfFold[(i * models) + m] = Sigmoid((scale[m] * modelLogits[i]) + offset[m]);
+                }
+            }
+
+            // The deployed heads: every fit row, each model at its chosen strength.
+            var finalWeights = new double[models * r];
+            var finalBias = new double[models];
+            LogisticHeads.Fit(z, n, r, y, models, chosen, finalWeights, finalBias, options.MaxIterations, options.Tolerance);
+
+            // Back to the raw embedding: logit = w·S⁻¹V(x − μ) + b = (VᵀS⁻¹w)·x + (b − (VᵀS⁻¹w)·μ), S the coordinate scale.
+            var raw = new float[models * d];
+            var rawBias = new double[models];
+            var u = new double[d];
+            for (int m = 0; m < models; m++)
+            {
+                Array.Clear(u);
+                for (int j = 0; j < r; j++)
+                {
+                    TensorPrimitives.MultiplyAdd(subspace.Basis.AsSpan(j * d, d), finalWeights[(m * r) + j] / (unitVariance ? spread[j] : 1), u, u);
+                }
+
+                rawBias[m] = finalBias[m] - TensorPrimitives.Dot(u, subspace.Mean);
+                for (int j = 0; j < d; j++)
+                {
+                    raw[(m * d) + j] = (float)u[j];
+                }
+            }
+
+            return new LinearQualityEstimator(raw, rawBias, scale, offset, chosen, models, d) { Rank = r, UnitVariance = unitVariance };
+        }
+
+        // Out-of-fold raw logits (row-major row × model) for every strength, over contiguous folds of the given order.
+        private static double[][] OutOfFoldLogits(double[] z, int n, int r, double[] y, int models, IReadOnlyList<double> strengths, int folds, LinearEstimatorOptions options)
+        {
             var oofLogit = new double[strengths.Count][];
             for (int s = 0; s < strengths.Count; s++)
             {
                 oofLogit[s] = new double[n * models];
             }
 
-            folds = Math.Clamp(folds, 2, Math.Max(2, n));
             for (int f = 0; f < folds; f++)
             {
                 var train = new List<int>();
@@ -127,11 +257,12 @@ namespace RouterGen.Fitting
                 double[] zTrain = Gather(z, train, r), yTrain = Gather(y, train, models);
                 var weights = new double[models * r];
                 var bias = new double[models];
+                double[] bound = LogisticHeads.Bound(zTrain, train.Count, r);
                 foreach (int s in StrengthOrder(strengths))
                 {
                     var lambda = new double[models];
                     Array.Fill(lambda, strengths[s]);
-                    LogisticHeads.Fit(zTrain, train.Count, r, yTrain, models, lambda, weights, bias, options.MaxIterations, options.Tolerance);
+                    LogisticHeads.Fit(zTrain, train.Count, r, yTrain, models, lambda, weights, bias, options.MaxIterations, options.Tolerance, bound);
                     foreach (int i in test)
                     {
                         for (int m = 0; m < models; m++)
@@ -142,18 +273,18 @@ namespace RouterGen.Fitting
                 }
             }
 
-            // Per model: the strength with the lowest out-of-fold cross-entropy, then Platt scaling on its logits.
-            var chosen = new double[models];
-            var scale = new double[models];
-            var offset = new double[models];
-            outOfFold = new double[n * models];
-            var logits = new double[n];
-            var labels = new double[n];
+            return oofLogit;
+        }
+
+        // Per model, the strength with the lowest out-of-fold cross-entropy; total = the sum of those losses.
+        private static int[] BestStrengths(double[][] oofLogit, double[] y, int n, int models, out double total)
+        {
+            var best = new int[models];
+            total = 0;
             for (int m = 0; m < models; m++)
             {
-                int best = 0;
                 double bestLoss = double.PositiveInfinity;
-                for (int s = 0; s < strengths.Count; s++)
+                for (int s = 0; s < oofLogit.Length; s++)
                 {
                     double loss = 0;
                     for (int i = 0; i < n; i++)
@@ -164,49 +295,36 @@ namespace RouterGen.Fitting
                     if (loss < bestLoss - 1e-12)
                     {
                         bestLoss = loss;
-                        best = s;
+                        best[m] = s;
                     }
                 }
 
-                chosen[m] = strengths[best];
-                for (int i = 0; i < n; i++)
-                {
-                    logits[i] = oofLogit[best][(i * models) + m];
-                    labels[i] = y[(i * models) + m];
-                }
-
-                PlattScaling.Fit(logits, labels, out scale[m], out offset[m]);
-                for (int i = 0; i < n; i++)
-                {
-                    outOfFold[(i * models) + m] = Sigmoid((scale[m] * logits[i]) + offset[m]);
-                }
+                total += bestLoss;
             }
 
-            // The deployed heads: every fit row, each model at its chosen strength.
-            var finalWeights = new double[models * r];
-            var finalBias = new double[models];
-            LogisticHeads.Fit(z, n, r, y, models, chosen, finalWeights, finalBias, options.MaxIterations, options.Tolerance);
+            return best;
+        }
 
-            // Back to the raw embedding: logit = w·V(x − μ) + b = (Vᵀw)·x + (b − (Vᵀw)·μ).
-            var raw = new float[models * d];
-            var rawBias = new double[models];
-            var u = new double[d];
-            for (int m = 0; m < models; m++)
+        // The first r of every row's coordinates, each divided by its spread when one is given.
+        private static double[] Leading(double[] projected, int n, int full, int r, double[]? spread)
+        {
+            if (r == full && spread is null)
             {
-                Array.Clear(u);
-                for (int j = 0; j < r; j++)
-                {
-                    TensorPrimitives.MultiplyAdd(subspace.Basis.AsSpan(j * d, d), finalWeights[(m * r) + j], u, u);
-                }
+                return projected;
+            }
 
-                rawBias[m] = finalBias[m] - TensorPrimitives.Dot(u, subspace.Mean);
-                for (int j = 0; j < d; j++)
+            var result = new double[n * r];
+            for (int i = 0; i < n; i++)
+            {
+                Span<double> row = result.AsSpan(i * r, r);
+                projected.AsSpan(i * full, r).CopyTo(row);
+                if (spread is not null)
                 {
-                    raw[(m * d) + j] = (float)u[j];
+                    TensorPrimitives.Divide(row, spread.AsSpan(0, r), row);
                 }
             }
 
-            return new LinearQualityEstimator(raw, rawBias, scale, offset, chosen, models, d);
+            return result;
         }
 
         internal static double Sigmoid(double t) => QualityEstimation.Sigmoid(t);

@@ -16,8 +16,12 @@ namespace RouterGen.Fitting
         /// Minimises, per model m, (1/n) Σᵢ CE(yᵢₘ, σ(zᵢ·wₘ + bₘ)) + (λₘ/2)‖wₘ‖² (the bias unpenalised), starting from (and
         /// writing to) <paramref name="weights"/> (row-major model × r) and <paramref name="bias"/>.
         /// </summary>
+        /// <remarks>
+        /// A caller that fits the same features several times (once per strength) passes their <see cref="Bound"/>: it costs
+        /// n·(r + 1)² to compute and is the same every time; null computes it here.
+        /// </remarks>
         /// <returns>The number of iterations run.</returns>
-        public static int Fit(double[] z, int n, int r, double[] y, int models, double[] strength, double[] weights, double[] bias, int maxIterations, double tolerance)
+        public static int Fit(double[] z, int n, int r, double[] y, int models, double[] strength, double[] weights, double[] bias, int maxIterations, double tolerance, double[]? bound = null)
         {
             ArgumentNullException.ThrowIfNull(z);
             ArgumentNullException.ThrowIfNull(y);
@@ -25,19 +29,10 @@ namespace RouterGen.Fitting
             ArgumentNullException.ThrowIfNull(weights);
             ArgumentNullException.ThrowIfNull(bias);
             int p = r + 1;
-
-            // Shared bound: [Z 1]ᵀ[Z 1] / 4n.
-            var bound = new double[p * p];
-            var row = new double[p];
-            for (int i = 0; i < n; i++)
+            bound ??= Bound(z, n, r);
+            if (bound.Length != p * p)
             {
-                z.AsSpan(i * r, r).CopyTo(row);
-                row[r] = 1;
-                for (int a = 0; a < p; a++)
-                {
-                    Span<double> target = bound.AsSpan(a * p, p);
-                    TensorPrimitives.MultiplyAdd(row, row[a] / (4.0 * n), target, target);
-                }
+                throw new ArgumentException($"The bound holds {bound.Length} values; features of rank {r} need {p * p}.", nameof(bound));
             }
 
             var factors = new Dictionary<double, double[]>();
@@ -104,6 +99,30 @@ namespace RouterGen.Fitting
             }
 
             return iteration;
+        }
+
+        /// <summary>
+        /// The majorising matrix [Z 1]ᵀ[Z 1] / 4n of n feature rows of width r (row-major (r + 1)²), shared by every model
+        /// and strength fit on those rows.
+        /// </summary>
+        public static double[] Bound(double[] z, int n, int r)
+        {
+            ArgumentNullException.ThrowIfNull(z);
+            int p = r + 1;
+            var bound = new double[p * p];
+            var row = new double[p];
+            for (int i = 0; i < n; i++)
+            {
+                z.AsSpan(i * r, r).CopyTo(row);
+                row[r] = 1;
+                for (int a = 0; a < p; a++)
+                {
+                    Span<double> target = bound.AsSpan(a * p, p);
+                    TensorPrimitives.MultiplyAdd(row, row[a] / (4.0 * n), target, target);
+                }
+            }
+
+            return bound;
         }
 
         private static double[] Cholesky(double[] h, int p)
