@@ -185,7 +185,7 @@ namespace RouterGen.Fitting.Tests
             var dataset = new RoutingDataset("one-way", modelList, list, scores, new double[prompts * models], new bool[models]);
             var embeddings = new EmbeddingMatrix(data, prompts, dimension);
             int[] rows = Enumerable.Range(0, prompts).ToArray();
-            var options = new LinearEstimatorOptions { Ranks = new[] { 6 } };
+            var options = new LinearEstimatorOptions { Ranks = new[] { 6 }, TryUnitVariance = true };
             LinearQualityEstimator estimator = LinearQualityEstimator.Fit(dataset, embeddings, rows, 3, options, 5, out _);
             Assert.True(estimator.UnitVariance);
 

@@ -22,9 +22,10 @@ namespace RouterGen.Fitting
         /// <summary>
         /// Also fit every candidate rank on principal coordinates scaled to unit variance, and keep whichever has the lower
         /// inner-fold cross-entropy (the unscaled ones on a tie): one L2 strength grid then means the same for embedders whose
-        /// prompts spread very differently.
+        /// prompts spread very differently. Off by default: in every llmrouter-9 fit (built-in, MiniLM, arctic-embed-xs) the
+        /// inner folds kept the raw coordinates, and trying both doubles the estimator's fit time.
         /// </summary>
-        public bool TryUnitVariance { get; set; } = true;
+        public bool TryUnitVariance { get; set; }
 
         /// <summary>L2 strengths λ tried per model by inner cross-validation, strongest first (each fit warm-starts the next).</summary>
         public IReadOnlyList<double> Strengths { get; set; } = new[] { 1.0, 0.1, 0.01, 0.001, 0.0001 };
