@@ -423,7 +423,7 @@ namespace RouterGen.Generator
                 Line("// products eight heads per pass, then each model's bias and Platt calibration, then sigmoid over all of them.");
                 Line("// Costs are the nearest cluster's (or the request's top clusters' blend): the runtime's flow supplies them.");
                 Line("global::System.Span<double> logits = quality.Slice(0, ModelCount);");
-                Line($"{Rt}QualityEstimation.HeadDots({self}.HeadWeights, embedding, logits);");
+                Line($"{Rt}QualityEstimation.HeadDots(s_alignedHeadWeights.Rows, embedding, logits);");
                 for (int m = 0; m < ModelCount; m++)
                 {
                     LinearHeadDefinition head = Estimator!.Heads[m];
@@ -450,6 +450,9 @@ namespace RouterGen.Generator
 
                 _indent--;
                 Line("];");
+                Line();
+                Line("// Copied once into 64-byte-aligned memory, as the centroids are: the heads' vector loads then never split a cache line.");
+                Line($"private static readonly {Rt}AlignedCentroids s_alignedHeadWeights = {Rt}AlignedCentroids.Copy(HeadWeights);");
                 Line();
             }
 

@@ -33,8 +33,26 @@ namespace RouterGen.Routing
             return rows;
         }
 
-        /// <summary>σ of every value, in place (vectorised): the calibrated qualities from Platt-scaled logits.</summary>
-        public static void Logistic(Span<double> values) => TensorPrimitives.Sigmoid(values, values);
+        /// <summary>
+        /// σ of every value, in place: the calibrated qualities from Platt-scaled logits (at most
+        /// <see cref="Profiles.ProfileReader.MaxModels"/> values). Computed in float with TensorPrimitives' vectorised sigmoid
+        /// and widened back: on 24 heads the double sigmoid cost about as much as 12 more head rows, and a quality estimate
+        /// needs no more than float's 7 digits. Generated routers, loaded routers and the fit all call this one function.
+        /// </summary>
+        public static void Logistic(Span<double> values)
+        {
+            Span<float> narrow = stackalloc float[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                narrow[i] = (float)values[i];
+            }
+
+            TensorPrimitives.Sigmoid(narrow, narrow);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = narrow[i];
+            }
+        }
 
         /// <summary>The logistic function, computed without overflow on either side.</summary>
         public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
@@ -63,9 +81,15 @@ namespace RouterGen.Routing
         public static void BlendClusters(RouterTables tables, ReadOnlySpan<int> clusters, ReadOnlySpan<float> similarities, Span<double> quality, Span<double> costUsd)
         {
             ArgumentNullException.ThrowIfNull(tables);
-            int models = tables.ModelCount;
             Span<double> weights = stackalloc double[clusters.Length];
             ClusterWeights(similarities[..clusters.Length], weights);
+            BlendWeighted(tables, clusters, weights, quality, costUsd);
+        }
+
+        // BlendClusters with the weights already computed (the route keeps them for the decision's explanation).
+        internal static void BlendWeighted(RouterTables tables, ReadOnlySpan<int> clusters, ReadOnlySpan<double> weights, Span<double> quality, Span<double> costUsd)
+        {
+            int models = tables.ModelCount;
             bool blendQuality = !quality.IsEmpty;
             if (blendQuality)
             {
@@ -75,17 +99,15 @@ namespace RouterGen.Routing
             costUsd[..models].Clear();
             for (int r = 0; r < clusters.Length; r++)
             {
+                // (statistic × weight) + sum, a multiply then an add per model (vectorised, not fused): the same sums a
+                // per-model loop gives.
                 int c = clusters[r];
-                double weight = weights[r];
-                for (int m = 0; m < models; m++)
+                if (blendQuality)
                 {
-                    if (blendQuality)
-                    {
-                        quality[m] += weight * tables.QualityOf(c, m);
-                    }
-
-                    costUsd[m] += weight * tables.CostOf(c, m);
+                    TensorPrimitives.MultiplyAdd(tables.QualitiesOf(c), weights[r], quality[..models], quality[..models]);
                 }
+
+                TensorPrimitives.MultiplyAdd(tables.CostsOf(c), weights[r], costUsd[..models], costUsd[..models]);
             }
         }
 

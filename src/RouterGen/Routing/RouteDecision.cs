@@ -15,13 +15,17 @@ namespace RouterGen.Routing
         private readonly double _estimatedQuality;
         private readonly double _estimatedCostUsd;
 
+        // The runner-up and the blend of an estimated decision, for Explain.
+        private readonly EstimateDetail _estimate;
+
         internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options)
-            : this(tables, model, cluster, similarity, isFallback, options, double.NaN, double.NaN)
+            : this(tables, model, cluster, similarity, isFallback, options, double.NaN, double.NaN, default)
         {
         }
 
-        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd)
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd, in EstimateDetail estimate)
         {
+            _estimate = estimate;
             _estimatedQuality = estimatedQuality;
             _estimatedCostUsd = estimatedCostUsd;
             _tables = tables;
@@ -154,7 +158,7 @@ namespace RouterGen.Routing
             lines.Add($"The prompt is nearest to cluster #{cluster} \"{ClusterLabel}\" (similarity {RouteExplanation.Similarity(Similarity)} ≥ {RouteExplanation.Number(t.MinSimilarity)}).");
             if (IsEstimated)
             {
-                lines.Add($"The profile's per-prompt estimator decided under {RouteExplanation.Describe(options.Policy, options.Knob)}: {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)} predicted for this prompt; the cluster's own statistics give it {RouteExplanation.Choice(ModelId, t.QualityOf(cluster, ModelIndex), t.CostOf(cluster, ModelIndex))}.");
+                lines.Add(ExplainEstimate(t, cluster, options));
                 return string.Join("\n", lines);
             }
 
@@ -216,6 +220,30 @@ namespace RouterGen.Routing
             }
 
             return string.Join("\n", lines);
+        }
+
+        // The per-prompt decision, in RouteExplanation's words: where the estimate came from (learned heads, or the blended
+        // clusters with their weights), the policy's reason over that estimate with the runner-up, the nearest cluster's
+        // own view of the chosen model, and whether models were excluded.
+        private string ExplainEstimate(RouterTables t, int cluster, in RoutingOptions options)
+        {
+            EstimateDetail e = _estimate;
+            int named = Math.Min(e.BlendedCount, EstimateDetail.ExplainedClusters);
+            var blended = new int[named];
+            var weights = new double[named];
+            for (int i = 0; i < named; i++)
+            {
+                blended[i] = e.BlendedCluster(i);
+                weights[i] = e.BlendedWeight(i);
+            }
+
+            string source = RouteExplanation.EstimateSource(e.LearnedHeads, e.BlendedCount, blended, weights, t.ClusterLabels);
+            string reason = RouteExplanation.EstimatedChoice(
+                options.Policy, options.Knob, t.CostScale, ModelId, ExpectedQuality, ExpectedCostUsd,
+                e.RunnerUp < 0 ? null : t.ModelIds[e.RunnerUp], e.RunnerUpQuality, e.RunnerUpCostUsd, e.BestQuality);
+            string clusterView = $"The nearest cluster's own statistics give {ModelId} quality {RouteExplanation.Percent(t.QualityOf(cluster, ModelIndex))}, {RouteExplanation.Usd(t.CostOf(cluster, ModelIndex))}; they rank the alternatives (CopyRankedModels) and decide a Reroute.";
+            string mask = options.AllowedModels.AllowsAll(t.ModelCount) ? "" : "\nSome models are excluded, so the policy was evaluated over the allowed models only.";
+            return $"{source}\n{reason}\n{clusterView}{mask}";
         }
 
         /// <inheritdoc />

@@ -103,6 +103,73 @@ namespace RouterGen.Routing
                    $"{WinnerReason(quality, costUsd, start, count, modelIds, breakpoints, interval, policy)}.";
         }
 
+        /// <summary>
+        /// Where a per-prompt estimate came from: the learned heads (costs from the nearest cluster, or blended over
+        /// <paramref name="blendedCount"/> clusters), or a soft-cluster blend, naming the first clusters with their weights.
+        /// </summary>
+        public static string EstimateSource(bool learnedHeads, int blendedCount, IReadOnlyList<int> clusters, IReadOnlyList<double> weights, IReadOnlyList<string> clusterLabels)
+        {
+            string blend = BlendedClusters(blendedCount, clusters, weights, clusterLabels);
+            if (learnedHeads)
+            {
+                return blendedCount == 0
+                    ? "In distribution, so no fallback: the profile's learned estimator predicted each model's quality for this prompt (one calibrated logistic head per model), with the nearest cluster's costs."
+                    : $"In distribution, so no fallback: the profile's learned estimator predicted each model's quality for this prompt (one calibrated logistic head per model), with costs blended over the {blendedCount} nearest clusters by similarity: {blend}.";
+            }
+
+            return $"In distribution, so no fallback: the {blendedCount} nearest clusters' quality and cost were blended by similarity (soft clusters): {blend}.";
+        }
+
+        /// <summary>
+        /// The policy's reason over a per-prompt estimate: the chosen model and, when another model was allowed, the
+        /// runner-up (the policy's choice without the winner), both with their estimated quality and cost.
+        /// </summary>
+        public static string EstimatedChoice(
+            RoutingPolicy policy, double knob, double costScale, string chosen, double quality, double costUsd,
+            string? runnerUp, double runnerUpQuality, double runnerUpCostUsd, double bestQuality)
+        {
+            string choice = Choice(chosen, quality, costUsd);
+            string second = runnerUp is null ? "No other model is allowed." : $"The runner-up is {Choice(runnerUp, runnerUpQuality, runnerUpCostUsd)}";
+            if (policy == RoutingPolicy.Shortfall)
+            {
+                string why = quality == bestQuality
+                    ? "the best estimated quality, and no model within τ of it is cheaper"
+                    : $"the cheapest model within τ of the best estimated quality ({Percent(bestQuality)}), giving up {Points(bestQuality - quality)}";
+                return $"Shortfall policy (HyDRA), τ = {Number(knob)}, over this prompt's estimate: {choice} is {why}. " +
+                       (runnerUp is null ? second : $"{second}: {PointsDelta(runnerUpQuality - quality)} quality, {UsdDelta(runnerUpCostUsd - costUsd)} per request.");
+            }
+
+            double u = RoutingMath.CostWeightedUtility(quality, costUsd, costScale, knob);
+            string head = $"Cost-weighted policy, w = {Number(knob)}, over this prompt's estimate: utility = (1 − w)·quality − w·cost/{Usd(costScale)}; {choice} has the highest, {Utility(u)}.";
+            if (runnerUp is null)
+            {
+                return $"{head} {second}";
+            }
+
+            double u2 = RoutingMath.CostWeightedUtility(runnerUpQuality, runnerUpCostUsd, costScale, knob);
+            return $"{head} {second}, utility {Utility(u2)}: {PointsDelta(runnerUpQuality - quality)} quality, {UsdDelta(runnerUpCostUsd - costUsd)} per request.";
+        }
+
+        // "#4 "model, models, class" (weight 0.52), #0 "django" (0.31), and 1 more (0.17)".
+        private static string BlendedClusters(int blendedCount, IReadOnlyList<int> clusters, IReadOnlyList<double> weights, IReadOnlyList<string> clusterLabels)
+        {
+            var parts = new List<string>();
+            double named = 0;
+            for (int i = 0; i < clusters.Count; i++)
+            {
+                named += weights[i];
+                parts.Add($"#{clusters[i]} \"{clusterLabels[clusters[i]]}\" ({(i == 0 ? "weight " : "")}{weights[i].ToString("0.00", CultureInfo.InvariantCulture)})");
+            }
+
+            if (blendedCount > clusters.Count)
+            {
+                int rest = blendedCount - clusters.Count;
+                parts.Add($"and {rest} more ({Math.Max(0, 1 - named).ToString("0.00", CultureInfo.InvariantCulture)} together)");
+            }
+
+            return string.Join(", ", parts);
+        }
+
         private static string Money(double usd)
         {
             double magnitude = Math.Abs(usd);

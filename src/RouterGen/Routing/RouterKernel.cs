@@ -123,12 +123,9 @@ namespace RouterGen.Routing
             Span<double> quality = stackalloc double[tables.ModelCount];
             Span<double> costUsd = stackalloc double[tables.ModelCount];
             kernel.EstimateQuality(embedding, quality);
-            for (int m = 0; m < costUsd.Length; m++)
-            {
-                costUsd[m] = tables.CostOf(cluster, m);
-            }
+            tables.CostsOf(cluster).CopyTo(costUsd);
 
-            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options);
+            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options, learnedHeads: true, default, default);
         }
 
         // Soft clusters: the policy over the request's top clusters' similarity-weighted quality and cost.
@@ -174,8 +171,10 @@ namespace RouterGen.Routing
                 return tables.Fallback(cluster, similarity, options);
             }
 
-            QualityEstimation.BlendClusters(tables, nearest[..count], similarities[..count], blendQuality ? quality : Span<double>.Empty, costUsd);
-            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options);
+            Span<double> weights = stackalloc double[count];
+            QualityEstimation.ClusterWeights(similarities[..count], weights);
+            QualityEstimation.BlendWeighted(tables, nearest[..count], weights, blendQuality ? quality : Span<double>.Empty, costUsd);
+            return tables.ChooseEstimated(cluster, similarity, quality, costUsd, options, learnedHeads: !blendQuality, nearest[..count], weights);
         }
 
         /// <summary>
@@ -244,8 +243,10 @@ namespace RouterGen.Routing
         private readonly AlignedCentroids _unitCentroids;
         private readonly KnobBreakpoints[] _costWeighted;
         private readonly KnobBreakpoints[] _shortfall;
-        private readonly Profiles.EstimatorDefinition? _estimator;
-        private readonly float[] _headWeights;
+        private readonly AlignedCentroids _headWeights;
+
+        // Per model: the head's bias, Platt scale and Platt offset (read once here, not from the profile's objects per route).
+        private readonly double[] _platt;
 
         public TablesKernel(RouterTables tables, AlignedCentroids unitCentroids, Profiles.EstimatorDefinition? estimator = null, QuantizedCentroids? quantized = null)
         {
@@ -254,8 +255,15 @@ namespace RouterGen.Routing
             QuantizedCentroids = quantized;
             _costWeighted = tables.AllBreakpoints(RoutingPolicy.CostWeighted);
             _shortfall = tables.AllBreakpoints(RoutingPolicy.Shortfall);
-            _estimator = estimator;
-            _headWeights = estimator is null ? Array.Empty<float>() : QualityEstimation.HeadWeightRows(estimator);
+            bool linear = estimator is { Kind: Profiles.EstimatorDefinition.LinearKind };
+            // 64-byte aligned like the centroids, so the heads' vector loads never split a cache line.
+            _headWeights = AlignedCentroids.Copy(linear ? QualityEstimation.HeadWeightRows(estimator!) : []);
+            _platt = new double[linear ? 3 * estimator!.Heads.Count : 0];
+            for (int m = 0; linear && m < estimator!.Heads.Count; m++)
+            {
+                Profiles.LinearHeadDefinition head = estimator.Heads[m];
+                (_platt[3 * m], _platt[(3 * m) + 1], _platt[(3 * m) + 2]) = (head.Bias, head.PlattScale, head.PlattOffset);
+            }
         }
 
         public RouterTables Tables { get; }
@@ -275,16 +283,19 @@ namespace RouterGen.Routing
 
         public void EstimateQuality(ReadOnlySpan<float> embedding, Span<double> quality)
         {
-            Profiles.EstimatorDefinition estimator = _estimator is { Kind: Profiles.EstimatorDefinition.LinearKind } linear
-                ? linear
-                : throw new InvalidOperationException("This profile has no learned linear estimator.");
+            if (_platt.Length == 0)
+            {
+                throw new InvalidOperationException("This profile has no learned linear estimator.");
+            }
+
             int models = Tables.ModelCount;
             Span<double> logits = quality[..models];
-            QualityEstimation.HeadDots(_headWeights, embedding, logits);
+            QualityEstimation.HeadDots(_headWeights.Rows, embedding, logits);
+            // The generated router's unrolled expression, from arrays: (scale * (dot + bias)) + offset, bit for bit.
+            ReadOnlySpan<double> platt = _platt;
             for (int m = 0; m < models; m++)
             {
-                Profiles.LinearHeadDefinition head = estimator.Heads[m];
-                logits[m] = (head.PlattScale * (logits[m] + head.Bias)) + head.PlattOffset;
+                logits[m] = (platt[(3 * m) + 1] * (logits[m] + platt[3 * m])) + platt[(3 * m) + 2];
             }
 
             QualityEstimation.Logistic(logits);

@@ -165,6 +165,12 @@ namespace RouterGen.Routing
         /// <summary>Expected cost in USD of a model in a cluster; cluster -1 gives its global mean cost.</summary>
         public double CostOf(int cluster, int model) => cluster < 0 ? _globalCostUsd[model] : _costUsd[(cluster * ModelCount) + model];
 
+        /// <summary>Every model's expected quality in <paramref name="cluster"/> (profile order), without a copy.</summary>
+        internal ReadOnlySpan<double> QualitiesOf(int cluster) => _quality.AsSpan(cluster * ModelCount, ModelCount);
+
+        /// <summary>Every model's expected cost in <paramref name="cluster"/> (profile order), without a copy.</summary>
+        internal ReadOnlySpan<double> CostsOf(int cluster) => _costUsd.AsSpan(cluster * ModelCount, ModelCount);
+
         /// <summary>
         /// Where the winner of <paramref name="cluster"/> changes as the knob of <paramref name="policy"/> moves, every model
         /// allowed: the breakpoints a generated router's switch encodes and a loaded router walks.
@@ -223,23 +229,40 @@ namespace RouterGen.Routing
         }
 
         /// <summary>
-        /// Chooses by a per-prompt estimate (format version 2) under the request's policy, knob and allowed-models mask; the
-        /// decision reports the estimate of the chosen model as its expectation.
+        /// Chooses by a per-prompt estimate (a learned estimator, or the request's blend of its nearest clusters) under the
+        /// request's policy, knob and allowed-models mask; the decision reports the estimate of the chosen model as its
+        /// expectation and keeps the runner-up and the blend for its explanation.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        internal RouteDecision ChooseEstimated(int cluster, float similarity, ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options)
+        internal RouteDecision ChooseEstimated(
+            int cluster, float similarity, ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options,
+            bool learnedHeads, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights)
         {
             ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
-            int model = options.Policy == RoutingPolicy.Shortfall
-                ? RoutingMath.ChooseShortfall(quality, costUsd, 0, ModelCount, options.Knob, allowed)
-                : RoutingMath.ChooseCostWeighted(quality, costUsd, 0, ModelCount, CostScale, options.Knob, allowed);
+            int model = ChooseOver(quality, costUsd, options, allowed);
             if (model < 0)
             {
                 throw NoModelAllowed();
             }
 
-            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options, quality[model], costUsd[model]);
+            // The runner-up is the policy's choice without the winner: what the explanation compares the choice with.
+            ulong others = allowed & ~(1UL << model);
+            int runnerUp = others == 0 ? -1 : ChooseOver(quality, costUsd, options, others);
+            double best = double.NegativeInfinity;
+            for (int m = 0; m < ModelCount; m++)
+            {
+                best = (allowed & (1UL << m)) != 0 ? Math.Max(best, quality[m]) : best;
+            }
+
+            var detail = new EstimateDetail(
+                learnedHeads, runnerUp, runnerUp < 0 ? double.NaN : quality[runnerUp], runnerUp < 0 ? double.NaN : costUsd[runnerUp], best, blended, weights);
+            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options, quality[model], costUsd[model], detail);
         }
+
+        private int ChooseOver(ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options, ulong allowed) =>
+            options.Policy == RoutingPolicy.Shortfall
+                ? RoutingMath.ChooseShortfall(quality, costUsd, 0, ModelCount, options.Knob, allowed)
+                : RoutingMath.ChooseCostWeighted(quality, costUsd, 0, ModelCount, CostScale, options.Knob, allowed);
 
         private InvalidOperationException NoModelAllowed() =>
             new InvalidOperationException($"Router '{Name}': the request allows none of its {ModelCount} models.");

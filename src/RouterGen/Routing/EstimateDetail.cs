@@ -1,0 +1,64 @@
+using System;
+
+namespace RouterGen.Routing
+{
+    /// <summary>
+    /// What a decision made on a per-prompt estimate keeps for its explanation, beside the chosen model's own estimate: the
+    /// runner-up under the request's policy with its estimate, the best estimated quality among the allowed models (the
+    /// shortfall rule's reference), and, when the request blended its nearest clusters, the first
+    /// <see cref="ExplainedClusters"/> of them with their weights. Unmanaged and small, so a decision stays a value that
+    /// allocates nothing.
+    /// </summary>
+    internal readonly struct EstimateDetail
+    {
+        /// <summary>How many blended clusters a decision names (the rest are summed into one weight).</summary>
+        public const int ExplainedClusters = 4;
+
+        private readonly ulong _clusters;
+        private readonly ulong _weights;
+
+        public EstimateDetail(bool learnedHeads, int runnerUp, double runnerUpQuality, double runnerUpCostUsd, double bestQuality, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights)
+        {
+            LearnedHeads = learnedHeads;
+            RunnerUp = (short)runnerUp;
+            RunnerUpQuality = runnerUpQuality;
+            RunnerUpCostUsd = runnerUpCostUsd;
+            BestQuality = bestQuality;
+            BlendedCount = (byte)blended.Length;
+            ulong clusters = 0, packedWeights = 0;
+            for (int i = 0; i < Math.Min(blended.Length, ExplainedClusters); i++)
+            {
+                // A profile has at most 4,096 clusters: 16 bits each; a weight in [0, 1] keeps three digits as a Half.
+                clusters |= (ulong)(ushort)blended[i] << (16 * i);
+                packedWeights |= (ulong)BitConverter.HalfToUInt16Bits((Half)weights[i]) << (16 * i);
+            }
+
+            _clusters = clusters;
+            _weights = packedWeights;
+        }
+
+        /// <summary>True when learned heads predicted the quality (false: a soft-cluster blend of statistics).</summary>
+        public bool LearnedHeads { get; }
+
+        /// <summary>The model the policy would choose next (the chosen one excluded), or -1 when no other model is allowed.</summary>
+        public int RunnerUp { get; }
+
+        /// <summary>The runner-up's estimated quality.</summary>
+        public double RunnerUpQuality { get; }
+
+        /// <summary>The runner-up's estimated cost in USD.</summary>
+        public double RunnerUpCostUsd { get; }
+
+        /// <summary>The best estimated quality among the allowed models.</summary>
+        public double BestQuality { get; }
+
+        /// <summary>How many nearest clusters were blended (0: the nearest cluster's costs, no blend).</summary>
+        public int BlendedCount { get; }
+
+        /// <summary>The <paramref name="i"/>-th blended cluster, most similar first (i &lt; <see cref="ExplainedClusters"/>).</summary>
+        public int BlendedCluster(int i) => (ushort)(_clusters >> (16 * i));
+
+        /// <summary>Its weight, to about three digits.</summary>
+        public double BlendedWeight(int i) => (double)BitConverter.UInt16BitsToHalf((ushort)(_weights >> (16 * i)));
+    }
+}
