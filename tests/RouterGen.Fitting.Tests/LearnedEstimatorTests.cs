@@ -213,7 +213,8 @@ namespace RouterGen.Fitting.Tests
             Assert.Equal(4, report.EstimatorChoices.Count);
             Assert.NotNull(report.Family(PolicyFamilies.Selected));
             Assert.Contains(report.Calibration, c => c.Estimator == EstimatorKinds.Linear && c.ExpectedCalibrationError < 0.2);
-            Assert.Equal(2 * data.ModelCount, report.Calibration.Count);
+            Assert.Equal(3 * data.ModelCount, report.Calibration.Count);
+            Assert.Contains(report.Calibration, c => c.Estimator == EstimatorKinds.SoftClusters && c.Bins.Sum(b => b.Count) > 0);
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
@@ -125,9 +126,10 @@ namespace RouterGen.Fitting
                             : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings with { PriorStrength = alpha }, withLabels: false);
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
                         HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
-                        if (linearQuality is not null)
+                        double[]? predicted = linearQuality ?? (estimator == EstimatorKinds.SoftClusters ? Blend(own, foldEmbeddings[t], fold.EvalRows, options.SoftClusters) : null);
+                        if (predicted is not null)
                         {
-                            HeldOutEvaluator.RecordCalibration(tally, estimator, dataset, foldEmbeddings[t], own, fold.EvalRows, linearQuality);
+                            HeldOutEvaluator.RecordCalibration(tally, estimator, dataset, foldEmbeddings[t], own, fold.EvalRows, predicted);
                         }
                     }
 
@@ -173,6 +175,20 @@ namespace RouterGen.Fitting
             }
 
             return merged.Summarise(dataset.ModelIds());
+        }
+
+        // The soft-cluster estimate of every model for each row (row × model), as the deployed soft-cluster router blends it.
+        private static double[] Blend(FittedRouter fitted, EmbeddingMatrix embeddings, IReadOnlyList<int> rows, int topClusters)
+        {
+            int models = fitted.Router.Tables.ModelCount;
+            var quality = new double[rows.Count * models];
+            var cost = new double[models];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                QualityEstimation.BlendNearestClusters(fitted.Router.Tables, fitted.Router.UnitCentroids, embeddings.Row(rows[i]), topClusters, quality.AsSpan(i * models, models), cost);
+            }
+
+            return quality;
         }
 
         private static double[] Predict(LinearQualityEstimator estimator, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
