@@ -74,7 +74,9 @@ namespace RouterGen.Onnx.Benchmarks
 
             if (args.Contains("--cache"))
             {
-                MeasureCache(dll, prompts, Parse(configurations[^1]).Options);
+                // The cache measures the fp32 model (MiniLM.Load), so it takes the last fp32 configuration, not an int8 variant's.
+                string fp32 = configurations.Last(c => !c.StartsWith("q-", StringComparison.Ordinal) && !c.Contains(':', StringComparison.Ordinal));
+                MeasureCache(dll, prompts, Parse(fp32).Options);
             }
 
             double baseline = seconds[configurations[0]].Min();
