@@ -198,7 +198,7 @@ namespace RouterGen.Fitting
 
             notes.Append(estimated == 0 ? "Costs: measured per prompt. " : $"Costs: {estimated} of {dataset.ModelCount} models estimated from list prices x prompt length (costIsEstimate). ");
             notes.Append(EstimatorNote(options, choice, estimator, proposed, fitted.Profile, report));
-            notes.Append(CultureInfo.InvariantCulture, $"minSimilarity = {options.Fit.MinSimilarityQuantile.ToString("R", CultureInfo.InvariantCulture)} quantile of fit prompts' similarity to their centroid; fallback = best global model. ");
+            notes.Append(CultureInfo.InvariantCulture, $"minSimilarity = {options.Fit.MinSimilarityQuantile.ToString("R", CultureInfo.InvariantCulture)} quantile of fit prompts' similarity to their centroid, less a guard for float16/int8 storage and float rounding; fallback = best global model. ");
             notes.Append(CultureInfo.InvariantCulture, $"Presets and heldOutMetrics from {Describe(report)}.");
             provenance.Notes = notes.ToString();
             string prefix = report.Mode == EvaluationMode.Split ? "test." : $"cv{report.Folds}x{report.Seeds}.";
@@ -227,7 +227,7 @@ namespace RouterGen.Fitting
             var note = new StringBuilder();
             string what = estimator switch
             {
-                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace {(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
+                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace{(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
                 EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters)",
                 _ => "nearest cluster (format version 1)",
             };

@@ -154,10 +154,49 @@ namespace RouterGen.Fitting
             profile.Fallback = new FallbackDefinition
             {
                 Model = dataset.Models[fallback].Id,
-                MinSimilarity = Math.Clamp(LowerQuantile(clustering.Similarity, settings.MinSimilarityQuantile), -1, 1),
+                MinSimilarity = Math.Clamp(LowerQuantile(clustering.Similarity, settings.MinSimilarityQuantile) - ThresholdGuard(profile.Clusters), -1, 1),
             };
             return profile;
         }
+
+        /// <summary>
+        /// How far below the chosen fit prompt's similarity the out-of-distribution threshold sits, so that no fit prompt at
+        /// or above the quantile falls back because of how a router stores or sums its centroids. For a unit query q and a
+        /// stored row ĉ of the unit centroid u, |q·u − q·ĉ| ≤ ‖u − ĉ‖ (Cauchy–Schwarz), so the guard is the largest such
+        /// distance over the clusters and over every <c>centroidPrecision</c> the format offers (a float32 profile may be
+        /// compiled at float16 or int8 later, and one threshold must hold for all), plus the distance between the fit's
+        /// centroid and the router's re-normalised row, plus the worst-case float32 rounding of two d-term dot products of
+        /// unit vectors (the fit's and the router's, summed in different orders on different CPUs): 2·d·2⁻²⁴.
+        /// Without it the threshold is the least similar fit prompt's own similarity to the last bit, and any last-bit
+        /// change sends that prompt to the fallback.
+        /// </summary>
+        internal static double ThresholdGuard(IReadOnlyList<ClusterDefinition> clusters)
+        {
+            double largest = 0;
+            int dimension = 0;
+            foreach (ClusterDefinition cluster in clusters)
+            {
+                float[] centroid = cluster.Centroid;
+                dimension = centroid.Length;
+                float[] unit = RoutingMath.Normalize(centroid);
+                var int8 = new sbyte[unit.Length];
+                float scale = CentroidQuantization.QuantizeInt8(unit, 0, unit.Length, int8, 0);
+                double toHalf = 0, toInt8 = 0, toUnit = 0;
+                for (int j = 0; j < unit.Length; j++)
+                {
+                    double u = unit[j];
+                    toHalf += Square(u - CentroidQuantization.HalfBitsToSingle(CentroidQuantization.ToHalfBits(unit[j])));
+                    toInt8 += Square(u - (int8[j] * scale));
+                    toUnit += Square(u - centroid[j]);
+                }
+
+                largest = Math.Max(largest, Math.Sqrt(Math.Max(toHalf, toInt8)) + Math.Sqrt(toUnit));
+            }
+
+            return largest + (2.0 * dimension / (1 << 24));
+        }
+
+        private static double Square(double x) => x * x;
 
         private static bool IsZero(float[] values)
         {

@@ -224,6 +224,32 @@ namespace RouterGen.Fitting.Tests
             Assert.Null(profile.Provenance.CreatedUtc);
         }
 
+        [Theory]
+        [InlineData(CentroidPrecision.Float32)]
+        [InlineData(CentroidPrecision.Float16)]
+        [InlineData(CentroidPrecision.Int8)]
+        public void NoFitPromptFallsBackAtAnyCentroidPrecision(CentroidPrecision precision)
+        {
+            // The threshold used to be the least similar fit prompt's own similarity, so storing the centroids at float16
+            // or int8 moved that prompt below it about half the time; the guard keeps every fit prompt in distribution.
+            RoutingDataset data = SyntheticRoutingData.Generate(400, models: 4, topics: 6, seed: 21);
+            EmbeddingMatrix embeddings = Embed(data);
+            FittedRouter fitted = ProfileBuilder.Build(data, embeddings, All(data), BuiltIn.Definition, 6, new FitSettings { RouterName = "Synthetic" });
+            ProfileDefinition profile = fitted.Profile;
+            double leastSimilar = fitted.Clustering.Similarity.Min();
+            double guard = ProfileBuilder.ThresholdGuard(profile.Clusters);
+            Assert.InRange(guard, 1e-5, 0.05);
+            Assert.Equal(leastSimilar - guard, profile.Fallback.MinSimilarity, 12);
+
+            profile.CentroidPrecision = precision;
+            RouterProfile router = RouterProfile.FromDefinition(profile);
+            for (int i = 0; i < data.PromptCount; i++)
+            {
+                RouteDecision decision = router.Route(embeddings.Row(i));
+                Assert.False(decision.IsFallback, $"prompt {i}: similarity {decision.Similarity:R} below {profile.Fallback.MinSimilarity:R} at {precision}");
+            }
+        }
+
         [Fact]
         public void CalibrationAddsAModelOnFrozenCentroids()
         {

@@ -9,8 +9,8 @@
 // Held-out cv10x5.best-single.totalCostUsd: 360.6225
 // Held-out cv10x5.match-best-single.quality: 0.7432
 // Held-out cv10x5.match-best-single.totalCostUsd: 235.7578
-// Held-out cv10x5.max-quality.quality: 0.734
-// Held-out cv10x5.max-quality.totalCostUsd: 303.8275
+// Held-out cv10x5.max-quality.quality: 0.7332
+// Held-out cv10x5.max-quality.totalCostUsd: 304.5072
 // Held-out cv10x5.oracle.quality: 0.872
 // Held-out cv10x5.prompts: 500
 // Held-out cv10x5.within-3-points.quality: 0.724
@@ -38,7 +38,7 @@ namespace RouterGen.Sample
         public const string EmbedderIdentity = "hashed-ngrams/v1;dim=512;words=1-2;chars=3-5;charWeight=0.5;sublinear=1;seed=0;maxChars=8192;weights=none";
 
         /// <summary>Prompts less similar than this to every centroid go to the fallback model, claude-4.5-opus-medium.</summary>
-        public const double MinSimilarity = 0.24230027198791504;
+        public const double MinSimilarity = 0.23210918484438786;
 
         /// <summary>Model ids, as the decision's <c>ModelId</c> reports them.</summary>
         public static class Models
