@@ -160,6 +160,11 @@ namespace RouterGen.Generator
                     Line($"/// Router compiled from <c>{Xml(_fileName)}</c>: the similarity-weighted quality and cost of the {Estimator.TopClusters} nearest of {_p.Clusters.Count} centroids");
                     Line("/// (soft clusters), then the model the requested policy and knob choose; an out-of-distribution prompt takes the fallback rule.");
                 }
+
+                if (Estimator != null && _p.Fallback.LowConfidenceMargin > 0)
+                {
+                    Line($"/// So does a low-confidence prompt: one whose estimate puts the best allowed model less than {Xml(RouteExplanation.Points(_p.Fallback.LowConfidenceMargin))} ahead of the runner-up.");
+                }
                 if (!string.IsNullOrEmpty(_p.Description))
                 {
                     Line($"/// {Xml(_p.Description!)}");
@@ -284,16 +289,26 @@ namespace RouterGen.Generator
                 Line("MinSimilarity,");
                 Line($"new string[] {{ {string.Join(", ", _p.Presets.Select(p => Str(p.Name)))} }},");
                 string presetOptions = $"new {Rt}RoutingOptions[] {{ {string.Join(", ", _p.Presets.Select(p => $"new {Rt}RoutingOptions({Rt}RoutingPolicy.{p.Policy}, {Double(p.Value)})"))} }}";
+                var named = new List<string>();
                 if (Estimator != null && !HasLinearHeads)
                 {
                     // Soft clusters are the routing flow's own blend; the profile only says how many clusters a request blends by default.
-                    Line($"{presetOptions},");
-                    Line($"defaultTopClusters: {Estimator.TopClusters});");
+                    named.Add($"defaultTopClusters: {Estimator.TopClusters}");
                 }
-                else
+
+                if (Estimator != null && _p.Fallback.LowConfidenceMargin > 0)
                 {
-                    Line($"{presetOptions});");
+                    // The flow's low-confidence test: an estimate whose best allowed model leads the runner-up by less than
+                    // this quality gap is decided by the global statistics (fallback.lowConfidenceMargin).
+                    named.Add($"lowConfidenceMargin: {Double(_p.Fallback.LowConfidenceMargin)}");
                 }
+
+                for (int i = 0; i < named.Count; i++)
+                {
+                    Line(i == 0 ? $"{presetOptions}," : $"{named[i - 1]},");
+                }
+
+                Line(named.Count == 0 ? $"{presetOptions});" : $"{named[named.Count - 1]});");
                 _indent--;
                 Line();
             }

@@ -29,7 +29,8 @@ namespace RouterGen.Extensions.AI
             ClusterIndex = decision.ClusterIndex;
             ClusterLabel = decision.ClusterLabel;
             Similarity = decision.Similarity;
-            IsOutOfDistribution = decision.IsFallback;
+            IsOutOfDistribution = decision.FallbackReason == RouteFallbackReason.OutOfDistribution;
+            IsLowConfidence = decision.FallbackReason == RouteFallbackReason.LowConfidence;
             // The routed model keeps the decision's own expectation (a per-prompt estimate or a soft-cluster blend); a model
             // that answered after a fallback has only its cluster's statistics.
             bool routed = servedModel == decision.ModelIndex;
@@ -64,6 +65,13 @@ namespace RouterGen.Extensions.AI
 
         /// <summary>True when the prompt was far from every centroid and the profile's fallback rule chose the model.</summary>
         public bool IsOutOfDistribution { get; }
+
+        /// <summary>
+        /// True when the profile's per-prompt estimate put the best allowed model less than its low-confidence margin ahead
+        /// of the runner-up, so the global statistics chose the model under the request's policy and knob (as for an
+        /// out-of-distribution prompt).
+        /// </summary>
+        public bool IsLowConfidence { get; }
 
         /// <summary>
         /// Expected quality of <see cref="ModelId"/>: the decision's expectation when it is the routed model (per prompt for an

@@ -279,7 +279,8 @@ namespace RouterGen.Extensions.AI
 
             RouteDecision decision = plan.Decision;
             LogDecision(_logger, plan.Attempts[0].ModelId, decision.ClusterIndex, decision.ClusterLabel, decision.Similarity, request.Preset,
-                RoutingPolicyNames.Format(decision.Options.Policy), decision.Options.Knob, plan.IsSticky, decision.IsFallback);
+                RoutingPolicyNames.Format(decision.Options.Policy), decision.Options.Knob, plan.IsSticky,
+                decision.FallbackReason == RouteFallbackReason.OutOfDistribution, decision.FallbackReason == RouteFallbackReason.LowConfidence);
             return new RequestState(request, plan, plan.Start(), cascade);
         }
 
@@ -449,8 +450,8 @@ namespace RouterGen.Extensions.AI
         }
 
         [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-            Message = "Routed to {Model}: cluster {Cluster} \"{ClusterLabel}\", similarity {Similarity:0.000}, preset {Preset}, {Policy} knob {Knob}, sticky {Sticky}, out of distribution {OutOfDistribution}")]
-        private static partial void LogDecision(ILogger logger, string model, int cluster, string? clusterLabel, float similarity, string? preset, string policy, double knob, bool sticky, bool outOfDistribution);
+            Message = "Routed to {Model}: cluster {Cluster} \"{ClusterLabel}\", similarity {Similarity:0.000}, preset {Preset}, {Policy} knob {Knob}, sticky {Sticky}, out of distribution {OutOfDistribution}, low confidence {LowConfidence}")]
+        private static partial void LogDecision(ILogger logger, string model, int cluster, string? clusterLabel, float similarity, string? preset, string policy, double knob, bool sticky, bool outOfDistribution, bool lowConfidence);
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Model {FailedModel} failed ({Reason}); falling back to {NextModel}")]
         private static partial void LogFallback(ILogger logger, string failedModel, string reason, string nextModel);

@@ -118,14 +118,14 @@ namespace RouterGen.Cli.Tests
             // Out of distribution, the global statistics decide under the request's own knob (not fallback.model "mid"):
             // big is best globally at maximum quality, small at cost weight 1.
             Assert.Equal(0, run.ExitCode);
-            Assert.Contains("- decision: **big** (fallback)", run.Output);
+            Assert.Contains("- decision: **big** (fallback: out of distribution)", run.Output);
             Assert.Contains("is below the profile's minimum of 0.999", run.Output);
             Assert.Contains("global statistics (fallback)", run.Output);
             Assert.Contains("over the models' global statistics, the best is big (quality", run.Output);
             Assert.Equal(0, excluded.ExitCode);
             Assert.Contains("over the allowed models' global statistics", excluded.Output);
             Assert.DoesNotContain("- decision: **big**", excluded.Output);
-            Assert.Contains("- decision: **small** (fallback)", cheap.Output);
+            Assert.Contains("- decision: **small** (fallback: out of distribution)", cheap.Output);
         }
 
         [Fact]
@@ -138,7 +138,7 @@ namespace RouterGen.Cli.Tests
 
             Assert.Equal(0, run.ExitCode);
             Assert.Contains("no usable embedding", run.Output);
-            Assert.Contains("- decision: **big** (fallback)", run.Output);
+            Assert.Contains("- decision: **big** (fallback: out of distribution)", run.Output);
         }
 
         [Theory]

@@ -45,6 +45,30 @@ namespace RouterGen.Generator.Tests
             }
         }
 
+        [Theory]
+        [InlineData("linear")]
+        [InlineData("soft-clusters:4")]
+        public void LowConfidenceFallbackAllocatesNothing(string estimator)
+        {
+            // A margin of 1 exceeds every gap between two estimates, so every in-distribution route takes the fallback.
+            RouterPair pair = GeneratedRouters.Compile("AllocLow", GeneratedRouters.RandomProfileJson("AllocLow", 64, 384, 12, seed: 11, estimator: estimator, lowConfidenceMargin: 1));
+            float[] near = Embedding(pair, scale: 1f);
+            RoutingOptions[] options =
+            {
+                default,
+                RoutingOptions.Shortfall(0.05),
+                new(RoutingPolicy.CostWeighted, 0.2, ModelMask.All.Without(3).Without(7)),
+                RoutingOptions.CostWeighted(0.3).WithTopClusters(2),
+            };
+
+            foreach (RoutingOptions option in options)
+            {
+                Assert.Equal(RouteFallbackReason.LowConfidence, pair.Generated(near, option).FallbackReason);
+                Assert.Equal(0, AllocatedBytes(() => pair.Generated(near, option)));
+                Assert.Equal(0, AllocatedBytes(() => pair.Loaded.Route(near, option)));
+            }
+        }
+
         [Fact]
         public void RoutingPromptTextWithTheBuiltInEmbedderAllocatesNothing()
         {

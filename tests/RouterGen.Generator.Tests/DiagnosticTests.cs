@@ -97,6 +97,29 @@ namespace RouterGen.Generator.Tests
             AssertReported(MutateLinear(p => p["estimator"]!["kind"] = "soft-clusters"), "RG0016", message: "estimator.heads belongs to a \"linear\" estimator");
 
         [Fact]
+        public void NegativeLowConfidenceMarginIsRG0016AtItsValue() =>
+            AssertReported(MutateLinear(p => p["fallback"]!["lowConfidenceMargin"] = -0.25), "RG0016", "-0.25", message: "fallback.lowConfidenceMargin is -0.25; it is a gap between two estimated qualities, in [0, 1]");
+
+        [Fact]
+        public void LowConfidenceMarginAboveOneIsRG0016() =>
+            AssertReported(MutateLinear(p => p["fallback"]!["lowConfidenceMargin"] = 1.5017), "RG0016", "1.5017", message: "fallback.lowConfidenceMargin is 1.5017");
+
+        [Fact]
+        public void NaNLowConfidenceMarginIsRG0007()
+        {
+            string text = MutateLinear(p => p["fallback"]!["lowConfidenceMargin"] = 0.123456).Replace("0.123456", "NaN", StringComparison.Ordinal);
+            AssertReported(text, "RG0007", "NaN", message: "fallback.lowConfidenceMargin");
+        }
+
+        [Fact]
+        public void LowConfidenceMarginInAVersion1ProfileIsRG0016() =>
+            AssertReported(Mutate(p => p["fallback"]!["lowConfidenceMargin"] = 0.0517), "RG0016", "0.0517", message: "fallback.lowConfidenceMargin needs formatVersion 2 and an estimator; this profile says formatVersion 1");
+
+        [Fact]
+        public void LowConfidenceMarginOnAClusterOnlyVersion2ProfileIsRG0016() =>
+            AssertReported(Mutate(p => { p["formatVersion"] = 2; p["fallback"]!["lowConfidenceMargin"] = 0.0517; }), "RG0016", "0.0517", message: "this profile has no estimator (a cluster-only profile)");
+
+        [Fact]
         public void CentroidLengthOtherThanDimensionIsRG0006() =>
             AssertReported(Mutate(p => p["clusters"]![1]!["centroid"]!.AsArray().RemoveAt(0)), "RG0006", message: "clusters[1].centroid has 7 numbers but embedder.dimension is 8");
 

@@ -51,6 +51,32 @@ namespace RouterGen.Generator.Tests
             Assert.Equal(pair.Loaded.Definition.Estimator != null, pair.Generated(atCentroid, default).IsEstimated);
         }
 
+        /// <summary>Estimator profiles with a low-confidence margin set so that a real share of in-distribution prompts falls back.</summary>
+        public static TheoryData<string> LowConfidenceProfiles() => new()
+        {
+            "random:16x384x6:linear%0.1",
+            "random:24x384x24:linear%0.02",
+            "random:64x256x12:soft-clusters:3%0.03",
+            "random:24x384x24:linear%0.02@int8",
+        };
+
+        [Theory]
+        [MemberData(nameof(LowConfidenceProfiles))]
+        public void LowConfidenceFallbackDecidesIdenticallyAndOnlySometimes(string profile)
+        {
+            RouterPair pair = Resolve(profile);
+            int inDistribution = 0, lowConfidence = 0;
+            int mismatches = CompareOnRandomEmbeddings(pair, seed: profile.GetHashCode(StringComparison.Ordinal), observe: d =>
+            {
+                inDistribution += d.FallbackReason == RouteFallbackReason.OutOfDistribution ? 0 : 1;
+                lowConfidence += d.FallbackReason == RouteFallbackReason.LowConfidence ? 1 : 0;
+            });
+
+            Assert.Equal(0, mismatches);
+            // Neither never nor always: otherwise the comparison would have exercised only one of the two paths.
+            Assert.InRange(lowConfidence, 1, inDistribution - 1);
+        }
+
         /// <summary>Profiles of each kind (cluster-only, learned linear, soft clusters) for the per-request top-clusters policy.</summary>
         public static TheoryData<string, int> TopClusterProfiles() => new()
         {
@@ -232,19 +258,22 @@ namespace RouterGen.Generator.Tests
                 return GeneratedRouters.Fixture(profile["fixture:".Length..]);
             }
 
-            // random:<clusters>x<dimension>x<models>[:<estimator>][@<centroid precision>]
+            // random:<clusters>x<dimension>x<models>[:<estimator>[%<low-confidence margin>]][@<centroid precision>]
             string[] precisionParts = profile["random:".Length..].Split('@', 2);
+            string[] marginParts = precisionParts[0].Split('%', 2);
+            double margin = marginParts.Length == 1 ? 0 : double.Parse(marginParts[1], System.Globalization.CultureInfo.InvariantCulture);
+            precisionParts[0] = marginParts[0];
             CentroidPrecision precision = CentroidPrecision.Float32;
             Assert.True(precisionParts.Length == 1 || CentroidPrecisionNames.TryParse(precisionParts[1], out precision), profile);
             string[] parts = precisionParts[0].Split(':', 2);
             int[] shape = parts[0].Split('x').Select(int.Parse).ToArray();
             string? estimator = parts.Length > 1 ? parts[1] : null;
-            string name = $"Random{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}{(precision == CentroidPrecision.Float32 ? "" : precision.ToString())}";
-            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator, precision: precision));
+            string name = $"Random{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}{(margin > 0 ? "LowConfidence" : "")}{(precision == CentroidPrecision.Float32 ? "" : precision.ToString())}";
+            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator, precision: precision, lowConfidenceMargin: margin));
         }
 
         /// <summary>Routes <paramref name="embeddings"/> random embeddings through both routers; returns how many decisions differ.</summary>
-        internal static int CompareOnRandomEmbeddings(RouterPair pair, int seed, int embeddings = EmbeddingsPerProfile, int topClusters = 0)
+        internal static int CompareOnRandomEmbeddings(RouterPair pair, int seed, int embeddings = EmbeddingsPerProfile, int topClusters = 0, Action<RouteDecision>? observe = null)
         {
             var random = new Random(seed);
             RouterTables tables = pair.Loaded.Tables;
@@ -278,6 +307,7 @@ namespace RouterGen.Generator.Tests
 
                 RouteDecision generated = pair.Generated(embedding, options);
                 RouteDecision loaded = pair.Loaded.Route(embedding, options);
+                observe?.Invoke(loaded);
                 if (Describe(generated) != Describe(loaded))
                 {
                     mismatches++;
@@ -324,7 +354,7 @@ namespace RouterGen.Generator.Tests
         {
             Span<int> ranked = stackalloc int[64];
             int count = d.CopyRankedModels(ranked);
-            return $"{d.ModelIndex}|{d.ClusterIndex}|{BitConverter.SingleToInt32Bits(d.Similarity)}|{d.IsFallback}|{d.IsEstimated}|{d.ExpectedQuality:R}|{d.ExpectedCostUsd:R}|{string.Join(",", ranked[..count].ToArray())}";
+            return $"{d.ModelIndex}|{d.ClusterIndex}|{BitConverter.SingleToInt32Bits(d.Similarity)}|{d.FallbackReason}|{d.EstimateMargin:R}|{d.IsEstimated}|{d.ExpectedQuality:R}|{d.ExpectedCostUsd:R}|{string.Join(",", ranked[..count].ToArray())}";
         }
     }
 }

@@ -139,13 +139,74 @@ namespace RouterGen.Generator.Tests
             Assert.DoesNotContain("no fallback", fallback.Explain(), StringComparison.Ordinal);
         }
 
-        private static RouterPair RandomPair(string profile)
+        [Fact]
+        public void ALowConfidenceDecisionNamesTheTwoBestModelsTheMarginAndTheThreshold()
+        {
+            const double threshold = 0.02;
+            RouterPair plain = RandomPair("random:24x384x24:linear");
+            RouterPair guarded = RandomPair("random:24x384x24:linear", threshold);
+            RouterTables tables = guarded.Loaded.Tables;
+            Assert.Equal(threshold, tables.LowConfidenceMargin);
+            var random = new Random(9);
+            int lowConfidence = 0, estimated = 0;
+            for (int i = 0; i < 40; i++)
+            {
+                float[] embedding = NearACentroid(guarded, random);
+                var options = RoutingOptions.CostWeighted(0.3);
+                // Each model's estimate for this prompt: the plain router with that model alone allowed reports it.
+                double[] quality = Enumerable.Range(0, tables.ModelCount)
+                    .Select(m => plain.Generated(embedding, options.WithAllowedModels(ModelMask.FromAllowedBits(1UL << m))).ExpectedQuality).ToArray();
+                int leader = Array.IndexOf(quality, quality.Max());
+                int second = Enumerable.Range(0, quality.Length).Where(m => m != leader).OrderByDescending(m => quality[m]).ThenBy(m => m).First();
+                RouteDecision decision = guarded.Generated(embedding, options);
+                if (quality[leader] - quality[second] >= threshold)
+                {
+                    Assert.Equal(RouteFallbackReason.None, decision.FallbackReason);
+                    Assert.True(decision.IsEstimated);
+                    Assert.True(double.IsNaN(decision.EstimateMargin));
+                    estimated++;
+                    continue;
+                }
+
+                lowConfidence++;
+                Assert.Equal(RouteFallbackReason.LowConfidence, decision.FallbackReason);
+                Assert.True(decision.IsFallback);
+                Assert.False(decision.IsEstimated);
+                Assert.Equal(-1, decision.StatisticsCluster);
+                Assert.Equal(quality[leader] - quality[second], decision.EstimateMargin);
+                // The global statistics under the request's own policy and knob: what an out-of-distribution prompt gets.
+                float[] distant = new float[tables.Dimension];
+                RouteDecision outOfDistribution = guarded.Generated(distant, options);
+                Assert.Equal(RouteFallbackReason.OutOfDistribution, outOfDistribution.FallbackReason);
+                Assert.Equal(outOfDistribution.ModelIndex, decision.ModelIndex);
+                Assert.Equal(outOfDistribution.ExpectedQuality, decision.ExpectedQuality);
+
+                string[] lines = decision.Explain().Split('\n');
+                Assert.Equal(3, lines.Length);
+                Assert.Equal($"The prompt is nearest to cluster #{decision.ClusterIndex} \"{decision.ClusterLabel}\" (similarity {RouteExplanation.Similarity(decision.Similarity)} ≥ {RouteExplanation.Number(tables.MinSimilarity)}).", lines[0]);
+                Assert.Equal(
+                    $"Low confidence: the learned estimator's best allowed model, {tables.ModelIds[leader]} ({RouteExplanation.Percent(quality[leader])}), leads the runner-up, {tables.ModelIds[second]} ({RouteExplanation.Percent(quality[second])}), " +
+                    $"by {RouteExplanation.Points(quality[leader] - quality[second])}, less than the profile's low-confidence margin of 2.00 pp: the estimate cannot tell them apart, so the global (sample-weighted) statistics decide.",
+                    lines[1]);
+                Assert.Equal($"Under cost-weighted 0.3 over the models' global statistics, the best is {RouteExplanation.Choice(decision.ModelId, decision.ExpectedQuality, decision.ExpectedCostUsd)}.", lines[2]);
+                Assert.Contains("low-confidence fallback", decision.ToString(), StringComparison.Ordinal);
+
+                // Another knob keeps the fallback (the margin does not depend on it) and follows the new knob.
+                RouteDecision rerouted = decision.Reroute(RoutingOptions.Shortfall(0.05));
+                Assert.Equal(RouteFallbackReason.LowConfidence, rerouted.FallbackReason);
+                Assert.Equal(guarded.Generated(distant, RoutingOptions.Shortfall(0.05)).ModelIndex, rerouted.ModelIndex);
+            }
+
+            Assert.True(lowConfidence > 0 && estimated > 0, $"{lowConfidence} low-confidence and {estimated} estimated decisions: both paths must be seen");
+        }
+
+        private static RouterPair RandomPair(string profile, double lowConfidenceMargin = 0)
         {
             string[] parts = profile["random:".Length..].Split(':', 2);
             int[] shape = parts[0].Split('x').Select(int.Parse).ToArray();
             string? estimator = parts.Length > 1 ? parts[1] : null;
-            string name = $"Explained{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}";
-            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator));
+            string name = $"Explained{shape[0]}x{shape[1]}{(estimator == null ? "" : "Estimated")}{(lowConfidenceMargin > 0 ? "LowConfidence" : "")}";
+            return GeneratedRouters.Compile(name, GeneratedRouters.RandomProfileJson(name, shape[0], shape[1], shape[2], seed: shape[0] * 31 + shape[1], estimator: estimator, lowConfidenceMargin: lowConfidenceMargin));
         }
 
         private static float[] NearACentroid(RouterPair pair, Random random)

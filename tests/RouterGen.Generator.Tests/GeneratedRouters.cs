@@ -66,9 +66,10 @@ namespace RouterGen.Generator.Tests
         /// A random profile with realistic structure: a few strong expensive models, cheap weak ones, some exact quality and
         /// cost ties (to exercise tie-breaking), and a similarity floor that sends some prompts to the fallback. With an
         /// estimator (format version 2): "linear" gives random calibrated heads scaled so the predictions spread over (0, 1),
-        /// "soft-clusters:N" a blend of the N nearest clusters.
+        /// "soft-clusters:N" a blend of the N nearest clusters; <paramref name="lowConfidenceMargin"/> then sets the estimator's
+        /// low-confidence fallback threshold.
         /// </summary>
-        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null, CentroidPrecision precision = CentroidPrecision.Float32)
+        public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null, CentroidPrecision precision = CentroidPrecision.Float32, double lowConfidenceMargin = 0)
         {
             var random = new Random(seed);
             var hashed = new HashedNgramParameters { BucketWeights = bucketWeights };
@@ -77,7 +78,7 @@ namespace RouterGen.Generator.Tests
                 Name = name,
                 Namespace = "Random",
                 Embedder = new EmbedderDefinition { Kind = EmbedderDefinition.HashedNgramsKind, Dimension = dimension, HashedNgrams = hashed, Identity = EmbedderIdentity.ForHashedNgrams(dimension, hashed) },
-                Fallback = new FallbackDefinition { MinSimilarity = 0.12 },
+                Fallback = new FallbackDefinition { MinSimilarity = 0.12, LowConfidenceMargin = lowConfidenceMargin },
                 CentroidPrecision = precision,
             };
             for (int m = 0; m < models; m++)

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using RouterGen.Extensions.AI;
+using RouterGen.Profiles;
 using RouterGen.Routing;
 using RouterGen.Serving;
 using Xunit;
@@ -44,6 +45,29 @@ namespace RouterGen.Serving.Tests
             Assert.Equal(0, decision.FallbackCount);
             Assert.Equal(1, _models["premium"].CallCount);
             Assert.Equal(0, _models["cheap"].CallCount + _models["mid"].CallCount);
+        }
+
+        [Fact]
+        public async Task ALowConfidenceDecisionIsReportedAsSuchWithTheGlobalStatisticsChoice()
+        {
+            // Soft clusters over both clusters with a margin no estimate can clear: every in-distribution prompt falls back.
+            ProfileDefinition profile = ServingProfile.Create();
+            profile.FormatVersion = ProfileDefinition.EstimatorFormatVersion;
+            profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = 2 };
+            profile.Fallback.LowConfidenceMargin = 1;
+            IPromptRouter router = RouterProfile.FromDefinition(profile).CreatePromptRouter();
+            using var client = new RouterGenChatClient(router, _models.Select(m => new KeyValuePair<string, IChatClient>(m.Key, m.Value)), new RouterGenChatClientOptions { DefaultPreset = "cheapest" });
+
+            ChatResponse response = await client.GetResponseAsync(Ask(ServingProfile.CodePrompt));
+
+            RoutedChatDecision decision = Assert.IsType<RoutedChatDecision>(response.GetRouteDecision());
+            Assert.True(decision.IsLowConfidence);
+            Assert.False(decision.IsOutOfDistribution);
+            Assert.Equal("code", decision.ClusterLabel);
+            // The cheapest preset over the global statistics, as for an out-of-distribution prompt.
+            Assert.Equal("cheap", decision.ModelId);
+            RoutingRequest request = RoutingRequest.Parse(router.Tables, ServingProfile.CodePrompt, null, RoutingRequest.DefaultPreset(router.Tables, "cheapest"));
+            Assert.Equal(RouteAttemptReason.LowConfidence, RoutePlan.Create(router, request, 3).Attempts[0].Reason);
         }
 
         [Fact]

@@ -39,6 +39,23 @@ namespace RouterGen.Tests
         }
 
         [Fact]
+        public void LowConfidenceMarginReadsBackAndReachesTheTables()
+        {
+            ProfileDefinition profile = LinearProfile();
+            profile.Fallback.LowConfidenceMargin = 0.0375;
+            string json = ProfileWriter.ToJson(profile);
+            Assert.Contains("\"lowConfidenceMargin\": 0.0375", json, StringComparison.Ordinal);
+            ProfileReadResult result = ProfileReader.Read(json);
+            Assert.Empty(result.Problems);
+            Assert.Equal(json, ProfileWriter.ToJson(result.Profile!));
+            Assert.Equal(0.0375, RouterProfile.FromDefinition(result.Profile!).Tables.LowConfidenceMargin);
+
+            // Off is not written, so every profile fit before the field existed keeps its exact text.
+            profile.Fallback.LowConfidenceMargin = 0;
+            Assert.DoesNotContain("lowConfidenceMargin", ProfileWriter.ToJson(profile), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void ProfileWithoutEstimatorIsStillWrittenAsVersion1()
         {
             string json = ProfileWriter.ToJson(ProfileLoadingTests.SmallProfile());

@@ -49,6 +49,13 @@ namespace RouterGen.Cli.Commands
             output.WriteLine(a.Fallback.Model == b.Fallback.Model && a.Fallback.MinSimilarity.Equals(b.Fallback.MinSimilarity)
                 ? $"- fallback: unchanged ({b.Fallback.Model} below similarity {Format.Number(b.Fallback.MinSimilarity)})"
                 : $"- fallback: {a.Fallback.Model} below {Format.Number(a.Fallback.MinSimilarity)} → {b.Fallback.Model} below {Format.Number(b.Fallback.MinSimilarity)}");
+            if (a.Fallback.LowConfidenceMargin > 0 || b.Fallback.LowConfidenceMargin > 0)
+            {
+                output.WriteLine(a.Fallback.LowConfidenceMargin.Equals(b.Fallback.LowConfidenceMargin)
+                    ? $"- low-confidence margin: unchanged ({RouteExplanation.Points(b.Fallback.LowConfidenceMargin)})"
+                    : $"- low-confidence margin: {RouteExplanation.Points(a.Fallback.LowConfidenceMargin)} → {RouteExplanation.Points(b.Fallback.LowConfidenceMargin)} (0 = off)");
+            }
+
             output.WriteLine($"- presets: {DescribePresets(a, b)}");
             output.WriteLine();
 

@@ -54,6 +54,9 @@ namespace RouterGen.Cli.Commands
                     ? $"learned linear, one calibrated logistic head per model ({estimator.Heads.Count} heads), costs from the nearest cluster"
                     : $"soft clusters, the {estimator.TopClusters} nearest clusters' similarity-weighted quality and cost";
                 output.WriteLine($"- estimator: {what}; the router applies the knob to each prompt's estimate, so the per-cluster winners below show what the clusters' own statistics choose, not every decision");
+                output.WriteLine(definition.Fallback.LowConfidenceMargin > 0
+                    ? $"- low-confidence fallback: the global statistics decide when the estimate's best allowed model leads the runner-up by less than {RouteExplanation.Points(definition.Fallback.LowConfidenceMargin)}"
+                    : "- low-confidence fallback: off");
             }
             output.WriteLine($"- {tables.ModelCount} models, {tables.ClusterCount} clusters, {definition.Clusters.Sum(c => (long)c.SampleCount)} fit samples");
             output.WriteLine();

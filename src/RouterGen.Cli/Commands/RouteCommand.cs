@@ -176,7 +176,13 @@ namespace RouterGen.Cli.Commands
             output.WriteLine($"- prompt: \"{Abbreviate(prompt, 100)}\" ({Format.Integer(prompt.Length)} characters)");
             output.WriteLine($"- options: {optionsText}");
             WriteNearestClusters(profile, embedding, output);
-            output.WriteLine($"- decision: **{decision.ModelId}**{(decision.IsFallback ? " (fallback)" : "")} — expected quality {Format.Percent(decision.ExpectedQuality)}, expected cost {Format.Usd(decision.ExpectedCostUsd)} per request");
+            string fallback = decision.FallbackReason switch
+            {
+                RouteFallbackReason.LowConfidence => $" (low-confidence fallback: estimate margin {RouteExplanation.Points(decision.EstimateMargin)} < {RouteExplanation.Points(tables.LowConfidenceMargin)})",
+                RouteFallbackReason.OutOfDistribution => " (fallback: out of distribution)",
+                _ => "",
+            };
+            output.WriteLine($"- decision: **{decision.ModelId}**{fallback} — expected quality {Format.Percent(decision.ExpectedQuality)}, expected cost {Format.Usd(decision.ExpectedCostUsd)} per request");
             output.WriteLine();
 
             int statisticsCluster = decision.StatisticsCluster;

@@ -253,14 +253,24 @@ namespace RouterGen.Profiles
         public string? Description { get; set; }
     }
 
-    /// <summary>The out-of-distribution rule.</summary>
+    /// <summary>
+    /// The fallback rules: when the models' global statistics decide (under the request's policy and knob) instead of the
+    /// prompt's cluster or per-prompt estimate.
+    /// </summary>
     public sealed class FallbackDefinition
     {
-        /// <summary>Model used when a prompt's best cosine similarity is below <see cref="MinSimilarity"/>.</summary>
+        /// <summary>The best model by global statistics at maximum quality (what an out-of-distribution prompt gets there).</summary>
         public string Model { get; set; } = "";
 
-        /// <summary>Cosine similarity threshold in [-1, 1].</summary>
+        /// <summary>Cosine similarity threshold in [-1, 1]: a prompt less similar to every centroid is out of distribution.</summary>
         public double MinSimilarity { get; set; }
+
+        /// <summary>
+        /// Format version 2 with an estimator only: the smallest trusted gap, in [0, 1], between the estimated quality of the
+        /// best allowed model and of the runner-up allowed model; a prompt whose estimate has a smaller gap goes to the global
+        /// statistics (a low-confidence fallback). 0 (or absent in the file) turns the test off.
+        /// </summary>
+        public double LowConfidenceMargin { get; set; }
     }
 
     /// <summary>Where a profile came from.</summary>

@@ -848,7 +848,7 @@ namespace RouterGen.Profiles
 
             private void ReadFallback(JsonValue value, ProfileDefinition profile)
             {
-                var fields = Fields(value, "fallback", "model", "minSimilarity");
+                var fields = Fields(value, "fallback", "model", "minSimilarity", "lowConfidenceMargin");
                 if (fields == null)
                 {
                     return;
@@ -872,6 +872,24 @@ namespace RouterGen.Profiles
                     }
 
                     profile.Fallback.MinSimilarity = s;
+                }
+
+                if (fields.Optional("lowConfidenceMargin") is JsonValue marginValue && ReadNumber(marginValue, "fallback.lowConfidenceMargin") is double margin)
+                {
+                    if (margin < 0 || margin > 1)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, marginValue, $"fallback.lowConfidenceMargin is {Format(margin)}; it is a gap between two estimated qualities, in [0, 1] (0: off).");
+                    }
+                    else if (margin > 0 && profile.Estimator == null)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, marginValue, profile.FormatVersion < ProfileDefinition.EstimatorFormatVersion
+                            ? $"fallback.lowConfidenceMargin needs formatVersion {ProfileDefinition.EstimatorFormatVersion} and an estimator; this profile says formatVersion {profile.FormatVersion}."
+                            : "fallback.lowConfidenceMargin tests a per-prompt estimate, and this profile has no estimator (a cluster-only profile): remove it or set it to 0.");
+                    }
+                    else
+                    {
+                        profile.Fallback.LowConfidenceMargin = margin;
+                    }
                 }
             }
 

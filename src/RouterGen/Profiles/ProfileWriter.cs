@@ -111,7 +111,9 @@ namespace RouterGen.Profiles
 
             w.Append("  ],\n");
             bool hasProvenance = profile.Provenance != null;
-            Field(w, 1, "fallback", $"{{ \"model\": {Str(profile.Fallback.Model)}, \"minSimilarity\": {Num(profile.Fallback.MinSimilarity)} }}", last: !hasProvenance);
+            // lowConfidenceMargin only when on, so a profile without it is written byte for byte as before.
+            string margin = profile.Fallback.LowConfidenceMargin > 0 ? $", \"lowConfidenceMargin\": {Num(profile.Fallback.LowConfidenceMargin)}" : "";
+            Field(w, 1, "fallback", $"{{ \"model\": {Str(profile.Fallback.Model)}, \"minSimilarity\": {Num(profile.Fallback.MinSimilarity)}{margin} }}", last: !hasProvenance);
             if (profile.Provenance is ProvenanceDefinition prov)
             {
                 w.Append("  \"provenance\": {\n");

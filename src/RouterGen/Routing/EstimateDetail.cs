@@ -6,8 +6,9 @@ namespace RouterGen.Routing
     /// What a decision made on a per-prompt estimate keeps for its explanation, beside the chosen model's own estimate: the
     /// runner-up under the request's policy with its estimate, the best estimated quality among the allowed models (the
     /// shortfall rule's reference), and, when the request blended its nearest clusters, the first
-    /// <see cref="ExplainedClusters"/> of them with their weights. Unmanaged and small, so a decision stays a value that
-    /// allocates nothing.
+    /// <see cref="ExplainedClusters"/> of them with their weights. A low-confidence fallback keeps the estimate's two best
+    /// allowed models by quality instead (<see cref="Leader"/> and <see cref="RunnerUp"/>), whose gap is the margin it
+    /// compared with the profile's threshold. Unmanaged and small, so a decision stays a value that allocates nothing.
     /// </summary>
     internal readonly struct EstimateDetail
     {
@@ -17,9 +18,10 @@ namespace RouterGen.Routing
         private readonly ulong _clusters;
         private readonly ulong _weights;
 
-        public EstimateDetail(bool learnedHeads, int runnerUp, double runnerUpQuality, double runnerUpCostUsd, double bestQuality, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights)
+        public EstimateDetail(bool learnedHeads, int runnerUp, double runnerUpQuality, double runnerUpCostUsd, double bestQuality, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights, int leader = -1)
         {
             LearnedHeads = learnedHeads;
+            Leader = (short)leader;
             RunnerUp = (short)runnerUp;
             RunnerUpQuality = runnerUpQuality;
             RunnerUpCostUsd = runnerUpCostUsd;
@@ -39,6 +41,12 @@ namespace RouterGen.Routing
 
         /// <summary>True when learned heads predicted the quality (false: a soft-cluster blend of statistics).</summary>
         public bool LearnedHeads { get; }
+
+        /// <summary>
+        /// The allowed model with the best estimated quality when a low-confidence fallback applied (its quality is
+        /// <see cref="BestQuality"/>, the runner-up by quality is <see cref="RunnerUp"/>); -1 otherwise.
+        /// </summary>
+        public int Leader { get; }
 
         /// <summary>The model the policy would choose next (the chosen one excluded), or -1 when no other model is allowed.</summary>
         public int RunnerUp { get; }

@@ -18,12 +18,12 @@ namespace RouterGen.Routing
         // The runner-up and the blend of an estimated decision, for Explain.
         private readonly EstimateDetail _estimate;
 
-        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options)
-            : this(tables, model, cluster, similarity, isFallback, options, double.NaN, double.NaN, default)
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, RouteFallbackReason fallback, RoutingOptions options)
+            : this(tables, model, cluster, similarity, fallback, options, double.NaN, double.NaN, default)
         {
         }
 
-        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, bool isFallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd, in EstimateDetail estimate)
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, RouteFallbackReason fallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd, in EstimateDetail estimate)
         {
             _estimate = estimate;
             _estimatedQuality = estimatedQuality;
@@ -32,7 +32,7 @@ namespace RouterGen.Routing
             ModelIndex = model;
             ClusterIndex = cluster;
             Similarity = similarity;
-            IsFallback = isFallback;
+            FallbackReason = fallback;
             Options = options;
         }
 
@@ -52,10 +52,21 @@ namespace RouterGen.Routing
         public float Similarity { get; }
 
         /// <summary>
-        /// True when the prompt was out of distribution (similarity below the profile's minimum, or no usable embedding) and
-        /// the fallback rule chose the model.
+        /// True when the global statistics chose the model under the request's policy and knob (<see cref="FallbackReason"/>
+        /// says why): the prompt was out of distribution (similarity below the profile's minimum, or no usable embedding), or
+        /// the per-prompt estimate's margin was below the profile's low-confidence threshold.
         /// </summary>
-        public bool IsFallback { get; }
+        public bool IsFallback => FallbackReason != RouteFallbackReason.None;
+
+        /// <summary>Which fallback applied, if any: out of distribution, or a low-confidence estimate.</summary>
+        public RouteFallbackReason FallbackReason { get; }
+
+        /// <summary>
+        /// For a <see cref="RouteFallbackReason.LowConfidence"/> decision, the estimated quality of the best allowed model
+        /// minus that of the runner-up allowed model: the margin that was below <see cref="RouterTables.LowConfidenceMargin"/>.
+        /// NaN for every other decision.
+        /// </summary>
+        public double EstimateMargin => FallbackReason == RouteFallbackReason.LowConfidence ? _estimate.BestQuality - _estimate.RunnerUpQuality : double.NaN;
 
         /// <summary>The options the decision was made with.</summary>
         public RoutingOptions Options { get; }
@@ -91,10 +102,14 @@ namespace RouterGen.Routing
         /// Decides again for the same prompt with other options (another allowed-models mask, policy or knob), without
         /// embedding it again or repeating the centroid search: the same flow as the router's own Route. Without the embedding
         /// a per-prompt estimator cannot run again, so a rerouted <see cref="IsEstimated"/> decision is decided by the nearest
-        /// cluster's statistics, as are the <see cref="CopyRankedModels"/> alternatives.
+        /// cluster's statistics, as are the <see cref="CopyRankedModels"/> alternatives. A low-confidence fallback stays one
+        /// (its margin does not depend on the policy or knob, and without the embedding it cannot be re-estimated for another
+        /// mask): the global statistics decide again under the new options.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        public RouteDecision Reroute(in RoutingOptions options) => _tables.Reroute(ClusterIndex, Similarity, options);
+        public RouteDecision Reroute(in RoutingOptions options) => FallbackReason == RouteFallbackReason.LowConfidence
+            ? _tables.Fallback(ClusterIndex, Similarity, options, RouteFallbackReason.LowConfidence, _estimate)
+            : _tables.Reroute(ClusterIndex, Similarity, options);
 
         /// <summary>
         /// Writes the allowed models, best first under this decision's policy and knob, into <paramref name="destination"/>
@@ -147,15 +162,25 @@ namespace RouterGen.Routing
             var lines = new List<string>();
             if (IsFallback)
             {
-                lines.Add(ClusterIndex < 0
-                    ? "The prompt has no usable embedding, so no cluster can speak for it: the global statistics decide."
-                    : $"The best cosine similarity, {RouteExplanation.Similarity(Similarity)}, is below the profile's minimum of {RouteExplanation.Number(t.MinSimilarity)}: the prompt is out of distribution, and no cluster's statistics describe it, so the global (sample-weighted) statistics decide.");
+                if (FallbackReason == RouteFallbackReason.LowConfidence)
+                {
+                    EstimateDetail e = _estimate;
+                    lines.Add(NearestClusterLine());
+                    lines.Add(RouteExplanation.LowConfidence(e.LearnedHeads, t.ModelIds[e.Leader], e.BestQuality, t.ModelIds[e.RunnerUp], e.RunnerUpQuality, t.LowConfidenceMargin));
+                }
+                else
+                {
+                    lines.Add(ClusterIndex < 0
+                        ? "The prompt has no usable embedding, so no cluster can speak for it: the global statistics decide."
+                        : $"The best cosine similarity, {RouteExplanation.Similarity(Similarity)}, is below the profile's minimum of {RouteExplanation.Number(t.MinSimilarity)}: the prompt is out of distribution, and no cluster's statistics describe it, so the global (sample-weighted) statistics decide.");
+                }
+
                 lines.Add($"Under {RouteExplanation.Describe(options.Policy, options.Knob)} over the {(options.AllowedModels.AllowsAll(t.ModelCount) ? "" : "allowed ")}models' global statistics, the best is {RouteExplanation.Choice(ModelId, ExpectedQuality, ExpectedCostUsd)}.");
                 return string.Join("\n", lines);
             }
 
             int cluster = ClusterIndex;
-            lines.Add($"The prompt is nearest to cluster #{cluster} \"{ClusterLabel}\" (similarity {RouteExplanation.Similarity(Similarity)} ≥ {RouteExplanation.Number(t.MinSimilarity)}).");
+            lines.Add(NearestClusterLine());
             if (IsEstimated)
             {
                 lines.Add(ExplainEstimate(t, cluster, options));
@@ -222,6 +247,9 @@ namespace RouterGen.Routing
             return string.Join("\n", lines);
         }
 
+        private string NearestClusterLine() =>
+            $"The prompt is nearest to cluster #{ClusterIndex} \"{ClusterLabel}\" (similarity {RouteExplanation.Similarity(Similarity)} ≥ {RouteExplanation.Number(_tables.MinSimilarity)}).";
+
         // The per-prompt decision, in RouteExplanation's words: where the estimate came from (learned heads, or the blended
         // clusters with their weights), the policy's reason over that estimate with the runner-up, the nearest cluster's
         // own view of the chosen model, and whether models were excluded.
@@ -248,6 +276,6 @@ namespace RouterGen.Routing
 
         /// <inheritdoc />
         public override string ToString() =>
-            $"{ModelId} (cluster {ClusterIndex}{(ClusterLabel is null ? "" : " \"" + ClusterLabel + "\"")}, similarity {Similarity:0.000}{(IsFallback ? ", fallback" : "")})";
+            $"{ModelId} (cluster {ClusterIndex}{(ClusterLabel is null ? "" : " \"" + ClusterLabel + "\"")}, similarity {Similarity:0.000}{(FallbackReason == RouteFallbackReason.LowConfidence ? ", low-confidence fallback" : IsFallback ? ", fallback" : "")})";
     }
 }

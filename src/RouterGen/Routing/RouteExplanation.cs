@@ -150,6 +150,17 @@ namespace RouterGen.Routing
             return $"{head} {second}, utility {Utility(u2)}: {PointsDelta(runnerUpQuality - quality)} quality, {UsdDelta(runnerUpCostUsd - costUsd)} per request.";
         }
 
+        /// <summary>
+        /// Why a per-prompt estimate was not trusted: its best allowed model leads the runner-up allowed model (by estimated
+        /// quality) by less than the profile's low-confidence margin, so the global statistics decide.
+        /// </summary>
+        public static string LowConfidence(bool learnedHeads, string leader, double leaderQuality, string runnerUp, double runnerUpQuality, double threshold)
+        {
+            string estimate = learnedHeads ? "the learned estimator's" : "the soft-cluster blend's";
+            return $"Low confidence: {estimate} best allowed model, {leader} ({Percent(leaderQuality)}), leads the runner-up, {runnerUp} ({Percent(runnerUpQuality)}), " +
+                   $"by {Points(leaderQuality - runnerUpQuality)}, less than the profile's low-confidence margin of {Points(threshold)}: the estimate cannot tell them apart, so the global (sample-weighted) statistics decide.";
+        }
+
         // "#4 "model, models, class" (weight 0.52), #0 "django" (0.31), and 1 more (0.17)".
         private static string BlendedClusters(int blendedCount, IReadOnlyList<int> clusters, IReadOnlyList<double> weights, IReadOnlyList<string> clusterLabels)
         {

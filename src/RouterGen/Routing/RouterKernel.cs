@@ -201,7 +201,7 @@ namespace RouterGen.Routing
             int model = options.Policy == RoutingPolicy.Shortfall
                 ? kernel.ShortfallWinner(cluster, options.Knob)
                 : kernel.CostWeightedWinner(cluster, options.Knob);
-            return new RouteDecision(tables, model, cluster, similarity, isFallback: false, options);
+            return new RouteDecision(tables, model, cluster, similarity, RouteFallbackReason.None, options);
         }
 
         // The dimension check and the nearest-centroid search every route starts with.

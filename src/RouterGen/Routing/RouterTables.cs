@@ -28,6 +28,7 @@ namespace RouterGen.Routing
         /// Creates routing tables (generated routers call this at type initialisation; other code gets tables from a router).
         /// Per-cluster arrays are row-major: cluster × model. <paramref name="defaultTopClusters"/> is how many nearest
         /// clusters a request blends when it does not say (a soft-cluster profile's <c>topClusters</c>; 1 otherwise).
+        /// <paramref name="lowConfidenceMargin"/> is the profile's <c>fallback.lowConfidenceMargin</c> (0: off).
         /// </summary>
         [EditorBrowsable(EditorBrowsableState.Never)]
         public RouterTables(
@@ -45,7 +46,8 @@ namespace RouterGen.Routing
             double minSimilarity,
             string[] presetNames,
             RoutingOptions[] presetOptions,
-            int defaultTopClusters = 1)
+            int defaultTopClusters = 1,
+            double lowConfidenceMargin = 0)
         {
             ArgumentNullException.ThrowIfNull(modelIds);
             ArgumentNullException.ThrowIfNull(clusterLabels);
@@ -73,6 +75,11 @@ namespace RouterGen.Routing
                 throw new ArgumentOutOfRangeException(nameof(defaultTopClusters), defaultTopClusters, "A router blends 1 to min(64, cluster count) nearest clusters by default.");
             }
 
+            if (!(lowConfidenceMargin >= 0 && lowConfidenceMargin <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(lowConfidenceMargin), lowConfidenceMargin, "A low-confidence margin is a quality gap in [0, 1] (0: off).");
+            }
+
             Name = name;
             EmbedderIdentity = embedderIdentity;
             Dimension = dimension;
@@ -88,6 +95,7 @@ namespace RouterGen.Routing
             _presetNames = presetNames;
             _presetOptions = presetOptions;
             DefaultTopClusters = defaultTopClusters;
+            LowConfidenceMargin = lowConfidenceMargin;
         }
 
         /// <summary>Router name (the generated class name).</summary>
@@ -130,6 +138,14 @@ namespace RouterGen.Routing
         /// <c>soft-clusters</c> profile's <c>topClusters</c>, else 1 (the nearest cluster alone).
         /// </summary>
         public int DefaultTopClusters { get; }
+
+        /// <summary>
+        /// The profile's <c>fallback.lowConfidenceMargin</c>: a per-prompt estimate whose best allowed model leads the
+        /// runner-up allowed model by less than this estimated quality is not trusted, and the global statistics decide
+        /// under the request's policy, knob and mask (<see cref="RouteFallbackReason.LowConfidence"/>). 0 turns the test off
+        /// (always, for a profile without a per-prompt estimator).
+        /// </summary>
+        public double LowConfidenceMargin { get; }
 
         /// <summary>Preset names in profile order.</summary>
         public IReadOnlyList<string> PresetNames => _presetNames;
@@ -225,7 +241,7 @@ namespace RouterGen.Routing
         internal RouteDecision ChooseInCluster(int cluster, float similarity, in RoutingOptions options)
         {
             int model = Choose(cluster, options);
-            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options);
+            return new RouteDecision(this, model, cluster, similarity, RouteFallbackReason.None, options);
         }
 
         /// <summary>
@@ -239,6 +255,12 @@ namespace RouterGen.Routing
             bool learnedHeads, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights)
         {
             ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
+            if (LowConfidenceMargin > 0 && IsLowConfidence(quality, allowed, out int leader, out int second))
+            {
+                var margin = new EstimateDetail(learnedHeads, second, quality[second], costUsd[second], quality[leader], blended, weights, leader);
+                return Fallback(cluster, similarity, options, RouteFallbackReason.LowConfidence, margin);
+            }
+
             int model = ChooseOver(quality, costUsd, options, allowed);
             if (model < 0)
             {
@@ -256,7 +278,37 @@ namespace RouterGen.Routing
 
             var detail = new EstimateDetail(
                 learnedHeads, runnerUp, runnerUp < 0 ? double.NaN : quality[runnerUp], runnerUp < 0 ? double.NaN : costUsd[runnerUp], best, blended, weights);
-            return new RouteDecision(this, model, cluster, similarity, isFallback: false, options, quality[model], costUsd[model], detail);
+            return new RouteDecision(this, model, cluster, similarity, RouteFallbackReason.None, options, quality[model], costUsd[model], detail);
+        }
+
+        /// <summary>
+        /// The low-confidence test: the estimated quality of the best allowed model minus that of the runner-up allowed model
+        /// (ties to the lower index), below <see cref="LowConfidenceMargin"/>. The margin ignores the policy and knob, so one
+        /// fitted number serves every request; with fewer than two allowed models there is nothing to be unsure between.
+        /// </summary>
+        private bool IsLowConfidence(ReadOnlySpan<double> quality, ulong allowed, out int leader, out int second)
+        {
+            leader = -1;
+            second = -1;
+            for (int m = 0; m < ModelCount; m++)
+            {
+                if ((allowed & (1UL << m)) == 0)
+                {
+                    continue;
+                }
+
+                if (leader < 0 || quality[m] > quality[leader])
+                {
+                    second = leader;
+                    leader = m;
+                }
+                else if (second < 0 || quality[m] > quality[second])
+                {
+                    second = m;
+                }
+            }
+
+            return second >= 0 && quality[leader] - quality[second] < LowConfidenceMargin;
         }
 
         private int ChooseOver(ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options, ulong allowed) =>
@@ -275,7 +327,14 @@ namespace RouterGen.Routing
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
         internal RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options) =>
-            new(this, Choose(-1, options), cluster, similarity, isFallback: true, options);
+            new(this, Choose(-1, options), cluster, similarity, RouteFallbackReason.OutOfDistribution, options);
+
+        /// <summary>
+        /// A fallback decision for <paramref name="reason"/>: the global statistics under the request's policy, knob and
+        /// mask; a low-confidence one keeps the estimate's two best models in <paramref name="margin"/> for its explanation.
+        /// </summary>
+        internal RouteDecision Fallback(int cluster, float similarity, in RoutingOptions options, RouteFallbackReason reason, in EstimateDetail margin) =>
+            new(this, Choose(-1, options), cluster, similarity, reason, options, double.NaN, double.NaN, margin);
 
         internal int RankModels(int cluster, in RoutingOptions options, int chosen, Span<int> destination)
         {
@@ -404,7 +463,8 @@ namespace RouterGen.Routing
                 profile.Fallback.MinSimilarity,
                 presetNames,
                 presetOptions,
-                profile.Estimator is { Kind: EstimatorDefinition.SoftClustersKind } soft ? soft.TopClusters : 1);
+                profile.Estimator is { Kind: EstimatorDefinition.SoftClustersKind } soft ? soft.TopClusters : 1,
+                profile.Estimator == null ? 0 : profile.Fallback.LowConfidenceMargin);
         }
     }
 }

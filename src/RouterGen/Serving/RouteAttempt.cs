@@ -20,6 +20,12 @@ namespace RouterGen.Serving
 
         /// <summary>A cascade's escalation: expected to do better in the cluster than every model before it.</summary>
         Escalated,
+
+        /// <summary>
+        /// The per-prompt estimate's top-model margin was below the profile's low-confidence threshold; the global statistics
+        /// chose it under the request's policy and knob.
+        /// </summary>
+        LowConfidence,
     }
 
     /// <summary>One model call a <see cref="RoutePlan"/> may make, with the reason it is there.</summary>

@@ -45,7 +45,8 @@ namespace RouterGen.Serving
                 activity.SetTag("routergen.cluster.index", decision.ClusterIndex);
                 activity.SetTag("routergen.cluster.label", decision.ClusterLabel);
                 activity.SetTag("routergen.similarity", (double)decision.Similarity);
-                activity.SetTag("routergen.out_of_distribution", decision.IsFallback);
+                activity.SetTag("routergen.out_of_distribution", decision.FallbackReason == RouteFallbackReason.OutOfDistribution);
+                activity.SetTag("routergen.low_confidence", decision.FallbackReason == RouteFallbackReason.LowConfidence);
                 activity.SetTag("routergen.preset", plan.Request.Preset);
                 activity.SetTag("routergen.policy", RoutingPolicyNames.Format(decision.Options.Policy));
                 activity.SetTag("routergen.knob", decision.Options.Knob);
@@ -185,6 +186,7 @@ namespace RouterGen.Serving
             RouteAttemptReason.Pinned => "pinned",
             RouteAttemptReason.Sticky => "sticky",
             RouteAttemptReason.Escalated => "escalated",
+            RouteAttemptReason.LowConfidence => "low_confidence",
             _ => "next_ranked",
         };
     }

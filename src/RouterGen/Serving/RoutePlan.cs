@@ -52,7 +52,8 @@ namespace RouterGen.Serving
             if (remembered is { } sticky && sticky.Options == request.Options && tables.IndexOfModel(sticky.ModelId) is int model and >= 0 &&
                 request.Options.AllowedModels.IsAllowed(model) && sticky.Cluster < tables.ClusterCount)
             {
-                var decision = new RouteDecision(tables, model, sticky.Cluster, sticky.Similarity, sticky.IsOutOfDistribution, sticky.Options);
+                // A remembered fallback of either kind is replayed as out of distribution: both mean the global statistics decided.
+                var decision = new RouteDecision(tables, model, sticky.Cluster, sticky.Similarity, sticky.IsOutOfDistribution ? RouteFallbackReason.OutOfDistribution : RouteFallbackReason.None, sticky.Options);
                 return new RoutePlan(request, decision, Order(decision, model, RouteAttemptReason.Sticky, maxAttempts), isSticky: true, TimeSpan.Zero);
             }
 
@@ -65,6 +66,7 @@ namespace RouterGen.Serving
 
             TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
             RouteAttemptReason reason = request.PinnedModel >= 0 ? RouteAttemptReason.Pinned
+                : routed.FallbackReason == RouteFallbackReason.LowConfidence ? RouteAttemptReason.LowConfidence
                 : routed.IsFallback ? RouteAttemptReason.OutOfDistribution
                 : RouteAttemptReason.Routed;
             return new RoutePlan(request, routed, Order(routed, routed.ModelIndex, reason, maxAttempts), isSticky: false, elapsed);

@@ -114,8 +114,23 @@ namespace RouterGen.Generator.Tests.Fuzzing
         // The fields whose strings reach generated code, mutated so the rest of the profile stays valid.
         private static bool MutateTargeted(JsonObject profile, Random random)
         {
-            switch (random.Next(11))
+            switch (random.Next(12))
             {
+                case 10:
+                    // The low-confidence margin: valid values most often (a linear or soft-cluster router then routes with
+                    // it), the edges, out-of-range numbers and a wrong type.
+                    if (profile["fallback"] is not JsonObject fallback)
+                    {
+                        return false;
+                    }
+
+                    fallback["lowConfidenceMargin"] = random.Next(6) switch
+                    {
+                        0 => JsonValue.Create(Pick(HostileStrings, random)),
+                        1 => JsonValue.Create(Pick(new[] { -0.01, 1.0001, 0.0, 1.0 }, random)),
+                        _ => JsonValue.Create(Math.Round(random.NextDouble() * 0.2, 4)),
+                    };
+                    return true;
                 case 9:
                     // Every precision (valid ones most often, so mutations of a reduced-precision router compile and route
                     // too), a hostile string or a wrong type.
