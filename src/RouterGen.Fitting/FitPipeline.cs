@@ -96,6 +96,8 @@ namespace RouterGen.Fitting
             if (estimator == EstimatorKinds.Linear)
             {
                 profile.Estimator = (choice?.Linear ?? throw new InvalidOperationException("The learned estimator was not fit.")).ToDefinition();
+                // The threshold the inner folds chose with the learned estimator's own (k, α); 0 (off) is written as absent.
+                profile.Fallback.LowConfidenceMargin = choice?.LowConfidenceMargin ?? 0;
             }
             else if (estimator == EstimatorKinds.SoftClusters && profile.Clusters.Count >= 2)
             {
@@ -243,6 +245,22 @@ namespace RouterGen.Fitting
                 note.Append(string.Join(", ", choice.BestPerEstimator.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value.Aiq:0.0000} at k={e.Value.K}"))));
                 note.Append(proposed is null ? ") and confirmed by " : ") and replaced by ").Append(Describe(report)).Append(" (held-out AIQ, best of each estimator's cost-weighted and shortfall knobs: ");
                 note.Append(string.Join(", ", choice.BestPerEstimator.Keys.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e} {HeldOutAiq(report, e):0.0000}"))));
+                note.Append(')');
+            }
+
+            if (estimator == EstimatorKinds.Linear && choice is not null)
+            {
+                note.Append(". Low-confidence fallback: ");
+                note.Append(choice.LowConfidenceMargin > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"a prompt whose calibrated estimate puts the best model less than {choice.LowConfidenceMargin:0.######} ahead of the runner-up goes to the global statistics under the request's knob")
+                    : "off");
+                note.Append(string.Create(CultureInfo.InvariantCulture, $" (chosen by {options.HeldOut.InnerFolds}-fold inner AIQ among "));
+                note.Append(string.Join(", ", choice.LowConfidenceCandidates.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m:0.######}"))));
+                note.Append(" = 0 and the ").Append(string.Join("/", ClusterCountSelection.LowConfidenceQuantiles.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q * 100:0}%"))));
+                note.Append(" quantiles of the inner-fold margins; ");
+                note.Append(string.Join(", ", choice.Candidates
+                    .Where(c => c.Estimator == EstimatorKinds.Linear && c.K == choice.BestPerEstimator[EstimatorKinds.Linear].K && c.PriorStrength == choice.BestPerEstimator[EstimatorKinds.Linear].PriorStrength)
+                    .Select(c => string.Create(CultureInfo.InvariantCulture, $"AIQ {c.Aiq:0.0000} at {c.LowConfidenceMargin:0.######}"))));
                 note.Append(')');
             }
 

@@ -75,6 +75,70 @@ namespace RouterGen.Fitting.Tests
         }
 
         [Fact]
+        public void TheLowConfidenceThresholdIsChosenAmongFixedCandidatesAndShipped()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(160, models: 4, topics: 4, seed: 21);
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.Linear));
+            ClusterCountChoice choice = result.ClusterChoice!;
+            Assert.Equal(0, choice.LowConfidenceCandidates[0]);
+            Assert.True(choice.LowConfidenceCandidates.Count > 1, "quantiles of the inner-fold margins are candidates too");
+            Assert.Contains(choice.LowConfidenceMargin, choice.LowConfidenceCandidates);
+            Assert.Equal(choice.LowConfidenceMargin, result.Profile.Fallback.LowConfidenceMargin);
+            Assert.Contains("Low-confidence fallback: ", result.Profile.Provenance!.Notes, StringComparison.Ordinal);
+
+            // The chosen threshold is the best by inner AIQ on the learned estimator's own clusters, and off ties win.
+            ClusterCountCandidate best = choice.BestPerEstimator[EstimatorKinds.Linear];
+            ClusterCountCandidate[] sameClusters = choice.Candidates.Where(c => c.Estimator == EstimatorKinds.Linear && c.K == best.K && c.PriorStrength == best.PriorStrength).ToArray();
+            Assert.Equal(choice.LowConfidenceCandidates.Count, sameClusters.Length);
+            Assert.True(best.Aiq >= sameClusters.Max(c => c.Aiq) - ClusterCountSelection.AiqTieTolerance);
+            Assert.True(best.LowConfidenceMargin == 0 || best.Aiq > sameClusters.Single(c => c.LowConfidenceMargin == 0).Aiq + ClusterCountSelection.AiqTieTolerance);
+        }
+
+        [Fact]
+        public void EvaluationScoresTheLowConfidenceFallbackAsTheDeployedRouterRoutes()
+        {
+            RoutingDataset data = SyntheticRoutingData.Generate(160, models: 4, topics: 4, seed: 21);
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.Linear));
+            string[] texts = data.Prompts.Select(p => p.Text).ToArray();
+            int[] rows = Enumerable.Range(0, data.PromptCount).ToArray();
+            LinearQualityEstimator linear = result.ClusterChoice!.Linear!;
+            RouterProfile plain = RouterProfile.Parse(ProfileWriter.ToJson(result.Profile), "fitted");
+            EmbeddingMatrix embeddings = PromptEmbedding.EmbedAll(plain.BuiltInEmbedder!, texts);
+            var predicted = new double[rows.Length * data.ModelCount];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                linear.Predict(embeddings.Row(i), predicted.AsSpan(i * data.ModelCount, data.ModelCount));
+            }
+
+            // A threshold that sends about a fifth of the prompts to the global statistics, whatever the fit chose.
+            double margin = ClusterCountSelection.MarginCandidates(predicted, data.ModelCount).Where(m => m > 0).Skip(2).First();
+            result.Profile.Fallback.LowConfidenceMargin = margin;
+            RouterProfile deployed = RouterProfile.Parse(ProfileWriter.ToJson(result.Profile), "fitted with a margin");
+
+            var options = new EvaluationOptions();
+            PolicyPoint[] points = Array.FindAll(PolicyPoint.All(options), p => p.Family is PolicyFamilies.Linear or PolicyFamilies.LinearShortfall);
+            HeldOutOutcomes outcomes = HeldOutOutcomes.Allocate(points, rows.Length);
+            var router = new FittedRouter(deployed.Definition, deployed, null!, null!);
+            int unsure = HeldOutEvaluator.Score(new HeldOutFold(data, embeddings, deployed.Definition.Embedder, [], rows, rows), router, options, outcomes, predicted, lowConfidenceMargin: margin);
+
+            int lowConfidence = 0, estimated = 0;
+            for (int p = 0; p < points.Length; p++)
+            {
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    RouteDecision decision = deployed.Route(embeddings.Row(i), PolicyOptions(points[p]));
+                    lowConfidence += decision.FallbackReason == RouteFallbackReason.LowConfidence ? 1 : 0;
+                    estimated += decision.IsEstimated ? 1 : 0;
+                    Assert.Equal(outcomes.Scores[outcomes.IndexOf(p, i)], data.Score(i, decision.ModelIndex));
+                    Assert.Equal(outcomes.Costs[outcomes.IndexOf(p, i)], data.CostUsd(i, decision.ModelIndex));
+                }
+            }
+
+            Assert.Equal(unsure * points.Length, lowConfidence);
+            Assert.True(unsure > 0 && estimated > 0, $"{unsure} low-confidence rows, {estimated} estimated decisions: both paths must be compared");
+        }
+
+        [Fact]
         public void ForcedNearestClusterFitStaysVersion1AndUnknownEstimatorIsRefused()
         {
             RoutingDataset data = SyntheticRoutingData.Generate(90, models: 3, topics: 3, seed: 5);

@@ -28,13 +28,14 @@ namespace RouterGen.Cli.Commands
             var restarts = new Option<int>("--restarts") { Description = "k-means++ restarts per fit.", DefaultValueFactory = _ => 4 };
             var prior = new Option<double?>("--prior-strength") { Description = "Beta prior strength (default: chosen per fit by leave-one-out likelihood)." };
             var learned = new Option<bool>("--learned-estimator") { Description = "Also fit the learned per-prompt estimator in every fold and let each fit choose its estimator kind by inner-fold AIQ (true/false).", DefaultValueFactory = _ => true };
+            var lowConfidence = new Option<bool>("--low-confidence-fallback") { Description = "Let every fit choose the learned estimator's low-confidence fallback threshold by inner-fold AIQ (0 stays a candidate) and score with it, as fit ships it (true/false; false measures the router without it).", DefaultValueFactory = _ => true };
             var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for 95% intervals.", DefaultValueFactory = _ => 1000 };
             var report = new Option<string?>("--report") { Description = "Write the full report as JSON here (atomically)." };
             var plot = new Option<string?>("--plot") { Description = "Write an SVG plot of quality against total cost here (atomically)." };
             var title = new Option<string?>("--title") { Description = "Plot title." };
             var command = new Command("eval", "Held-out evaluation: each fold's clusters and statistics are fit without its prompts; routing policies against single models and the oracle.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, bootstrap, report, plot, title })
+            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, lowConfidence, bootstrap, report, plot, title })
             {
                 command.Options.Add(option);
             }
@@ -57,6 +58,7 @@ namespace RouterGen.Cli.Commands
                     Clusters = DatasetOptions.ParseClusters(parseResult.GetRequiredValue(clusters)),
                     BootstrapSamples = Math.Max(0, parseResult.GetValue(bootstrap)),
                     LearnedEstimator = parseResult.GetValue(learned),
+                    LowConfidenceFallback = parseResult.GetValue(lowConfidence),
                     Fit = new FitSettings
                     {
                         PriorStrength = parseResult.GetValue(prior),

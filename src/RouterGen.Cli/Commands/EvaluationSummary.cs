@@ -26,6 +26,12 @@ namespace RouterGen.Cli.Commands
                 output.WriteLine("- estimator chosen per fit by inner-fold AIQ: " + string.Join(", ", report.EstimatorChoices.GroupBy(e => e).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}")));
             }
 
+            if (report.LowConfidenceMargins.Any(m => m > 0))
+            {
+                output.WriteLine($"- low-confidence fallback threshold per fit (inner-fold AIQ among 0 and quantiles of the margins): {Range(report.LowConfidenceMargins)}; " +
+                                 $"{Format.Percent(report.LowConfidenceShare)} of held-out prompts fell back by it in the deployable row");
+            }
+
             output.WriteLine();
             var table = new MarkdownTable("policy", ">quality", ">total cost", ">vs best single");
             void Row(string name, double quality, double cost) =>

@@ -14,6 +14,15 @@ namespace RouterGen.Fitting
         /// <summary>The best candidate of every estimator kind tried.</summary>
         public IReadOnlyDictionary<string, ClusterCountCandidate> BestPerEstimator { get; init; } = new Dictionary<string, ClusterCountCandidate>();
 
+        /// <summary>
+        /// The low-confidence thresholds the learned estimator was scored with (0 first); its best candidate's
+        /// <see cref="ClusterCountCandidate.LowConfidenceMargin"/> is the one chosen.
+        /// </summary>
+        public IReadOnlyList<double> LowConfidenceCandidates { get; init; } = new double[] { 0 };
+
+        /// <summary>The low-confidence threshold chosen for the learned estimator by inner AIQ (0: off, or no learned estimator).</summary>
+        public double LowConfidenceMargin => BestPerEstimator.TryGetValue(EstimatorKinds.Linear, out ClusterCountCandidate? linear) ? linear.LowConfidenceMargin : 0;
+
         /// <summary>The learned estimator fit on every fit prompt (strengths and calibration from the inner folds), or null.</summary>
         public LinearQualityEstimator? Linear { get; init; }
     }

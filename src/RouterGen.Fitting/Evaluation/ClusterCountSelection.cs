@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using RouterGen.Profiles;
+using RouterGen.Routing;
 
 namespace RouterGen.Fitting
 {
@@ -21,6 +22,14 @@ namespace RouterGen.Fitting
 
         /// <summary>AIQ differences up to this are ties (the simpler candidate wins).</summary>
         public const double AiqTieTolerance = 1e-4;
+
+        /// <summary>
+        /// Quantiles of the fit prompts' inner-fold low-confidence margins (<see cref="QualityEstimation.TopModelMargin"/> of
+        /// the learned estimator's out-of-fold predictions) tried as the threshold of its low-confidence fallback, beside 0
+        /// (off, always a candidate, so the fallback can never lower inner AIQ). Fixed here before any held-out figure was
+        /// seen: from "a few near-ties" to "almost a third of the prompts".
+        /// </summary>
+        public static IReadOnlyList<double> LowConfidenceQuantiles { get; } = new double[] { 0.05, 0.10, 0.20, 0.30 };
 
         /// <summary>Prior strengths tried per k &gt; 1 when none is given: from trusting clusters to trusting global rates.</summary>
         public static IReadOnlyList<double> PriorStrengthCandidates { get; } = new double[] { 1, 4, 16, 64, 256, 1024 };
@@ -98,6 +107,8 @@ namespace RouterGen.Fitting
                 estimators.Add(EstimatorKinds.Linear);
             }
 
+            // The learned estimator's low-confidence thresholds: 0, then quantiles of its out-of-fold margins.
+            double[] margins = outOfFold is null || !options.LowConfidenceFallback ? new double[] { 0 } : MarginCandidates(outOfFold, dataset.ModelCount);
             IReadOnlyList<double?> priors = options.Fit.PriorStrength is double given
                 ? new double?[] { given }
                 : PriorStrengthCandidates.Select(a => (double?)a).ToArray();
@@ -109,9 +120,16 @@ namespace RouterGen.Fitting
             {
                 IReadOnlyList<double?> alphas = k == 1 ? new double?[] { options.Fit.PriorStrength } : priors;
                 var outcomes = new HeldOutOutcomes[alphas.Count];
+                // The learned families again per low-confidence threshold above 0 (index 0 is outcomes itself).
+                var guarded = new HeldOutOutcomes[alphas.Count, margins.Length];
                 for (int a = 0; a < alphas.Count; a++)
                 {
                     outcomes[a] = HeldOutOutcomes.Allocate(points, shuffled.Length);
+                    guarded[a, 0] = outcomes[a];
+                    for (int g = 1; g < margins.Length; g++)
+                    {
+                        guarded[a, g] = HeldOutOutcomes.Allocate(points, shuffled.Length);
+                    }
                 }
 
                 for (int f = 0; f < folds; f++)
@@ -135,6 +153,10 @@ namespace RouterGen.Fitting
                         var settings = new FitSettings { PriorStrength = alphas[a], MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
                         FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
                         HeldOutEvaluator.Score(fold, fitted, options, outcomes[a], linearQuality);
+                        for (int g = 1; g < margins.Length; g++)
+                        {
+                            HeldOutEvaluator.Score(fold, fitted, options, guarded[a, g], linearQuality, family => PolicyFamilies.EstimatorOf(family) == EstimatorKinds.Linear, margins[g]);
+                        }
                     }
                 }
 
@@ -142,33 +164,12 @@ namespace RouterGen.Fitting
                 {
                     foreach (string estimator in estimators)
                     {
-                        var quality = new List<double>();
-                        var total = new List<double>();
-                        double maxQuality = double.NaN;
-                        for (int p = 0; p < points.Length; p++)
+                        // Threshold 0 first, so a threshold that only ties keeps the fallback off.
+                        for (int g = 0; g < (estimator == EstimatorKinds.Linear ? margins.Length : 1); g++)
                         {
-                            if (PolicyFamilies.EstimatorOf(points[p].Family) != estimator)
-                            {
-                                continue;
-                            }
-
-                            double q = 0, c = 0;
-                            for (int i = 0; i < shuffled.Length; i++)
-                            {
-                                q += outcomes[a].Scores[outcomes[a].IndexOf(p, i)];
-                                c += outcomes[a].Costs[outcomes[a].IndexOf(p, i)];
-                            }
-
-                            quality.Add(q / shuffled.Length);
-                            total.Add(c);
-                            if (!PolicyFamilies.IsShortfall(points[p].Family) && points[p].Knob == 0)
-                            {
-                                maxQuality = q / shuffled.Length;
-                            }
+                            (double aiq, double maxQuality) = InnerAiq(guarded[a, g], points, estimator, shuffled.Length, costMin, costMax);
+                            results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality, margins[g]));
                         }
-
-                        double aiq = QualityCostFrontier.Aiq(total, quality, costMin, costMax);
-                        results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality));
                     }
                 }
             }
@@ -197,9 +198,68 @@ namespace RouterGen.Fitting
             return new ClusterCountChoice(nearest.K, options.Fit.PriorStrength is null ? nearest.PriorStrength : null, results)
             {
                 Estimator = chosen,
+                LowConfidenceCandidates = margins,
                 BestPerEstimator = bestPer,
                 Linear = linear,
             };
+        }
+
+        // AIQ (and max quality, the cost-weight-0 point) of one estimator's points over every inner held-out prompt.
+        private static (double Aiq, double MaxQuality) InnerAiq(HeldOutOutcomes outcomes, PolicyPoint[] points, string estimator, int rows, double costMin, double costMax)
+        {
+            var quality = new List<double>();
+            var total = new List<double>();
+            double maxQuality = double.NaN;
+            for (int p = 0; p < points.Length; p++)
+            {
+                if (PolicyFamilies.EstimatorOf(points[p].Family) != estimator)
+                {
+                    continue;
+                }
+
+                double q = 0, c = 0;
+                for (int i = 0; i < rows; i++)
+                {
+                    q += outcomes.Scores[outcomes.IndexOf(p, i)];
+                    c += outcomes.Costs[outcomes.IndexOf(p, i)];
+                }
+
+                quality.Add(q / rows);
+                total.Add(c);
+                if (!PolicyFamilies.IsShortfall(points[p].Family) && points[p].Knob == 0)
+                {
+                    maxQuality = q / rows;
+                }
+            }
+
+            return (QualityCostFrontier.Aiq(total, quality, costMin, costMax), maxQuality);
+        }
+
+        /// <summary>
+        /// The low-confidence thresholds tried: 0, then each <see cref="LowConfidenceQuantiles"/> quantile (lower, by rank)
+        /// of the margins of <paramref name="predictions"/> (row × model), without repeats.
+        /// </summary>
+        internal static double[] MarginCandidates(double[] predictions, int models)
+        {
+            int rows = predictions.Length / models;
+            var margins = new double[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                margins[i] = QualityEstimation.TopModelMargin(predictions.AsSpan(i * models, models), RoutingMath.AllModels(models), out _, out _);
+            }
+
+            Array.Sort(margins);
+            var candidates = new List<double> { 0 };
+            foreach (double q in LowConfidenceQuantiles)
+            {
+                double threshold = rows == 0 ? 0 : margins[(int)Math.Floor(q * (rows - 1))];
+                if (threshold > 0 && double.IsFinite(threshold) && threshold <= 1 && !candidates.Contains(threshold))
+                {
+                    candidates.Add(threshold);
+                }
+            }
+
+            return candidates.ToArray();
         }
 
         /// <summary>Cheapest and most expensive single model's total cost over <paramref name="rows"/>: the range AIQ is taken on.</summary>

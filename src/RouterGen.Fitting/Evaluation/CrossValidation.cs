@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using RouterGen.Profiles;
@@ -87,6 +88,9 @@ namespace RouterGen.Fitting
             var priors = new double[tasks.Folds.Count];
             var estimatorChoices = new string[tasks.Folds.Count];
             var tallies = new CalibrationTally[tasks.Folds.Count];
+            var lowConfidenceMargins = new double[tasks.Folds.Count];
+            var lowConfidenceRows = new int[tasks.Folds.Count];
+            var evaluatedRows = new int[tasks.Folds.Count];
             Array.Fill(estimatorChoices, EstimatorKinds.NearestCluster);
             int done = 0;
             Parallel.For(0, tasks.Folds.Count, new ParallelOptions { CancellationToken = cancellation }, t =>
@@ -125,7 +129,14 @@ namespace RouterGen.Fitting
                             ? fitted
                             : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings with { PriorStrength = alpha }, withLabels: false);
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
-                        HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator);
+                        // The learned estimator with the low-confidence threshold this fit chose for it by inner AIQ.
+                        double margin = estimator == EstimatorKinds.Linear ? best.LowConfidenceMargin : 0;
+                        int unsure = HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator, margin);
+                        if (estimator == choice.Estimator)
+                        {
+                            lowConfidenceMargins[t] = margin;
+                            lowConfidenceRows[t] = unsure;
+                        }
                         double[]? predicted = linearQuality ?? (estimator == EstimatorKinds.SoftClusters ? Blend(own, foldEmbeddings[t], fold.EvalRows, options.SoftClusters) : null);
                         if (predicted is not null)
                         {
@@ -137,6 +148,7 @@ namespace RouterGen.Fitting
                     estimatorChoices[t] = choice.Estimator;
                 }
 
+                evaluatedRows[t] = fold.EvalRows.Count;
                 clusterCounts[t] = fitted.Profile.Clusters.Count;
                 priors[t] = fitted.Statistics.PriorStrength;
                 progress?.Report(new EvaluationProgress(Interlocked.Increment(ref done), tasks.Folds.Count, "fitting folds"));
@@ -162,6 +174,8 @@ namespace RouterGen.Fitting
             return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds)
             {
                 EstimatorChoices = estimatorChoices,
+                LowConfidenceMargins = lowConfidenceMargins,
+                LowConfidenceShare = evaluatedRows.Sum() == 0 ? 0 : (double)lowConfidenceRows.Sum() / evaluatedRows.Sum(),
                 Calibration = MergeCalibration(tallies, dataset),
             };
         }

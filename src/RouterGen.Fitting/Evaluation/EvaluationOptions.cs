@@ -53,6 +53,13 @@ namespace RouterGen.Fitting
         public bool FallbackHonoursKnob { get; set; } = true;
 
         /// <summary>
+        /// True (the default): the learned estimator's low-confidence fallback threshold is chosen per fit by inner AIQ among
+        /// 0 and quantiles of its inner-fold margins (<see cref="ClusterCountSelection.LowConfidenceQuantiles"/>), and held-out
+        /// scoring applies the chosen one. False: the threshold is 0 (off), to measure what the fallback changes.
+        /// </summary>
+        public bool LowConfidenceFallback { get; set; } = true;
+
+        /// <summary>
         /// True (the default): every fit also learns the per-prompt estimator (<see cref="LinearQualityEstimator"/>), its
         /// families are scored, and the fit chooses its estimator kind by inner-fold AIQ (the selected families).
         /// </summary>

@@ -65,9 +65,13 @@ namespace RouterGen.Fitting
         /// <see cref="EvaluationOptions.FallbackHonoursKnob"/>, the global statistics under the point's own policy and knob;
         /// otherwise the fixed fallback model. <paramref name="linearQuality"/> (evaluation row × model, calibrated) feeds the
         /// learned families; points of families that <paramref name="families"/> rejects (and the learned ones without
-        /// predictions) are left untouched, so several fitted routers can fill one matrix.
+        /// predictions) are left untouched, so several fitted routers can fill one matrix. With a
+        /// <paramref name="lowConfidenceMargin"/> above 0, a prompt whose per-prompt estimate (learned or soft-cluster) puts
+        /// its best model less than that ahead of the runner-up is routed by the global statistics under the point's policy
+        /// and knob, as the deployed router's low-confidence fallback does.
         /// </summary>
-        public static void Score(HeldOutFold fold, FittedRouter fitted, EvaluationOptions options, HeldOutOutcomes outcomes, double[]? linearQuality = null, Func<string, bool>? families = null)
+        /// <returns>How many evaluation rows took the low-confidence fallback in the scored estimator families.</returns>
+        public static int Score(HeldOutFold fold, FittedRouter fitted, EvaluationOptions options, HeldOutOutcomes outcomes, double[]? linearQuality = null, Func<string, bool>? families = null, double lowConfidenceMargin = 0)
         {
             ArgumentNullException.ThrowIfNull(fold);
             ArgumentNullException.ThrowIfNull(fitted);
@@ -104,6 +108,14 @@ namespace RouterGen.Fitting
             }
 
             ulong all = RoutingMath.AllModels(models);
+            bool scoresLinear = false, scoresSoft = false;
+            for (int p = 0; p < points.Length; p++)
+            {
+                scoresLinear |= include[p] && PolicyFamilies.EstimatorOf(points[p].Family) == EstimatorKinds.Linear;
+                scoresSoft |= include[p] && PolicyFamilies.EstimatorOf(points[p].Family) == EstimatorKinds.SoftClusters;
+            }
+
+            int lowConfidenceRows = 0;
             for (int i = 0; i < evalRows.Count; i++)
             {
                 int row = evalRows[i];
@@ -114,6 +126,7 @@ namespace RouterGen.Fitting
                 int nearest = CentroidSearch.Nearest(router.UnitCentroids, dimension, embedding, out float similarity);
                 bool outOfDistribution = nearest < 0 || similarity < tables.MinSimilarity;
                 bool softReady = false;
+                bool linearUnsure = false, softUnsure = false;
                 if (linearQuality is not null && !outOfDistribution)
                 {
                     for (int m = 0; m < models; m++)
@@ -121,7 +134,18 @@ namespace RouterGen.Fitting
                         learned[m] = linearQuality[(i * models) + m];
                         clusterCost[m] = tables.CostOf(nearest, m);
                     }
+
+                    linearUnsure = scoresLinear && lowConfidenceMargin > 0 && QualityEstimation.TopModelMargin(learned, all, out _, out _) < lowConfidenceMargin;
                 }
+
+                if (scoresSoft && !outOfDistribution)
+                {
+                    Blend(router, embedding, options.SoftClusters, blendedQuality, blendedCost);
+                    softReady = true;
+                    softUnsure = lowConfidenceMargin > 0 && QualityEstimation.TopModelMargin(blendedQuality, all, out _, out _) < lowConfidenceMargin;
+                }
+
+                lowConfidenceRows += linearUnsure || softUnsure ? 1 : 0;
 
                 for (int p = 0; p < points.Length; p++)
                 {
@@ -145,7 +169,8 @@ namespace RouterGen.Fitting
                     {
                         model = tables.FallbackModel;
                     }
-                    else if (outOfDistribution)
+                    else if (outOfDistribution || (linearUnsure && PolicyFamilies.EstimatorOf(point.Family) == EstimatorKinds.Linear) ||
+                             (softUnsure && PolicyFamilies.EstimatorOf(point.Family) == EstimatorKinds.SoftClusters))
                     {
                         model = !options.FallbackHonoursKnob ? tables.FallbackModel : Choose(globalQuality, globalCost, shortfall, point.Knob, tables.CostScale, all);
                     }
@@ -173,6 +198,8 @@ namespace RouterGen.Fitting
                     outcomes.Costs[at] = rowCosts[model];
                 }
             }
+
+            return lowConfidenceRows;
         }
 
         /// <summary>

@@ -35,6 +35,15 @@ namespace RouterGen.Fitting
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (nearest-cluster when none was chosen).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
 
+        /// <summary>The low-confidence threshold every fit's chosen estimator routed with (0: off).</summary>
+        public IReadOnlyList<double> LowConfidenceMargins { get; init; } = Array.Empty<double>();
+
+        /// <summary>
+        /// The share of held-out prompts (over every fold and repetition) that the deployable router sent to the global
+        /// statistics by its low-confidence fallback.
+        /// </summary>
+        public double LowConfidenceShare { get; init; }
+
         /// <summary>Reliability of the nearest-cluster and learned estimators' predicted quality on the held-out prompts.</summary>
         public IReadOnlyList<ModelCalibration> Calibration { get; init; } = Array.Empty<ModelCalibration>();
     }

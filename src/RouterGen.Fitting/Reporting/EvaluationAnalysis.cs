@@ -129,6 +129,8 @@ namespace RouterGen.Fitting
                 ClusterCounts = run.ClusterCounts,
                 PriorStrengths = run.PriorStrengths,
                 EstimatorChoices = run.EstimatorChoices,
+                LowConfidenceMargins = run.LowConfidenceMargins,
+                LowConfidenceShare = run.LowConfidenceShare,
                 Calibration = run.Calibration,
                 Points = points,
                 Singles = singles,

@@ -42,6 +42,12 @@ namespace RouterGen.Fitting
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (the source of the selected families).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
 
+        /// <summary>The low-confidence threshold each fit's chosen estimator routed with (0: off), in fit order.</summary>
+        public IReadOnlyList<double> LowConfidenceMargins { get; init; } = Array.Empty<double>();
+
+        /// <summary>Share of held-out prompts the deployable router sent to the global statistics by its low-confidence fallback.</summary>
+        public double LowConfidenceShare { get; init; }
+
         /// <summary>Expected calibration error and reliability table of each estimator's predicted quality, per model.</summary>
         public IReadOnlyList<ModelCalibration> Calibration { get; init; } = Array.Empty<ModelCalibration>();
 

@@ -52,6 +52,15 @@ namespace RouterGen.Fitting
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("lowConfidenceMargins");
+                foreach (double margin in report.LowConfidenceMargins)
+                {
+                    Number(w, margin);
+                }
+
+                w.WriteEndArray();
+                w.WritePropertyName("lowConfidenceShare");
+                Number(w, report.LowConfidenceShare);
                 w.WritePropertyName("bestSingle");
                 Single(w, report.BestSingle);
                 w.WritePropertyName("oracle");

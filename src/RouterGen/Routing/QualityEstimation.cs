@@ -54,6 +54,37 @@ namespace RouterGen.Routing
             }
         }
 
+        /// <summary>
+        /// The low-confidence margin of an estimate: the estimated quality of the best allowed model (<paramref name="leader"/>)
+        /// minus that of the runner-up allowed model (<paramref name="second"/>), ties to the lower index; +∞ (and -1 for
+        /// <paramref name="second"/>) with fewer than two allowed models. The router's low-confidence test and fitting's
+        /// choice of its threshold both compute it here, so the fit scores exactly the margin that routing compares.
+        /// </summary>
+        public static double TopModelMargin(ReadOnlySpan<double> quality, ulong allowed, out int leader, out int second)
+        {
+            leader = -1;
+            second = -1;
+            for (int m = 0; m < quality.Length && m < 64; m++)
+            {
+                if ((allowed & (1UL << m)) == 0)
+                {
+                    continue;
+                }
+
+                if (leader < 0 || quality[m] > quality[leader])
+                {
+                    second = leader;
+                    leader = m;
+                }
+                else if (second < 0 || quality[m] > quality[second])
+                {
+                    second = m;
+                }
+            }
+
+            return second < 0 ? double.PositiveInfinity : quality[leader] - quality[second];
+        }
+
         /// <summary>The logistic function, computed without overflow on either side.</summary>
         public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
 

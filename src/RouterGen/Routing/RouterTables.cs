@@ -255,7 +255,8 @@ namespace RouterGen.Routing
             bool learnedHeads, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights)
         {
             ulong allowed = options.AllowedModels.AllowedBits(ModelCount);
-            if (LowConfidenceMargin > 0 && IsLowConfidence(quality, allowed, out int leader, out int second))
+            // The margin ignores the policy and knob, so one fitted number serves every request.
+            if (LowConfidenceMargin > 0 && QualityEstimation.TopModelMargin(quality[..ModelCount], allowed, out int leader, out int second) < LowConfidenceMargin)
             {
                 var margin = new EstimateDetail(learnedHeads, second, quality[second], costUsd[second], quality[leader], blended, weights, leader);
                 return Fallback(cluster, similarity, options, RouteFallbackReason.LowConfidence, margin);
@@ -279,36 +280,6 @@ namespace RouterGen.Routing
             var detail = new EstimateDetail(
                 learnedHeads, runnerUp, runnerUp < 0 ? double.NaN : quality[runnerUp], runnerUp < 0 ? double.NaN : costUsd[runnerUp], best, blended, weights);
             return new RouteDecision(this, model, cluster, similarity, RouteFallbackReason.None, options, quality[model], costUsd[model], detail);
-        }
-
-        /// <summary>
-        /// The low-confidence test: the estimated quality of the best allowed model minus that of the runner-up allowed model
-        /// (ties to the lower index), below <see cref="LowConfidenceMargin"/>. The margin ignores the policy and knob, so one
-        /// fitted number serves every request; with fewer than two allowed models there is nothing to be unsure between.
-        /// </summary>
-        private bool IsLowConfidence(ReadOnlySpan<double> quality, ulong allowed, out int leader, out int second)
-        {
-            leader = -1;
-            second = -1;
-            for (int m = 0; m < ModelCount; m++)
-            {
-                if ((allowed & (1UL << m)) == 0)
-                {
-                    continue;
-                }
-
-                if (leader < 0 || quality[m] > quality[leader])
-                {
-                    second = leader;
-                    leader = m;
-                }
-                else if (second < 0 || quality[m] > quality[second])
-                {
-                    second = m;
-                }
-            }
-
-            return second >= 0 && quality[leader] - quality[second] < LowConfidenceMargin;
         }
 
         private int ChooseOver(ReadOnlySpan<double> quality, ReadOnlySpan<double> costUsd, in RoutingOptions options, ulong allowed) =>
