@@ -8,25 +8,21 @@ namespace RouterGen.Routing
     /// shortfall rule's reference), and, when the request blended its nearest clusters, the first
     /// <see cref="ExplainedClusters"/> of them with their weights. A low-confidence fallback keeps the estimate's two best
     /// allowed models by quality instead (<see cref="Leader"/> and <see cref="RunnerUp"/>), whose gap is the margin it
-    /// compared with the profile's threshold. Unmanaged and small, so a decision stays a value that allocates nothing.
+    /// compared with the profile's threshold. Six eight-byte words, which <see cref="RouteDecision"/> stores as its own fields
+    /// (<see cref="Choice"/>, <see cref="Clusters"/>, <see cref="Weights"/> and the three estimates), so a decision stays a
+    /// value that allocates nothing.
     /// </summary>
     internal readonly struct EstimateDetail
     {
         /// <summary>How many blended clusters a decision names (the rest are summed into one weight).</summary>
         public const int ExplainedClusters = 4;
 
-        private readonly ulong _clusters;
-        private readonly ulong _weights;
-
         public EstimateDetail(bool learnedHeads, int runnerUp, double runnerUpQuality, double runnerUpCostUsd, double bestQuality, ReadOnlySpan<int> blended, ReadOnlySpan<double> weights, int leader = -1)
         {
-            LearnedHeads = learnedHeads;
-            Leader = (short)leader;
-            RunnerUp = (short)runnerUp;
+            Choice = (ushort)(short)runnerUp | ((ulong)(ushort)(short)leader << 16) | ((ulong)(byte)blended.Length << 32) | (learnedHeads ? LearnedHeadsBit : 0);
             RunnerUpQuality = runnerUpQuality;
             RunnerUpCostUsd = runnerUpCostUsd;
             BestQuality = bestQuality;
-            BlendedCount = (byte)blended.Length;
             ulong clusters = 0, packedWeights = 0;
             for (int i = 0; i < Math.Min(blended.Length, ExplainedClusters); i++)
             {
@@ -35,21 +31,25 @@ namespace RouterGen.Routing
                 packedWeights |= (ulong)BitConverter.HalfToUInt16Bits((Half)weights[i]) << (16 * i);
             }
 
-            _clusters = clusters;
-            _weights = packedWeights;
+            Clusters = clusters;
+            Weights = packedWeights;
         }
 
+        /// <summary>A detail from the words a <see cref="RouteDecision"/> stored.</summary>
+        public EstimateDetail(double runnerUpQuality, double runnerUpCostUsd, double bestQuality, ulong choice, ulong clusters, ulong weights) =>
+            (RunnerUpQuality, RunnerUpCostUsd, BestQuality, Choice, Clusters, Weights) = (runnerUpQuality, runnerUpCostUsd, bestQuality, choice, clusters, weights);
+
         /// <summary>True when learned heads predicted the quality (false: a soft-cluster blend of statistics).</summary>
-        public bool LearnedHeads { get; }
+        public bool LearnedHeads => (Choice & LearnedHeadsBit) != 0;
 
         /// <summary>
         /// The allowed model with the best estimated quality when a low-confidence fallback applied (its quality is
         /// <see cref="BestQuality"/>, the runner-up by quality is <see cref="RunnerUp"/>); -1 otherwise.
         /// </summary>
-        public int Leader { get; }
+        public int Leader => (short)(ushort)(Choice >> 16);
 
         /// <summary>The model the policy would choose next (the chosen one excluded), or -1 when no other model is allowed.</summary>
-        public int RunnerUp { get; }
+        public int RunnerUp => (short)(ushort)Choice;
 
         /// <summary>The runner-up's estimated quality.</summary>
         public double RunnerUpQuality { get; }
@@ -61,12 +61,23 @@ namespace RouterGen.Routing
         public double BestQuality { get; }
 
         /// <summary>How many nearest clusters were blended (0: the nearest cluster's costs, no blend).</summary>
-        public int BlendedCount { get; }
+        public int BlendedCount => (byte)(Choice >> 32);
+
+        /// <summary>Bits 0-15: the runner-up, 16-31: the leader (both two's complement, -1 for none); 32-39: the blended count; bit 40: learned heads.</summary>
+        public ulong Choice { get; }
+
+        /// <summary>The first <see cref="ExplainedClusters"/> blended clusters, 16 bits each.</summary>
+        public ulong Clusters { get; }
+
+        /// <summary>Their weights as half-precision bits, 16 bits each.</summary>
+        public ulong Weights { get; }
 
         /// <summary>The <paramref name="i"/>-th blended cluster, most similar first (i &lt; <see cref="ExplainedClusters"/>).</summary>
-        public int BlendedCluster(int i) => (ushort)(_clusters >> (16 * i));
+        public int BlendedCluster(int i) => (ushort)(Clusters >> (16 * i));
 
         /// <summary>Its weight, to about three digits.</summary>
-        public double BlendedWeight(int i) => (double)BitConverter.UInt16BitsToHalf((ushort)(_weights >> (16 * i)));
+        public double BlendedWeight(int i) => (double)BitConverter.UInt16BitsToHalf((ushort)(Weights >> (16 * i)));
+
+        private const ulong LearnedHeadsBit = 1UL << 40;
     }
 }

@@ -15,25 +15,42 @@ namespace RouterGen.Routing
         private readonly double _estimatedQuality;
         private readonly double _estimatedCostUsd;
 
-        // The runner-up and the blend of an estimated decision, for Explain.
-        private readonly EstimateDetail _estimate;
+        // The runner-up and the blend of an estimated decision (its EstimateDetail), for Explain. Stored as six plain words,
+        // not as a nested struct: a cluster-only decision leaves them zero, and the JIT then writes those zeros straight
+        // into the caller's return buffer; a nested struct made it zero and copy a stack temporary of the whole decision
+        // on every route (docs/benchmarks.md, the cluster-only route regression).
+        private readonly double _runnerUpQuality;
+        private readonly double _runnerUpCostUsd;
+        private readonly double _bestQuality;
+        private readonly ulong _estimateChoice;
+        private readonly ulong _blendedClusters;
+        private readonly ulong _blendedWeights;
 
+        // The cluster-only constructor assigns every field itself (the estimated one chains to it, not the other way round):
+        // chained to the estimated constructor, its `in` detail was a zeroed temporary copied into every cluster decision.
         internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, RouteFallbackReason fallback, RoutingOptions options)
-            : this(tables, model, cluster, similarity, fallback, options, double.NaN, double.NaN, default)
         {
-        }
-
-        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, RouteFallbackReason fallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd, in EstimateDetail estimate)
-        {
-            _estimate = estimate;
-            _estimatedQuality = estimatedQuality;
-            _estimatedCostUsd = estimatedCostUsd;
+            _estimatedQuality = double.NaN;
+            _estimatedCostUsd = double.NaN;
             _tables = tables;
             ModelIndex = model;
             ClusterIndex = cluster;
             Similarity = similarity;
             FallbackReason = fallback;
             Options = options;
+        }
+
+        internal RouteDecision(RouterTables tables, int model, int cluster, float similarity, RouteFallbackReason fallback, RoutingOptions options, double estimatedQuality, double estimatedCostUsd, in EstimateDetail estimate)
+            : this(tables, model, cluster, similarity, fallback, options)
+        {
+            _estimatedQuality = estimatedQuality;
+            _estimatedCostUsd = estimatedCostUsd;
+            _runnerUpQuality = estimate.RunnerUpQuality;
+            _runnerUpCostUsd = estimate.RunnerUpCostUsd;
+            _bestQuality = estimate.BestQuality;
+            _estimateChoice = estimate.Choice;
+            _blendedClusters = estimate.Clusters;
+            _blendedWeights = estimate.Weights;
         }
 
         /// <summary>Index of the chosen model in the profile's model list.</summary>
@@ -66,7 +83,7 @@ namespace RouterGen.Routing
         /// minus that of the runner-up allowed model: the margin that was below <see cref="RouterTables.LowConfidenceMargin"/>.
         /// NaN for every other decision.
         /// </summary>
-        public double EstimateMargin => FallbackReason == RouteFallbackReason.LowConfidence ? _estimate.BestQuality - _estimate.RunnerUpQuality : double.NaN;
+        public double EstimateMargin => FallbackReason == RouteFallbackReason.LowConfidence ? _bestQuality - _runnerUpQuality : double.NaN;
 
         /// <summary>The options the decision was made with.</summary>
         public RoutingOptions Options { get; }
@@ -108,7 +125,7 @@ namespace RouterGen.Routing
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
         public RouteDecision Reroute(in RoutingOptions options) => FallbackReason == RouteFallbackReason.LowConfidence
-            ? _tables.Fallback(ClusterIndex, Similarity, options, RouteFallbackReason.LowConfidence, _estimate)
+            ? _tables.Fallback(ClusterIndex, Similarity, options, RouteFallbackReason.LowConfidence, Estimate)
             : _tables.Reroute(ClusterIndex, Similarity, options);
 
         /// <summary>
@@ -164,7 +181,7 @@ namespace RouterGen.Routing
             {
                 if (FallbackReason == RouteFallbackReason.LowConfidence)
                 {
-                    EstimateDetail e = _estimate;
+                    EstimateDetail e = Estimate;
                     lines.Add(NearestClusterLine());
                     lines.Add(RouteExplanation.LowConfidence(e.LearnedHeads, t.ModelIds[e.Leader], e.BestQuality, t.ModelIds[e.RunnerUp], e.RunnerUpQuality, t.LowConfidenceMargin));
                 }
@@ -247,6 +264,8 @@ namespace RouterGen.Routing
             return string.Join("\n", lines);
         }
 
+        private EstimateDetail Estimate => new(_runnerUpQuality, _runnerUpCostUsd, _bestQuality, _estimateChoice, _blendedClusters, _blendedWeights);
+
         private string NearestClusterLine() =>
             $"The prompt is nearest to cluster #{ClusterIndex} \"{ClusterLabel}\" (similarity {RouteExplanation.Similarity(Similarity)} ≥ {RouteExplanation.Number(_tables.MinSimilarity)}).";
 
@@ -255,7 +274,7 @@ namespace RouterGen.Routing
         // own view of the chosen model, and whether models were excluded.
         private string ExplainEstimate(RouterTables t, int cluster, in RoutingOptions options)
         {
-            EstimateDetail e = _estimate;
+            EstimateDetail e = Estimate;
             int named = Math.Min(e.BlendedCount, EstimateDetail.ExplainedClusters);
             var blended = new int[named];
             var weights = new double[named];

@@ -82,6 +82,9 @@ namespace RouterGen.Routing
         /// </summary>
         /// <exception cref="EmbedderMismatchException">The embedding's length is not the kernel's dimension.</exception>
         /// <exception cref="ArgumentOutOfRangeException">The options blend more clusters than the router has.</exception>
+        // Not inlined into the generated router's Route (which then only forwards its return buffer): inlined, its two
+        // returns made the JIT build the decision in a stack temporary and copy it, ~+5-15 ns a route (docs/benchmarks.md).
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static RouteDecision Route<TKernel>(in TKernel kernel, ReadOnlySpan<float> embedding, in RoutingOptions options)
             where TKernel : struct, IRouterKernel
         {
@@ -183,7 +186,10 @@ namespace RouterGen.Routing
         /// function (the precomputed breakpoints) decides.
         /// </summary>
         /// <exception cref="InvalidOperationException">No model is allowed.</exception>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Not inlined, like Route: a struct-returning method with several returns, inlined, returns through a stack
+        // temporary that the caller then copies (a 120-byte copy per route, measured); called, it writes the caller's
+        // return buffer directly.
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static RouteDecision Decide<TKernel>(in TKernel kernel, int cluster, float similarity, in RoutingOptions options)
             where TKernel : struct, IRouterKernel
         {

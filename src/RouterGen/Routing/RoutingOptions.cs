@@ -96,7 +96,7 @@ namespace RouterGen.Routing
                 throw new ArgumentOutOfRangeException(nameof(knob), "The knob must be a number.");
             }
 
-            Policy = policy;
+            _policyAndTopClusters = (uint)policy;
             Knob = knob;
             AllowedModels = allowedModels;
         }
@@ -110,7 +110,7 @@ namespace RouterGen.Routing
         public RoutingOptions(RoutingPolicy policy, double knob, ModelMask allowedModels, int topClusters)
             : this(policy, knob, allowedModels)
         {
-            TopClusters = CheckTopClusters(topClusters);
+            _policyAndTopClusters |= (ulong)(uint)CheckTopClusters(topClusters) << 32;
         }
 
         /// <summary>Maximum expected quality (cost-weighted, knob 0). This is also the default value.</summary>
@@ -123,7 +123,7 @@ namespace RouterGen.Routing
         public static RoutingOptions Shortfall(double shortfall) => new(RoutingPolicy.Shortfall, shortfall);
 
         /// <summary>The in-cluster rule.</summary>
-        public RoutingPolicy Policy { get; }
+        public RoutingPolicy Policy => (RoutingPolicy)(int)(uint)_policyAndTopClusters;
 
         /// <summary>The knob of <see cref="Policy"/>.</summary>
         public double Knob { get; }
@@ -139,7 +139,12 @@ namespace RouterGen.Routing
         /// and mask apply to the blend; a learned linear estimator keeps its per-prompt quality and blends only the costs.
         /// The out-of-distribution test is the nearest cluster's, as with p = 1.
         /// </summary>
-        public int TopClusters { get; }
+        public int TopClusters => (int)(_policyAndTopClusters >> 32);
+
+        // The policy (low 32 bits) and p (high 32) share one word, so the options stay three eight-byte fields as before p
+        // existed: the JIT copies them into every decision in registers; as four fields (32 bytes) each copy went through
+        // a stack temporary (docs/benchmarks.md, the cluster-only route regression).
+        private readonly ulong _policyAndTopClusters;
 
         /// <summary>A copy with another allowed-models mask.</summary>
         public RoutingOptions WithAllowedModels(ModelMask allowedModels) =>
