@@ -199,6 +199,7 @@ namespace RouterGen.Generator
                 if (HasLinearHeads)
                 {
                     WriteHeadWeights();
+                    WriteIsotonicTables();
                 }
 
                 WriteStatistics();
@@ -442,11 +443,42 @@ namespace RouterGen.Generator
                 for (int m = 0; m < ModelCount; m++)
                 {
                     LinearHeadDefinition head = Estimator!.Heads[m];
+                    if (head.IsotonicLogits != null)
+                    {
+                        Line($"double raw{m} = logits[{m}] + {Double(head.Bias)}; // {CommentText(_p.Models[m].Id)}: isotonic, its table's value at the raw logit below");
+                    }
+
                     Line($"logits[{m}] = ({Double(head.PlattScale)} * (logits[{m}] + {Double(head.Bias)})) + {Double(head.PlattOffset)}; // {CommentText(_p.Models[m].Id)}");
                 }
 
                 Line($"{Rt}QualityEstimation.Logistic(logits);");
+                for (int m = 0; m < ModelCount; m++)
+                {
+                    if (Estimator!.Heads[m].IsotonicLogits != null)
+                    {
+                        Line($"logits[{m}] = {Rt}QualityEstimation.Isotonic(IsotonicLogits{m}, IsotonicQualities{m}, raw{m});");
+                    }
+                }
+
                 Close();
+            }
+
+            private void WriteIsotonicTables()
+            {
+                for (int m = 0; m < ModelCount; m++)
+                {
+                    LinearHeadDefinition head = Estimator!.Heads[m];
+                    if (head.IsotonicLogits == null)
+                    {
+                        continue;
+                    }
+
+                    Line($"// {CommentText(_p.Models[m].Id)}: isotonic calibration, quality linear between these raw logits, constant beyond (RVA data).");
+                    Line($"private static global::System.ReadOnlySpan<double> IsotonicLogits{m} => [{string.Join(", ", head.IsotonicLogits.Select(Double))}];");
+                    Line();
+                    Line($"private static global::System.ReadOnlySpan<double> IsotonicQualities{m} => [{string.Join(", ", head.IsotonicQualities!.Select(Double))}];");
+                    Line();
+                }
             }
 
             private void WriteHeadWeights()
@@ -482,8 +514,31 @@ namespace RouterGen.Generator
                     dot += (double)head.Weights[j] * cluster.Centroid[j];
                 }
 
+                if (head.IsotonicLogits is double[] logits)
+                {
+                    return IsotonicAt(logits, head.IsotonicQualities!, dot + head.Bias);
+                }
+
                 double t = (head.PlattScale * (dot + head.Bias)) + head.PlattOffset;
                 return t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
+            }
+
+            // For the arm comments only, as PredictedAtCentroid is (routing calls the runtime's QualityEstimation.Isotonic).
+            private static double IsotonicAt(double[] logits, double[] qualities, double t)
+            {
+                int above = 0;
+                while (above < logits.Length && logits[above] < t)
+                {
+                    above++;
+                }
+
+                if (above == 0 || above == logits.Length)
+                {
+                    return qualities[above == 0 ? 0 : logits.Length - 1];
+                }
+
+                double share = (t - logits[above - 1]) / (logits[above] - logits[above - 1]);
+                return qualities[above - 1] + (share * (qualities[above] - qualities[above - 1]));
             }
 
             private void WriteWinners(bool shortfall)

@@ -224,12 +224,19 @@ namespace RouterGen.Fitting
         }
 
         // Which estimator the profile carries and why: the inner-fold AIQ of every candidate, or that it was forced.
+        private static string CalibrationNote(HeadCalibration calibration, LinearQualityEstimator? linear) => calibration switch
+        {
+            HeadCalibration.Isotonic => "isotonic-calibrated",
+            HeadCalibration.Auto => $"calibrated Platt or isotonic per model by cross-fitted inner-fold cross-entropy ({linear?.IsotonicCount ?? 0} of {linear?.ModelCount ?? 0} isotonic)",
+            _ => "Platt-calibrated",
+        };
+
         private static string EstimatorNote(FitPipelineOptions options, ClusterCountChoice? choice, string estimator, string? proposed, ProfileDefinition profile, EvaluationReport report)
         {
             var note = new StringBuilder();
             string what = estimator switch
             {
-                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace{(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, Platt-calibrated on inner-fold predictions; costs from the nearest cluster)",
+                EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace{(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, {CalibrationNote(options.HeldOut.Linear.Calibration, choice?.Linear)} on inner-fold predictions; costs from the nearest cluster)",
                 EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters)",
                 _ => "nearest cluster (format version 1)",
             };

@@ -244,6 +244,25 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Fit_with_isotonic_calibration_writes_a_table_per_head_that_routes()
+        {
+            string data = WriteDataset();
+            string profilePath = Path.Combine(_folder.Path, "isotonic.router.json");
+
+            CliRun fit = CliRun.Of("fit", "--data", data, "--embedding-cache", "off", "--clusters", "2", "--out", profilePath, "--name", "SmallRouter", "--cv-folds", "2", "--estimator", "linear", "--calibration", "isotonic");
+
+            Assert.True(fit.ExitCode == 0, fit.Error + fit.Output);
+            RouterProfile profile = RouterProfile.Load(profilePath);
+            Assert.All(profile.Definition.Estimator!.Heads, h => Assert.True(h.IsotonicLogits!.Length >= 2));
+            Assert.Contains("\"method\": \"isotonic\"", File.ReadAllText(profilePath), StringComparison.Ordinal);
+            Assert.True(profile.CreatePromptRouter().Route("write a poem about the moon and the sea", default).IsEstimated);
+
+            CliRun refused = CliRun.Of("fit", "--data", data, "--out", Path.Combine(_folder.Path, "y.router.json"), "--name", "SmallRouter", "--calibration", "beta");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("beta", refused.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Fit_refuses_an_unknown_centroid_precision()
         {
             CliRun fit = CliRun.Of("fit", "--data", WriteDataset(), "--out", Path.Combine(_folder.Path, "x.router.json"), "--name", "SmallRouter", "--centroid-precision", "float64");

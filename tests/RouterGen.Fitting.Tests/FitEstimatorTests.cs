@@ -14,22 +14,26 @@ namespace RouterGen.Fitting.Tests
     {
         private static readonly EmbedderFactory BuiltIn64 = _ => EmbedderSetup.BuiltIn(64);
 
-        private static FitPipelineOptions Options(string estimator) => new()
+        private static FitPipelineOptions Options(string estimator, HeadCalibration calibration = HeadCalibration.Platt) => new()
         {
             Estimator = estimator,
             Fit = new FitSettings { RouterName = "FitEstimatorRouter" },
-            HeldOut = new EvaluationOptions { Folds = 3, Seeds = 1, BootstrapSamples = 20 },
+            HeldOut = new EvaluationOptions { Folds = 3, Seeds = 1, BootstrapSamples = 20, Linear = new LinearEstimatorOptions { Calibration = calibration } },
         };
 
-        [Fact]
-        public void FittedLinearProfileRoutesAsEvaluationScoredTheLinearEstimator()
+        [Theory]
+        [InlineData(HeadCalibration.Platt)]
+        [InlineData(HeadCalibration.Isotonic)]
+        public void FittedLinearProfileRoutesAsEvaluationScoredTheLinearEstimator(HeadCalibration calibration)
         {
             RoutingDataset data = SyntheticRoutingData.Generate(160, models: 4, topics: 4, seed: 21);
-            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.Linear));
+            FitResult result = FitPipeline.Fit(data, BuiltIn64, Options(EstimatorKinds.Linear, calibration));
             ProfileDefinition fitted = result.Profile;
             Assert.Equal(2, fitted.FormatVersion);
             Assert.Equal(EstimatorDefinition.LinearKind, fitted.Estimator!.Kind);
             Assert.Equal(4, fitted.Estimator.Heads.Count);
+            Assert.All(fitted.Estimator.Heads, h => Assert.Equal(calibration == HeadCalibration.Isotonic, h.IsotonicLogits != null));
+            Assert.Contains(calibration == HeadCalibration.Isotonic ? "isotonic-calibrated" : "Platt-calibrated", fitted.Provenance!.Notes, StringComparison.Ordinal);
             Assert.Contains("Estimator: learned linear", fitted.Provenance!.Notes, StringComparison.Ordinal);
             Assert.Contains("(given by --estimator)", fitted.Provenance.Notes, StringComparison.Ordinal);
             Assert.Contains(fitted.Presets, p => p.Name == FitPipeline.MatchBestSinglePreset);
@@ -65,6 +69,8 @@ namespace RouterGen.Fitting.Tests
 
                     compared++;
                     estimated += decision.IsEstimated ? 1 : 0;
+                    // The deployed router's estimate is the fit's own prediction, bit for bit (the same calibration code).
+                    Assert.Equal(predicted[(i * data.ModelCount) + decision.ModelIndex], decision.ExpectedQuality);
                     Assert.Equal(outcomes.Scores[outcomes.IndexOf(p, i)], data.Score(i, decision.ModelIndex));
                     Assert.Equal(outcomes.Costs[outcomes.IndexOf(p, i)], data.CostUsd(i, decision.ModelIndex));
                 }

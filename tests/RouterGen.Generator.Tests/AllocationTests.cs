@@ -15,6 +15,7 @@ namespace RouterGen.Generator.Tests
         [Theory]
         [InlineData(null, CentroidPrecision.Float32)]
         [InlineData("linear", CentroidPrecision.Float32)]
+        [InlineData(GeneratedRouters.LinearIsotonic, CentroidPrecision.Float32)]
         [InlineData("soft-clusters:4", CentroidPrecision.Float32)]
         [InlineData(null, CentroidPrecision.Float16)]
         [InlineData(null, CentroidPrecision.Int8)]

@@ -74,7 +74,42 @@ namespace RouterGen.Generator.Tests
 
         [Fact]
         public void UnknownCalibrationMethodIsRG0016() =>
-            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["mid-general"]!["calibration"]!["method"] = "isotonic"), "RG0016", "\"isotonic\"", message: "expected \"platt\"");
+            AssertReported(MutateLinear(p => p["estimator"]!["heads"]!["mid-general"]!["calibration"]!["method"] = "beta"), "RG0016", "\"beta\"", message: "expected \"platt\"");
+
+        private static void Isotonic(JsonObject profile, string model, JsonArray logits, JsonArray qualities, double? plattScale = null)
+        {
+            var calibration = new JsonObject { ["method"] = "isotonic", ["logits"] = logits, ["qualities"] = qualities };
+            if (plattScale is double scale)
+            {
+                calibration["scale"] = scale;
+            }
+
+            profile["estimator"]!["heads"]![model]!["calibration"] = calibration;
+        }
+
+        [Fact]
+        public void IsotonicLogitsThatDoNotIncreaseAreRG0016AtThePoint() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "cheap-small", new JsonArray(-1.0, 0.5, 0.5), new JsonArray(0.1, 0.2, 0.3))), "RG0016", message: "estimator.heads[\"cheap-small\"].calibration.logits[2] is 0.5, not above logits[1] = 0.5");
+
+        [Fact]
+        public void IsotonicQualitiesThatDecreaseAreRG0016() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "cheap-small", new JsonArray(-1.0, 0.0, 1.0), new JsonArray(0.1, 0.4, 0.3))), "RG0016", message: "calibration.qualities[2] is 0.3, below qualities[1] = 0.4");
+
+        [Fact]
+        public void IsotonicQualityAboveOneIsRG0009() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "mid-general", new JsonArray(-1.0, 1.0), new JsonArray(0.5, 1.5))), "RG0009", message: "estimator.heads[\"mid-general\"].calibration.qualities[1] is 1.5");
+
+        [Fact]
+        public void IsotonicTablesOfUnequalLengthAreRG0016() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "cheap-small", new JsonArray(-1.0, 0.0, 1.0), new JsonArray(0.1, 0.2))), "RG0016", message: "calibration.qualities has 2 numbers but estimator.heads[\"cheap-small\"].calibration.logits has 3");
+
+        [Fact]
+        public void IsotonicTableOfOnePointIsRG0016() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "cheap-small", new JsonArray(0.0), new JsonArray(0.5))), "RG0016", message: "logits has 1 points; an isotonic table has 2 to 1024");
+
+        [Fact]
+        public void PlattScaleInAnIsotonicCalibrationIsRG0016() =>
+            AssertReported(MutateLinear(p => Isotonic(p, "cheap-small", new JsonArray(-1.0, 1.0), new JsonArray(0.2, 0.6), plattScale: 2)), "RG0016", message: "calibration.scale is not allowed here: an isotonic calibration has logits and qualities");
 
         [Fact]
         public void HeadForAnUnknownModelIsRG0015() =>

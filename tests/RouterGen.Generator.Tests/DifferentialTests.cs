@@ -25,6 +25,7 @@ namespace RouterGen.Generator.Tests
             "random:256x768x9",
             "random:16x384x6:linear",
             "random:24x384x24:linear",
+            "random:24x384x24:linear-isotonic",
             "random:64x256x12:soft-clusters:3",
             "random:8x384x24:soft-clusters:8",
             "fixture:tiny-half.router.json",

@@ -65,9 +65,9 @@ namespace RouterGen.Generator.Tests
         /// <summary>
         /// A random profile with realistic structure: a few strong expensive models, cheap weak ones, some exact quality and
         /// cost ties (to exercise tie-breaking), and a similarity floor that sends some prompts to the fallback. With an
-        /// estimator (format version 2): "linear" gives random calibrated heads scaled so the predictions spread over (0, 1),
-        /// "soft-clusters:N" a blend of the N nearest clusters; <paramref name="lowConfidenceMargin"/> then sets the estimator's
-        /// low-confidence fallback threshold.
+        /// estimator (format version 2): "linear" gives random calibrated heads scaled so the predictions spread over (0, 1)
+        /// ("linear-isotonic": half of them isotonic), "soft-clusters:N" a blend of the N nearest clusters;
+        /// <paramref name="lowConfidenceMargin"/> then sets the estimator's low-confidence fallback threshold.
         /// </summary>
         public static string RandomProfileJson(string name, int clusters, int dimension, int models, int seed, float[]? bucketWeights = null, string? estimator = null, CentroidPrecision precision = CentroidPrecision.Float32, double lowConfidenceMargin = 0)
         {
@@ -114,6 +114,10 @@ namespace RouterGen.Generator.Tests
             {
                 profile.Estimator = RandomLinearEstimator(random, models, dimension);
             }
+            else if (estimator == LinearIsotonic)
+            {
+                profile.Estimator = RandomLinearEstimator(random, models, dimension, isotonic: true);
+            }
             else if (estimator != null)
             {
                 int top = int.Parse(estimator[(EstimatorDefinition.SoftClustersKind.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
@@ -123,8 +127,14 @@ namespace RouterGen.Generator.Tests
             return ProfileWriter.ToJson(profile);
         }
 
-        /// <summary>Random heads whose logits on a unit-scale embedding have a spread of about 1, plus some exact ties between models.</summary>
-        public static EstimatorDefinition RandomLinearEstimator(Random random, int models, int dimension)
+        /// <summary>The estimator name of random profiles whose every other head is isotonic-calibrated (the rest Platt).</summary>
+        public const string LinearIsotonic = "linear-isotonic";
+
+        /// <summary>
+        /// Random heads whose logits on a unit-scale embedding have a spread of about 1, plus some exact ties between models;
+        /// with <paramref name="isotonic"/>, every other head gets a random monotone table over the logits' range instead of Platt.
+        /// </summary>
+        public static EstimatorDefinition RandomLinearEstimator(Random random, int models, int dimension, bool isotonic = false)
         {
             var estimator = new EstimatorDefinition { Kind = EstimatorDefinition.LinearKind };
             for (int m = 0; m < models; m++)
@@ -138,6 +148,24 @@ namespace RouterGen.Generator.Tests
                         PlattScale = Math.Round(0.5 + random.NextDouble(), 4),
                         PlattOffset = Math.Round((random.NextDouble() - 0.5) * 0.5, 4),
                     };
+                if (isotonic && m % 2 == 1 && !ReferenceEquals(head, estimator.Heads[m - 1]))
+                {
+                    // 2 to 40 points from logit -3 to 3 with flat steps, so prompts land between, on and beyond points.
+                    int points = random.Next(2, 41);
+                    double logit = -3, quality = Math.Round(random.NextDouble() * 0.3, 3);
+                    head.IsotonicLogits = new double[points];
+                    head.IsotonicQualities = new double[points];
+                    for (int i = 0; i < points; i++)
+                    {
+                        head.IsotonicLogits[i] = Math.Round(logit, 4);
+                        head.IsotonicQualities[i] = quality;
+                        logit += 6.0 / points;
+                        quality = random.Next(3) == 0 ? quality : Math.Min(1, Math.Round(quality + (random.NextDouble() * 0.7 / points), 3));
+                    }
+
+                    (head.PlattScale, head.PlattOffset) = (1, 0);
+                }
+
                 estimator.Heads.Add(head);
             }
 

@@ -33,9 +33,10 @@ namespace RouterGen.Cli.Commands
             var report = new Option<string?>("--report") { Description = "Write the full report as JSON here (atomically)." };
             var plot = new Option<string?>("--plot") { Description = "Write an SVG plot of quality against total cost here (atomically)." };
             var title = new Option<string?>("--title") { Description = "Plot title." };
+            Option<string> calibration = CalibrationOption.Create();
             var command = new Command("eval", "Held-out evaluation: each fold's clusters and statistics are fit without its prompts; routing policies against single models and the oracle.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, lowConfidence, bootstrap, report, plot, title })
+            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, lowConfidence, calibration, bootstrap, report, plot, title })
             {
                 command.Options.Add(option);
             }
@@ -59,6 +60,7 @@ namespace RouterGen.Cli.Commands
                     BootstrapSamples = Math.Max(0, parseResult.GetValue(bootstrap)),
                     LearnedEstimator = parseResult.GetValue(learned),
                     LowConfidenceFallback = parseResult.GetValue(lowConfidence),
+                    Linear = CalibrationOption.Apply(parseResult.GetRequiredValue(calibration)),
                     Fit = new FitSettings
                     {
                         PriorStrength = parseResult.GetValue(prior),

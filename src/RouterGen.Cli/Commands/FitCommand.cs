@@ -46,10 +46,11 @@ namespace RouterGen.Cli.Commands
             var estimatorOption = new Option<string>("--estimator") { Description = $"Per-prompt estimator the profile carries: {FitPipeline.EstimatorChoices}. auto takes whichever wins by inner-fold AIQ; linear or soft-clusters make a format version 2 profile.", DefaultValueFactory = _ => FitPipeline.AutoEstimator };
             estimatorOption.AcceptOnlyFromAmong(FitPipeline.AutoEstimator, EstimatorKinds.NearestCluster, EstimatorKinds.Linear, EstimatorKinds.SoftClusters);
             var precisionOption = new Option<string>("--centroid-precision") { Description = $"How routers built from the profile store its centroids: {CentroidPrecisionNames.Expected} (half or a quarter of the bytes the search reads; the held-out pass and the file's numbers stay float32).", DefaultValueFactory = _ => CentroidPrecisionNames.Float32 };
+            Option<string> calibration = CalibrationOption.Create();
             precisionOption.AcceptOnlyFromAmong(CentroidPrecisionNames.Float32, CentroidPrecisionNames.Float16, CentroidPrecisionNames.Int8);
             var command = new Command("fit", "Fit a router profile from per-prompt model results: embed, cluster, estimate shrunk per-cluster quality and cost, label clusters, set presets from a held-out pass.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report, estimatorOption, precisionOption })
+            foreach (Option option in new Option[] { embedder, embeddingCache, clusters, output, name, ns, description, seed, restarts, prior, attribution, created, cvFolds, cvSeeds, report, estimatorOption, calibration, precisionOption })
             {
                 command.Options.Add(option);
             }
@@ -79,7 +80,7 @@ namespace RouterGen.Cli.Commands
                     Attribution = parseResult.GetValue(attribution),
                     CreatedUtc = parseResult.GetValue(created),
                     Estimator = parseResult.GetRequiredValue(estimatorOption),
-                    HeldOut = new EvaluationOptions { Folds = parseResult.GetValue(cvFolds), Seeds = parseResult.GetValue(cvSeeds), BootstrapSamples = 200 },
+                    HeldOut = new EvaluationOptions { Folds = parseResult.GetValue(cvFolds), Seeds = parseResult.GetValue(cvSeeds), BootstrapSamples = 200, Linear = CalibrationOption.Apply(parseResult.GetRequiredValue(calibration)) },
                 };
                 var progress = new ConsoleProgress(parseResult.InvocationConfiguration.Error);
                 FitResult result = FitPipeline.Fit(dataset, factory, options, progress);

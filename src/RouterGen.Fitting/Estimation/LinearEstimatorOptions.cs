@@ -27,6 +27,14 @@ namespace RouterGen.Fitting
         /// </summary>
         public bool TryUnitVariance { get; set; }
 
+        /// <summary>
+        /// How each head's raw logit becomes a quality: <see cref="HeadCalibration.Platt"/> (σ(a·t + b)),
+        /// <see cref="HeadCalibration.Isotonic"/> (a monotone table, <see cref="IsotonicCalibration"/>), or
+        /// <see cref="HeadCalibration.Auto"/>: per model, whichever has the lower cross-entropy when each is fit on the other
+        /// inner folds' out-of-fold logits and scored on the held-back fold (Platt on a tie).
+        /// </summary>
+        public HeadCalibration Calibration { get; set; } = HeadCalibration.Platt;
+
         /// <summary>L2 strengths λ tried per model by inner cross-validation, strongest first (each fit warm-starts the next).</summary>
         public IReadOnlyList<double> Strengths { get; set; } = new[] { 1.0, 0.1, 0.01, 0.001, 0.0001 };
 
@@ -35,5 +43,18 @@ namespace RouterGen.Fitting
 
         /// <summary>A solve stops when no parameter moves by more than this (relative to 1 + its size).</summary>
         public double Tolerance { get; set; } = 1e-4;
+    }
+
+    /// <summary>The calibration of the learned estimator's heads (<see cref="LinearEstimatorOptions.Calibration"/>).</summary>
+    public enum HeadCalibration
+    {
+        /// <summary>Platt scaling: quality = σ(a · logit + b), two numbers per model.</summary>
+        Platt,
+
+        /// <summary>Isotonic regression (pool-adjacent-violators): a monotone table per model.</summary>
+        Isotonic,
+
+        /// <summary>Per model, Platt or isotonic by cross-fitted inner-fold cross-entropy.</summary>
+        Auto,
     }
 }

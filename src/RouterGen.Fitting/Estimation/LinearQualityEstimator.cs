@@ -15,7 +15,12 @@ namespace RouterGen.Fitting
     /// </summary>
     public sealed class LinearQualityEstimator
     {
-        internal LinearQualityEstimator(float[] weights, double[] bias, double[] plattScale, double[] plattOffset, double[] strength, int models, int dimension)
+        // Per model (bias, Platt scale, Platt offset), the layout QualityEstimation.Calibrate reads, as the loaded router does.
+        private readonly double[] _platt;
+        private readonly double[]?[]? _isotonicLogits;
+        private readonly double[]?[]? _isotonicQualities;
+
+        internal LinearQualityEstimator(float[] weights, double[] bias, double[] plattScale, double[] plattOffset, double[] strength, int models, int dimension, double[]?[]? isotonicLogits = null, double[]?[]? isotonicQualities = null)
         {
             Weights = weights;
             Bias = bias;
@@ -24,6 +29,12 @@ namespace RouterGen.Fitting
             Strength = strength;
             ModelCount = models;
             Dimension = dimension;
+            (_isotonicLogits, _isotonicQualities) = (isotonicLogits, isotonicQualities);
+            _platt = new double[3 * models];
+            for (int m = 0; m < models; m++)
+            {
+                (_platt[3 * m], _platt[(3 * m) + 1], _platt[(3 * m) + 2]) = (bias[m], plattScale[m], plattOffset[m]);
+            }
         }
 
         /// <summary>Row-major model × dimension weights on the raw embedding.</summary>
@@ -37,6 +48,27 @@ namespace RouterGen.Fitting
 
         /// <summary>Platt offset b.</summary>
         public double[] PlattOffset { get; }
+
+        /// <summary>Per model, the isotonic table's raw logits where that model is isotonic-calibrated (null entries are Platt; null when none is).</summary>
+        public IReadOnlyList<double[]?>? IsotonicLogits => _isotonicLogits;
+
+        /// <summary>Per model, the isotonic table's qualities (parallel to <see cref="IsotonicLogits"/>).</summary>
+        public IReadOnlyList<double[]?>? IsotonicQualities => _isotonicQualities;
+
+        /// <summary>How many models' heads are isotonic-calibrated.</summary>
+        public int IsotonicCount
+        {
+            get
+            {
+                int count = 0;
+                for (int m = 0; IsotonicLogits is not null && m < ModelCount; m++)
+                {
+                    count += IsotonicLogits[m] is null ? 0 : 1;
+                }
+
+                return count;
+            }
+        }
 
         /// <summary>The L2 strength chosen per model.</summary>
         public double[] Strength { get; }
@@ -62,12 +94,7 @@ namespace RouterGen.Fitting
         {
             Span<double> logits = quality[..ModelCount];
             QualityEstimation.HeadDots(Weights, embedding, logits);
-            for (int m = 0; m < ModelCount; m++)
-            {
-                logits[m] = (PlattScale[m] * (logits[m] + Bias[m])) + PlattOffset[m];
-            }
-
-            QualityEstimation.Logistic(logits);
+            QualityEstimation.Calibrate(logits, _platt, _isotonicLogits, _isotonicQualities);
         }
 
         /// <summary>The estimator as profile format version 2 carries it (one head per model, in model order).</summary>
@@ -82,6 +109,8 @@ namespace RouterGen.Fitting
                     Bias = Bias[m],
                     PlattScale = PlattScale[m],
                     PlattOffset = PlattOffset[m],
+                    IsotonicLogits = _isotonicLogits?[m],
+                    IsotonicQualities = _isotonicQualities?[m],
                 });
             }
 
@@ -193,6 +222,7 @@ namespace RouterGen.Fitting
             outOfFold = new double[n * models];
             var modelLogits = new double[n];
             var labels = new double[n];
+            double[]?[]? isotonicLogits = null, isotonicQualities = null;
             for (int m = 0; m < models; m++)
             {
                 chosen[m] = strengths[best[m]];
@@ -203,9 +233,20 @@ namespace RouterGen.Fitting
                 }
 
                 PlattScaling.Fit(modelLogits, labels, out scale[m], out offset[m]);
+                if (options.Calibration == HeadCalibration.Isotonic
+                    || (options.Calibration == HeadCalibration.Auto && IsotonicCalibratesBetter(modelLogits, labels, folds)))
+                {
+                    isotonicLogits ??= new double[]?[models];
+                    isotonicQualities ??= new double[]?[models];
+                    (isotonicLogits[m], isotonicQualities[m]) = IsotonicCalibration.Fit(modelLogits, labels);
+                    (scale[m], offset[m]) = (1, 0);
+                }
+
                 for (int i = 0; i < n; i++)
                 {
-                    outOfFold[(i * models) + m] = Sigmoid((scale[m] * modelLogits[i]) + offset[m]);
+                    outOfFold[(i * models) + m] = isotonicLogits?[m] is double[] table
+                        ? QualityEstimation.Isotonic(table, isotonicQualities![m], modelLogits[i])
+                        : Sigmoid((scale[m] * modelLogits[i]) + offset[m]);
                 }
             }
 
@@ -233,7 +274,53 @@ namespace RouterGen.Fitting
                 }
             }
 
-            return new LinearQualityEstimator(raw, rawBias, scale, offset, chosen, models, d) { Rank = r, UnitVariance = unitVariance };
+            return new LinearQualityEstimator(raw, rawBias, scale, offset, chosen, models, d, isotonicLogits, isotonicQualities) { Rank = r, UnitVariance = unitVariance };
+        }
+
+        // Cross-fitted over the same contiguous inner folds: each calibration is fit on the other folds' out-of-fold logits and
+        // scored by cross-entropy on the held-back fold, so the table's extra freedom is not rewarded for fitting its own data.
+        private static bool IsotonicCalibratesBetter(double[] logits, double[] labels, int folds)
+        {
+            int n = logits.Length;
+            double platt = 0, isotonic = 0;
+            for (int f = 0; f < folds; f++)
+            {
+                var trainLogits = new List<double>();
+                var trainLabels = new List<double>();
+                for (int i = 0; i < n; i++)
+                {
+                    if ((long)i * folds / n != f)
+                    {
+                        trainLogits.Add(logits[i]);
+                        trainLabels.Add(labels[i]);
+                    }
+                }
+
+                if (trainLogits.Count == 0 || trainLogits.Count == n)
+                {
+                    continue;
+                }
+
+                double[] x = trainLogits.ToArray(), y = trainLabels.ToArray();
+                PlattScaling.Fit(x, y, out double a, out double b);
+                (double[] tableLogits, double[] tableQualities) = IsotonicCalibration.Fit(x, y);
+                for (int i = 0; i < n; i++)
+                {
+                    if ((long)i * folds / n == f)
+                    {
+                        platt += ProbabilityCrossEntropy(labels[i], Sigmoid((a * logits[i]) + b));
+                        isotonic += ProbabilityCrossEntropy(labels[i], QualityEstimation.Isotonic(tableLogits, tableQualities, logits[i]));
+                    }
+                }
+            }
+
+            return isotonic < platt - (1e-9 * Math.Abs(platt));
+        }
+
+        private static double ProbabilityCrossEntropy(double label, double p)
+        {
+            double q = Math.Clamp(p, 1e-12, 1 - 1e-12);
+            return -((label * Math.Log(q)) + ((1 - label) * Math.Log(1 - q)));
         }
 
         // Out-of-fold raw logits (row-major row × model) for every strength, over contiguous folds of the given order.

@@ -221,7 +221,10 @@ namespace RouterGen.Profiles
         public int TopClusters { get; set; }
     }
 
-    /// <summary>One model's calibrated logistic head: quality = σ(<see cref="PlattScale"/> · (w · x + <see cref="Bias"/>) + <see cref="PlattOffset"/>).</summary>
+    /// <summary>
+    /// One model's calibrated logistic head: quality = σ(<see cref="PlattScale"/> · (w · x + <see cref="Bias"/>) + <see cref="PlattOffset"/>)
+    /// (Platt), or, when <see cref="IsotonicLogits"/> is set, the isotonic table's value at the raw logit w · x + <see cref="Bias"/>.
+    /// </summary>
     public sealed class LinearHeadDefinition
     {
         /// <summary>Weights on the raw embedding (the fit's subspace projection folded in); length = embedder dimension.</summary>
@@ -235,6 +238,15 @@ namespace RouterGen.Profiles
 
         /// <summary>Platt offset b of the calibration.</summary>
         public double PlattOffset { get; set; }
+
+        /// <summary>
+        /// Isotonic calibration: the raw logits of the table's points, strictly increasing (null for Platt). Quality is
+        /// interpolated linearly between points and held constant beyond the first and last.
+        /// </summary>
+        public double[]? IsotonicLogits { get; set; }
+
+        /// <summary>Isotonic calibration: the quality at each of <see cref="IsotonicLogits"/>, non-decreasing, in [0, 1].</summary>
+        public double[]? IsotonicQualities { get; set; }
     }
 
     /// <summary>A named knob setting.</summary>

@@ -158,6 +158,9 @@ namespace RouterGen.Profiles
         /// <summary>Longest free text: description, display names, provenance dataset, attribution and notes, identity.</summary>
         public const int MaxTextLength = 4096;
 
+        /// <summary>Most points of one head's isotonic calibration table.</summary>
+        public const int MaxCalibrationPoints = 1024;
+
         /// <summary>Parses and validates profile text. Never throws for bad input: problems are returned.</summary>
         public static ProfileReadResult Read(string text)
         {
@@ -759,17 +762,27 @@ namespace RouterGen.Profiles
 
             private void ReadCalibration(JsonValue value, string path, LinearHeadDefinition head)
             {
-                var fields = Fields(value, path, "method", "scale", "offset");
+                var fields = Fields(value, path, "method", "scale", "offset", "logits", "qualities");
                 if (fields == null)
                 {
                     return;
                 }
 
-                if (fields.Required("method") is JsonValue method && ReadString(method, path + ".method", StringRule.Id) is string name && name != "platt")
+                string? name = fields.Required("method") is JsonValue method ? ReadString(method, path + ".method", StringRule.Id) : null;
+                if (name == "isotonic")
                 {
-                    Report(ProfileProblemIds.InvalidValue, method, $"{path}.method \"{name}\" is not known; expected \"platt\" (quality = sigmoid(scale * logit + offset)).");
+                    RefuseFields(fields, path, "an isotonic calibration has logits and qualities", "scale", "offset");
+                    ReadIsotonic(fields, path, head);
+                    return;
                 }
 
+                if (name != null && name != "platt")
+                {
+                    Report(ProfileProblemIds.InvalidValue, fields.Required("method")!, $"{path}.method \"{name}\" is not known; expected \"platt\" (quality = sigmoid(scale * logit + offset)) or \"isotonic\" (a monotone table of logits and qualities).");
+                    return;
+                }
+
+                RefuseFields(fields, path, "a Platt calibration has scale and offset", "logits", "qualities");
                 if (fields.Required("scale") is JsonValue scale && ReadNumber(scale, path + ".scale") is double a)
                 {
                     head.PlattScale = a;
@@ -778,6 +791,71 @@ namespace RouterGen.Profiles
                 if (fields.Required("offset") is JsonValue offset && ReadNumber(offset, path + ".offset") is double b)
                 {
                     head.PlattOffset = b;
+                }
+            }
+
+            private void RefuseFields(FieldSet fields, string path, string why, params string[] names)
+            {
+                foreach (string name in names)
+                {
+                    if (fields.Optional(name) is JsonValue refused)
+                    {
+                        Report(ProfileProblemIds.InvalidValue, refused, $"{path}.{name} is not allowed here: {why}.");
+                    }
+                }
+            }
+
+            // The table's points: logits strictly increasing, qualities non-decreasing in [0, 1], equal counts, 2 to MaxCalibrationPoints.
+            private void ReadIsotonic(FieldSet fields, string path, LinearHeadDefinition head)
+            {
+                JsonValue? logitsValue = fields.Required("logits"), qualitiesValue = fields.Required("qualities");
+                double[]? logits = logitsValue == null ? null : ReadNumberArray(logitsValue, path + ".logits", asFloat: false);
+                double[]? qualities = qualitiesValue == null ? null : ReadNumberArray(qualitiesValue, path + ".qualities", asFloat: false);
+                if (logits == null || qualities == null)
+                {
+                    return;
+                }
+
+                bool ok = true;
+                if (logits.Length < 2 || logits.Length > MaxCalibrationPoints)
+                {
+                    Report(ProfileProblemIds.InvalidValue, logitsValue!, $"{path}.logits has {logits.Length} points; an isotonic table has 2 to {MaxCalibrationPoints}.");
+                    ok = false;
+                }
+
+                if (qualities.Length != logits.Length)
+                {
+                    Report(ProfileProblemIds.InvalidValue, qualitiesValue!, $"{path}.qualities has {qualities.Length} numbers but {path}.logits has {logits.Length}; there is one quality per logit.");
+                    ok = false;
+                }
+
+                for (int i = 1; i < logits.Length; i++)
+                {
+                    if (!(logits[i] > logits[i - 1]))
+                    {
+                        Report(ProfileProblemIds.InvalidValue, logitsValue!.Items![i], $"{path}.logits[{i}] is {Format(logits[i])}, not above logits[{i - 1}] = {Format(logits[i - 1])}; the table's logits must strictly increase.");
+                        ok = false;
+                    }
+                }
+
+                for (int i = 0; i < qualities.Length; i++)
+                {
+                    if (qualities[i] < 0 || qualities[i] > 1)
+                    {
+                        Report(ProfileProblemIds.QualityOutOfRange, qualitiesValue!.Items![i], $"{path}.qualities[{i}] is {Format(qualities[i])}; a quality is in [0, 1].");
+                        ok = false;
+                    }
+                    else if (i > 0 && qualities[i] < qualities[i - 1])
+                    {
+                        Report(ProfileProblemIds.InvalidValue, qualitiesValue!.Items![i], $"{path}.qualities[{i}] is {Format(qualities[i])}, below qualities[{i - 1}] = {Format(qualities[i - 1])}; an isotonic table never decreases.");
+                        ok = false;
+                    }
+                }
+
+                if (ok)
+                {
+                    head.IsotonicLogits = logits;
+                    head.IsotonicQualities = qualities;
                 }
             }
 
@@ -1058,13 +1136,31 @@ namespace RouterGen.Profiles
 
             private float[]? ReadFloatArray(JsonValue value, string path)
             {
+                double[]? numbers = ReadNumberArray(value, path, asFloat: true);
+                if (numbers == null)
+                {
+                    return null;
+                }
+
+                var result = new float[numbers.Length];
+                for (int i = 0; i < numbers.Length; i++)
+                {
+                    result[i] = (float)numbers[i];
+                }
+
+                return result;
+            }
+
+            // An array of finite numbers (finite as floats too when asFloat), every bad item reported.
+            private double[]? ReadNumberArray(JsonValue value, string path, bool asFloat)
+            {
                 if (!Expect(value, JsonValueKind.Array, path))
                 {
                     return null;
                 }
 
                 List<JsonValue> items = value.Items!;
-                var result = new float[items.Count];
+                var result = new double[items.Count];
                 bool ok = true;
                 for (int i = 0; i < items.Count; i++)
                 {
@@ -1074,14 +1170,14 @@ namespace RouterGen.Profiles
                         Report(ProfileProblemIds.WrongType, item, $"{path}[{i}] must be a number, not {JsonValue.Describe(item.Kind)}.");
                         ok = false;
                     }
-                    else if (item.IsNonFinite || double.IsNaN(item.Number) || double.IsInfinity((float)item.Number))
+                    else if (item.IsNonFinite || double.IsNaN(item.Number) || double.IsInfinity(item.Number) || (asFloat && float.IsInfinity((float)item.Number)))
                     {
                         Report(ProfileProblemIds.NonFiniteNumber, item, $"{path}[{i}] is {Format(item.Number)}; only finite numbers are allowed.");
                         ok = false;
                     }
                     else
                     {
-                        result[i] = (float)item.Number;
+                        result[i] = item.Number;
                     }
                 }
 

@@ -203,7 +203,9 @@ namespace RouterGen.Profiles
                     LinearHeadDefinition head = e.Heads[m];
                     w.Append("      ").Append(Str(profile.Models[m].Id)).Append(": {\n");
                     Field(w, 4, "bias", Num(head.Bias), last: false);
-                    Field(w, 4, "calibration", $"{{ \"method\": \"platt\", \"scale\": {Num(head.PlattScale)}, \"offset\": {Num(head.PlattOffset)} }}", last: false);
+                    Field(w, 4, "calibration", head.IsotonicLogits is double[] logits
+                        ? $"{{ \"method\": \"isotonic\", \"logits\": [{string.Join(", ", Array.ConvertAll(logits, Num))}], \"qualities\": [{string.Join(", ", Array.ConvertAll(head.IsotonicQualities!, Num))}] }}"
+                        : $"{{ \"method\": \"platt\", \"scale\": {Num(head.PlattScale)}, \"offset\": {Num(head.PlattOffset)} }}", last: false);
                     Field(w, 4, "weights", "[" + string.Join(", ", Array.ConvertAll(head.Weights, Float)) + "]", last: true);
                     w.Append("      }").Append(m + 1 < e.Heads.Count ? ",\n" : "\n");
                 }

@@ -85,6 +85,65 @@ namespace RouterGen.Routing
             return second < 0 ? double.PositiveInfinity : quality[leader] - quality[second];
         }
 
+        /// <summary>
+        /// An isotonic calibration table's quality at <paramref name="logit"/>: linear between the two points around it,
+        /// the first or last point's quality beyond the table (<paramref name="logits"/> strictly increasing, as the reader
+        /// checks). Generated routers call it with RVA tables; loaded routers and the fit through <see cref="Calibrate"/>.
+        /// </summary>
+        public static double Isotonic(ReadOnlySpan<double> logits, ReadOnlySpan<double> qualities, double logit)
+        {
+            int last = logits.Length - 1;
+            if (!(logit > logits[0]))
+            {
+                return qualities[0];
+            }
+
+            if (logit >= logits[last])
+            {
+                return qualities[last];
+            }
+
+            int at = logits.BinarySearch(logit);
+            if (at >= 0)
+            {
+                return qualities[at];
+            }
+
+            int above = ~at, below = above - 1;
+            double share = (logit - logits[below]) / (logits[above] - logits[below]);
+            return qualities[below] + (share * (qualities[above] - qualities[below]));
+        }
+
+        /// <summary>
+        /// The heads' raw dot products (in <paramref name="logits"/>) to calibrated qualities, in place, as a generated
+        /// router's unrolled code computes them: per model (bias, Platt scale, Platt offset) in <paramref name="platt"/>, the
+        /// Platt expression (scale · (dot + bias)) + offset, <see cref="Logistic"/> over all, then for every model with an
+        /// isotonic table (<paramref name="isotonicLogits"/>[m] not null) the table's value at dot + bias instead.
+        /// </summary>
+        public static void Calibrate(Span<double> logits, ReadOnlySpan<double> platt, double[]?[]? isotonicLogits, double[]?[]? isotonicQualities)
+        {
+            int models = logits.Length;
+            Span<double> raw = stackalloc double[isotonicLogits is null ? 0 : models];
+            for (int m = 0; m < models; m++)
+            {
+                if (isotonicLogits?[m] is not null)
+                {
+                    raw[m] = logits[m] + platt[3 * m];
+                }
+
+                logits[m] = (platt[(3 * m) + 1] * (logits[m] + platt[3 * m])) + platt[(3 * m) + 2];
+            }
+
+            Logistic(logits);
+            for (int m = 0; isotonicLogits is not null && m < models; m++)
+            {
+                if (isotonicLogits[m] is double[] table)
+                {
+                    logits[m] = Isotonic(table, isotonicQualities![m], raw[m]);
+                }
+            }
+        }
+
         /// <summary>The logistic function, computed without overflow on either side.</summary>
         public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
 

@@ -251,8 +251,11 @@ namespace RouterGen.Routing
         private readonly KnobBreakpoints[] _shortfall;
         private readonly AlignedCentroids _headWeights;
 
-        // Per model: the head's bias, Platt scale and Platt offset (read once here, not from the profile's objects per route).
+        // Per model: the head's bias, Platt scale and Platt offset (read once here, not from the profile's objects per route),
+        // and its isotonic table where it has one (null when no head is isotonic).
         private readonly double[] _platt;
+        private readonly double[]?[]? _isotonicLogits;
+        private readonly double[]?[]? _isotonicQualities;
 
         public TablesKernel(RouterTables tables, AlignedCentroids unitCentroids, Profiles.EstimatorDefinition? estimator = null, QuantizedCentroids? quantized = null)
         {
@@ -269,6 +272,12 @@ namespace RouterGen.Routing
             {
                 Profiles.LinearHeadDefinition head = estimator.Heads[m];
                 (_platt[3 * m], _platt[(3 * m) + 1], _platt[(3 * m) + 2]) = (head.Bias, head.PlattScale, head.PlattOffset);
+                if (head.IsotonicLogits is not null)
+                {
+                    _isotonicLogits ??= new double[]?[estimator.Heads.Count];
+                    _isotonicQualities ??= new double[]?[estimator.Heads.Count];
+                    (_isotonicLogits[m], _isotonicQualities[m]) = (head.IsotonicLogits, head.IsotonicQualities);
+                }
             }
         }
 
@@ -297,14 +306,8 @@ namespace RouterGen.Routing
             int models = Tables.ModelCount;
             Span<double> logits = quality[..models];
             QualityEstimation.HeadDots(_headWeights.Rows, embedding, logits);
-            // The generated router's unrolled expression, from arrays: (scale * (dot + bias)) + offset, bit for bit.
-            ReadOnlySpan<double> platt = _platt;
-            for (int m = 0; m < models; m++)
-            {
-                logits[m] = (platt[(3 * m) + 1] * (logits[m] + platt[3 * m])) + platt[(3 * m) + 2];
-            }
-
-            QualityEstimation.Logistic(logits);
+            // The generated router's unrolled expressions, from arrays, bit for bit.
+            QualityEstimation.Calibrate(logits, _platt, _isotonicLogits, _isotonicQualities);
         }
     }
 }
