@@ -37,7 +37,7 @@ namespace RouterGen.Benchmarks
             Console.WriteLine("| shape | loaded mean | generated mean | generated / loaded | per launch | within ±5% |");
             Console.WriteLine("|---|---:|---:|---:|---|---|");
             bool allWithin = true;
-            foreach (IGrouping<string, BenchmarkReport> shape in summary.Reports.GroupBy(r => (string)r.BenchmarkCase.Parameters["Shape"]))
+            foreach (IGrouping<string, BenchmarkReport> shape in summary.Reports.GroupBy(r => (string)r.BenchmarkCase.Parameters["Shape"]).OrderBy(ClusterCount))
             {
                 BenchmarkReport? loaded = shape.FirstOrDefault(r => r.BenchmarkCase.Descriptor.Baseline);
                 BenchmarkReport? generated = shape.FirstOrDefault(r => !r.BenchmarkCase.Descriptor.Baseline);
@@ -68,6 +68,10 @@ namespace RouterGen.Benchmarks
                 .OrderBy(g => g.Key)
                 .Select(g => g.Average(m => m.Nanoseconds / m.Operations))
                 .ToArray();
+
+        // Shapes are "clusters x dimension"; listed smallest first, as the docs' tables are.
+        private static int ClusterCount(IGrouping<string, BenchmarkReport> shape) =>
+            int.Parse(shape.Key.AsSpan(0, shape.Key.IndexOf('x')), NumberStyles.None, CultureInfo.InvariantCulture);
 
         private static int Option(string[] args, string name, int fallback)
         {
