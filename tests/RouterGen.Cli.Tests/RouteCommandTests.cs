@@ -129,6 +129,30 @@ namespace RouterGen.Cli.Tests
         }
 
         [Fact]
+        public void Low_confidence_prompt_takes_the_fallback_and_says_why()
+        {
+            using var folder = new TempFolder();
+            ProfileDefinition profile = TestProfiles.Create();
+            // Soft clusters with a margin no blend can clear: every in-distribution prompt is a low-confidence one.
+            profile.FormatVersion = ProfileDefinition.EstimatorFormatVersion;
+            profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = 2 };
+            profile.Fallback.LowConfidenceMargin = 1;
+            string path = TestProfiles.Save(profile, folder);
+
+            CliRun run = CliRun.Of("route", "-p", path, DjangoPrompt, "--cost-weight", "1");
+            CliRun inspect = CliRun.Of("inspect", path);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("- decision: **small** (low-confidence fallback: estimate margin ", run.Output);
+            Assert.Contains("< 100.00 pp)", run.Output);
+            Assert.Contains("Low confidence: the soft-cluster blend's best allowed model", run.Output);
+            Assert.Contains("less than the profile's low-confidence margin of 100.00 pp", run.Output);
+            Assert.Contains("global statistics (fallback)", run.Output);
+            Assert.Equal(0, inspect.ExitCode);
+            Assert.Contains("- low-confidence fallback: the global statistics decide when the estimate's best allowed model leads the runner-up by less than 100.00 pp", inspect.Output);
+        }
+
+        [Fact]
         public void Empty_prompt_has_no_cluster()
         {
             using var folder = new TempFolder();
