@@ -24,10 +24,13 @@ namespace RouterGen.Fitting
         public const double AiqTieTolerance = 1e-4;
 
         /// <summary>
-        /// Quantiles of the fit prompts' inner-fold low-confidence margins (<see cref="QualityEstimation.TopModelMargin"/> of
-        /// the learned estimator's out-of-fold predictions) tried as the threshold of its low-confidence fallback, beside 0
-        /// (off, always a candidate, so the fallback can never lower inner AIQ). Fixed here before any held-out figure was
-        /// seen: from "a few near-ties" to "almost a third of the prompts".
+        /// Shares of the fit prompts tried for the learned estimator's low-confidence fallback, beside 0 (off, always a
+        /// candidate, so the fallback can never lower inner AIQ). Share q is scored in the inner folds with the q-quantile
+        /// of the out-of-fold margins (<see cref="QualityEstimation.TopModelMargin"/>) as the threshold, and ships as the
+        /// q-quantile of the margins of the estimator fit on every fit prompt: the two estimators spread their predictions
+        /// differently, so one number would send a different share of prompts to the global statistics in deployment than
+        /// it did when it was scored, while the quantile keeps the share. Fixed here before any held-out figure was seen:
+        /// from "a few near-ties" to "almost a third of the prompts".
         /// </summary>
         public static IReadOnlyList<double> LowConfidenceQuantiles { get; } = new double[] { 0.05, 0.10, 0.20, 0.30 };
 
@@ -107,8 +110,10 @@ namespace RouterGen.Fitting
                 estimators.Add(EstimatorKinds.Linear);
             }
 
-            // The learned estimator's low-confidence thresholds: 0, then quantiles of its out-of-fold margins.
+            // The learned estimator's low-confidence thresholds: 0, then quantiles of its out-of-fold margins (scored here)
+            // and the same quantiles of the final estimator's margins on the fit prompts (what a profile ships).
             double[] margins = outOfFold is null || !options.LowConfidenceFallback ? new double[] { 0 } : MarginCandidates(outOfFold, dataset.ModelCount);
+            double[] shipped = margins.Length == 1 ? margins : MarginCandidates(Predict(linear!, embeddings, shuffled), dataset.ModelCount);
             IReadOnlyList<double?> priors = options.Fit.PriorStrength is double given
                 ? new double?[] { given }
                 : PriorStrengthCandidates.Select(a => (double?)a).ToArray();
@@ -168,7 +173,7 @@ namespace RouterGen.Fitting
                         for (int g = 0; g < (estimator == EstimatorKinds.Linear ? margins.Length : 1); g++)
                         {
                             (double aiq, double maxQuality) = InnerAiq(guarded[a, g], points, estimator, shuffled.Length, costMin, costMax);
-                            results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality, margins[g]));
+                            results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality, shipped[g]));
                         }
                     }
                 }
@@ -198,7 +203,7 @@ namespace RouterGen.Fitting
             return new ClusterCountChoice(nearest.K, options.Fit.PriorStrength is null ? nearest.PriorStrength : null, results)
             {
                 Estimator = chosen,
-                LowConfidenceCandidates = margins,
+                LowConfidenceCandidates = shipped,
                 BestPerEstimator = bestPer,
                 Linear = linear,
             };
@@ -237,7 +242,7 @@ namespace RouterGen.Fitting
 
         /// <summary>
         /// The low-confidence thresholds tried: 0, then each <see cref="LowConfidenceQuantiles"/> quantile (lower, by rank)
-        /// of the margins of <paramref name="predictions"/> (row × model), without repeats.
+        /// of the margins of <paramref name="predictions"/> (row × model), one per share (index-aligned across estimators).
         /// </summary>
         internal static double[] MarginCandidates(double[] predictions, int models)
         {
@@ -253,13 +258,23 @@ namespace RouterGen.Fitting
             foreach (double q in LowConfidenceQuantiles)
             {
                 double threshold = rows == 0 ? 0 : margins[(int)Math.Floor(q * (rows - 1))];
-                if (threshold > 0 && double.IsFinite(threshold) && threshold <= 1 && !candidates.Contains(threshold))
-                {
-                    candidates.Add(threshold);
-                }
+                candidates.Add(double.IsFinite(threshold) ? Math.Clamp(threshold, 0, 1) : 0);
             }
 
             return candidates.ToArray();
+        }
+
+        // The estimator's predictions (row × model) on rows, in their order.
+        internal static double[] Predict(LinearQualityEstimator estimator, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
+        {
+            int models = estimator.ModelCount;
+            var quality = new double[rows.Count * models];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                estimator.Predict(embeddings.Row(rows[i]), quality.AsSpan(i * models, models));
+            }
+
+            return quality;
         }
 
         /// <summary>Cheapest and most expensive single model's total cost over <paramref name="rows"/>: the range AIQ is taken on.</summary>

@@ -128,7 +128,7 @@ namespace RouterGen.Fitting
                         FittedRouter own = best.K == k && alpha == settings.PriorStrength
                             ? fitted
                             : ProfileBuilder.Build(dataset, foldEmbeddings[t], fold.FitRows, foldEmbedders[t], best.K, settings with { PriorStrength = alpha }, withLabels: false);
-                        double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
+                        double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? ClusterCountSelection.Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
                         // The learned estimator with the low-confidence threshold this fit chose for it by inner AIQ.
                         double margin = estimator == EstimatorKinds.Linear ? best.LowConfidenceMargin : 0;
                         int unsure = HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator, margin);
@@ -200,18 +200,6 @@ namespace RouterGen.Fitting
             for (int i = 0; i < rows.Count; i++)
             {
                 QualityEstimation.BlendNearestClusters(fitted.Router.Tables, fitted.Router.UnitCentroids, embeddings.Row(rows[i]), topClusters, quality.AsSpan(i * models, models), cost);
-            }
-
-            return quality;
-        }
-
-        private static double[] Predict(LinearQualityEstimator estimator, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
-        {
-            int models = estimator.ModelCount;
-            var quality = new double[rows.Count * models];
-            for (int i = 0; i < rows.Count; i++)
-            {
-                estimator.Predict(embeddings.Row(rows[i]), quality.AsSpan(i * models, models));
             }
 
             return quality;
