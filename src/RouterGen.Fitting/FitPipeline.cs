@@ -101,7 +101,7 @@ namespace RouterGen.Fitting
             }
             else if (estimator == EstimatorKinds.SoftClusters && profile.Clusters.Count >= 2)
             {
-                profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = Math.Min(heldOut.SoftClusters, Math.Min(profile.Clusters.Count, EstimatorDefinition.MaxTopClusters)) };
+                profile.Estimator = new EstimatorDefinition { Kind = EstimatorDefinition.SoftClustersKind, TopClusters = Math.Min(choice?.BestPerEstimator.GetValueOrDefault(estimator)?.TopClusters is int p and > 0 ? p : heldOut.SoftClusters, Math.Min(profile.Clusters.Count, EstimatorDefinition.MaxTopClusters)) };
             }
             else if (estimator == EstimatorKinds.SoftClusters)
             {
@@ -237,7 +237,7 @@ namespace RouterGen.Fitting
             string what = estimator switch
             {
                 EstimatorKinds.Linear => $"learned linear (one L2 logistic head per model in a {choice?.Linear?.Rank}-dimension principal subspace{(choice?.Linear?.UnitVariance == true ? " scaled to unit variance" : "")} (rank and scaling chosen from {string.Join("/", options.HeldOut.Linear.Ranks)} by inner-fold cross-entropy), folded into raw-embedding weights, {CalibrationNote(options.HeldOut.Linear.Calibration, choice?.Linear)} on inner-fold predictions; costs from the nearest cluster)",
-                EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters)",
+                EstimatorKinds.SoftClusters => $"soft clusters (similarity-weighted quality and cost of the {profile.Estimator?.TopClusters} nearest clusters; p chosen from {string.Join("/", options.HeldOut.SoftClusterCandidates)} by inner-fold AIQ)",
                 _ => "nearest cluster (format version 1)",
             };
             note.Append("Estimator: ").Append(what);

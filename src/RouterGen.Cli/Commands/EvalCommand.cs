@@ -29,6 +29,8 @@ namespace RouterGen.Cli.Commands
             var prior = new Option<double?>("--prior-strength") { Description = "Beta prior strength (default: chosen per fit by leave-one-out likelihood)." };
             var learned = new Option<bool>("--learned-estimator") { Description = "Also fit the learned per-prompt estimator in every fold and let each fit choose its estimator kind by inner-fold AIQ (true/false).", DefaultValueFactory = _ => true };
             var lowConfidence = new Option<bool>("--low-confidence-fallback") { Description = "Let every fit choose the learned estimator's low-confidence fallback threshold by inner-fold AIQ (0 stays a candidate) and score with it, as fit ships it (true/false; false measures the router without it).", DefaultValueFactory = _ => true };
+            var costEstimate = new Option<string>("--cost-estimate") { Description = "Per-prompt cost every router applies the knob to: cluster-mean (what profiles carry), linear (a learned log-cost head per model on the embedding), or per-prompt-true (the data set's own cost: an upper bound for measurement only).", DefaultValueFactory = _ => CostEstimates.ClusterMean };
+            costEstimate.AcceptOnlyFromAmong(CostEstimates.ClusterMean, CostEstimates.Linear, CostEstimates.PerPromptTrue);
             var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for 95% intervals.", DefaultValueFactory = _ => 1000 };
             var report = new Option<string?>("--report") { Description = "Write the full report as JSON here (atomically)." };
             var plot = new Option<string?>("--plot") { Description = "Write an SVG plot of quality against total cost here (atomically)." };
@@ -36,7 +38,7 @@ namespace RouterGen.Cli.Commands
             Option<string> calibration = CalibrationOption.Create();
             var command = new Command("eval", "Held-out evaluation: each fold's clusters and statistics are fit without its prompts; routing policies against single models and the oracle.");
             data.AddTo(command);
-            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, lowConfidence, calibration, bootstrap, report, plot, title })
+            foreach (Option option in new Option[] { embedder, embeddingCache, folds, seeds, split, fitSplit, clusters, seed, restarts, prior, learned, lowConfidence, calibration, costEstimate, bootstrap, report, plot, title })
             {
                 command.Options.Add(option);
             }
@@ -61,6 +63,7 @@ namespace RouterGen.Cli.Commands
                     LearnedEstimator = parseResult.GetValue(learned),
                     LowConfidenceFallback = parseResult.GetValue(lowConfidence),
                     Linear = CalibrationOption.Apply(parseResult.GetRequiredValue(calibration)),
+                    CostEstimate = parseResult.GetRequiredValue(costEstimate),
                     Fit = new FitSettings
                     {
                         PriorStrength = parseResult.GetValue(prior),

@@ -25,5 +25,8 @@ namespace RouterGen.Fitting
 
         /// <summary>The learned estimator fit on every fit prompt (strengths and calibration from the inner folds), or null.</summary>
         public LinearQualityEstimator? Linear { get; init; }
+
+        /// <summary>The learned cost heads fit on every fit prompt, when the evaluation asked for them (<see cref="EvaluationOptions.CostEstimate"/>), or null.</summary>
+        public LinearCostEstimator? Cost { get; init; }
     }
 }

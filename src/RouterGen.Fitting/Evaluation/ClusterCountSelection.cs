@@ -114,6 +114,15 @@ namespace RouterGen.Fitting
             // and the same quantiles of the final estimator's margins on the fit prompts (what a profile ships).
             double[] margins = outOfFold is null || !options.LowConfidenceFallback ? new double[] { 0 } : MarginCandidates(outOfFold, dataset.ModelCount);
             double[] shipped = margins.Length == 1 ? margins : MarginCandidates(Predict(linear!, embeddings, shuffled), dataset.ModelCount);
+
+            // The learned cost heads, when the evaluation asks for them: scored here by their out-of-fold estimates too.
+            LinearCostEstimator? cost = null;
+            double[]? costOutOfFold = null;
+            if (options.CostEstimate == CostEstimates.Linear)
+            {
+                cost = LinearCostEstimator.Fit(dataset, embeddings, shuffled, folds, options.Linear, seed, out costOutOfFold);
+            }
+
             IReadOnlyList<double?> priors = options.Fit.PriorStrength is double given
                 ? new double?[] { given }
                 : PriorStrengthCandidates.Select(a => (double?)a).ToArray();
@@ -143,24 +152,17 @@ namespace RouterGen.Fitting
                     HeldOutEvaluator.EnsureDisjoint(dataset, train, test);
                     var fold = new HeldOutFold(dataset, embeddings, embedder, train, test, positions);
                     KMeansResult clustering = KMeans.Fit(embeddings, train, k, kMeans);
-                    double[]? linearQuality = null;
-                    if (outOfFold is not null)
-                    {
-                        linearQuality = new double[test.Count * models];
-                        for (int i = 0; i < test.Count; i++)
-                        {
-                            Array.Copy(outOfFold, positions[i] * models, linearQuality, i * models, models);
-                        }
-                    }
+                    double[]? linearQuality = Gather(outOfFold, positions, models);
+                    double[]? promptCost = Gather(costOutOfFold, positions, models);
 
                     for (int a = 0; a < alphas.Count; a++)
                     {
                         var settings = new FitSettings { PriorStrength = alphas[a], MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
                         FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
-                        HeldOutEvaluator.Score(fold, fitted, options, outcomes[a], linearQuality);
+                        HeldOutEvaluator.Score(fold, fitted, options, outcomes[a], linearQuality, promptCost: promptCost);
                         for (int g = 1; g < margins.Length; g++)
                         {
-                            HeldOutEvaluator.Score(fold, fitted, options, guarded[a, g], linearQuality, family => PolicyFamilies.EstimatorOf(family) == EstimatorKinds.Linear, margins[g]);
+                            HeldOutEvaluator.Score(fold, fitted, options, guarded[a, g], linearQuality, family => PolicyFamilies.EstimatorOf(family) == EstimatorKinds.Linear, margins[g], promptCost);
                         }
                     }
                 }
@@ -173,7 +175,10 @@ namespace RouterGen.Fitting
                         for (int g = 0; g < (estimator == EstimatorKinds.Linear ? margins.Length : 1); g++)
                         {
                             (double aiq, double maxQuality) = InnerAiq(guarded[a, g], points, estimator, shuffled.Length, costMin, costMax);
-                            results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality, shipped[g]));
+                            results.Add(new ClusterCountCandidate(estimator, k, k == 1 ? null : alphas[a], aiq, maxQuality, shipped[g])
+                            {
+                                TopClusters = estimator == EstimatorKinds.SoftClusters ? options.SoftClusters : 0,
+                            });
                         }
                     }
                 }
@@ -188,6 +193,11 @@ namespace RouterGen.Fitting
                 {
                     bestPer[c.Estimator] = c;
                 }
+            }
+
+            if (bestPer.TryGetValue(EstimatorKinds.SoftClusters, out ClusterCountCandidate? soft))
+            {
+                bestPer[EstimatorKinds.SoftClusters] = ChooseTopClusters(dataset, embeddings, embedder, shuffled, folds, soft, options, kMeans, points, costOutOfFold, costMin, costMax, results);
             }
 
             string chosen = estimators[0];
@@ -206,7 +216,81 @@ namespace RouterGen.Fitting
                 LowConfidenceCandidates = shipped,
                 BestPerEstimator = bestPer,
                 Linear = linear,
+                Cost = cost,
             };
+        }
+
+        // Soft clusters' blend size p: the candidates of EvaluationOptions.SoftClusterCandidates (p ≤ k) scored on the same
+        // inner folds at the (k, α) soft clusters won with at the default p; the clustering is recomputed with the same
+        // seed, so it is the one the first pass scored. The winner must beat the default p by the AIQ tie tolerance.
+        private static ClusterCountCandidate ChooseTopClusters(RoutingDataset dataset, EmbeddingMatrix embeddings, EmbedderDefinition embedder, int[] shuffled, int folds, ClusterCountCandidate soft, EvaluationOptions options, KMeansOptions kMeans, PolicyPoint[] points, double[]? promptCostOutOfFold, double costMin, double costMax, List<ClusterCountCandidate> results)
+        {
+            var sizes = new List<int>();
+            foreach (int p in options.SoftClusterCandidates)
+            {
+                if (p >= 2 && p <= Math.Min(soft.K, EstimatorDefinition.MaxTopClusters) && p != soft.TopClusters && !sizes.Contains(p))
+                {
+                    sizes.Add(p);
+                }
+            }
+
+            if (sizes.Count == 0)
+            {
+                return soft;
+            }
+
+            PolicyPoint[] softPoints = Array.FindAll(points, p => PolicyFamilies.EstimatorOf(p.Family) == EstimatorKinds.SoftClusters);
+            var outcomes = new HeldOutOutcomes[sizes.Count];
+            for (int s = 0; s < sizes.Count; s++)
+            {
+                outcomes[s] = HeldOutOutcomes.Allocate(softPoints, shuffled.Length);
+            }
+
+            int models = dataset.ModelCount;
+            for (int f = 0; f < folds; f++)
+            {
+                Split(shuffled, folds, f, out List<int> train, out List<int> test, out List<int> positions);
+                var fold = new HeldOutFold(dataset, embeddings, embedder, train, test, positions);
+                KMeansResult clustering = KMeans.Fit(embeddings, train, soft.K, kMeans);
+                var settings = new FitSettings { PriorStrength = soft.PriorStrength, MinSimilarityQuantile = options.Fit.MinSimilarityQuantile, KMeans = kMeans };
+                FittedRouter fitted = ProfileBuilder.Build(dataset, train, embedder, clustering, settings, withLabels: false);
+                double[]? promptCost = Gather(promptCostOutOfFold, positions, models);
+                for (int s = 0; s < sizes.Count; s++)
+                {
+                    HeldOutEvaluator.Score(fold, fitted, options with { SoftClusters = sizes[s] }, outcomes[s], promptCost: promptCost);
+                }
+            }
+
+            ClusterCountCandidate best = soft;
+            for (int s = 0; s < sizes.Count; s++)
+            {
+                (double aiq, double maxQuality) = InnerAiq(outcomes[s], softPoints, EstimatorKinds.SoftClusters, shuffled.Length, costMin, costMax);
+                var candidate = soft with { Aiq = aiq, MaxQuality = maxQuality, TopClusters = sizes[s] };
+                results.Add(candidate);
+                if (aiq > best.Aiq + AiqTieTolerance)
+                {
+                    best = candidate;
+                }
+            }
+
+            return best;
+        }
+
+        // The rows of a position × model matrix at the given positions, or null.
+        private static double[]? Gather(double[]? byPosition, List<int> positions, int models)
+        {
+            if (byPosition is null)
+            {
+                return null;
+            }
+
+            var rows = new double[positions.Count * models];
+            for (int i = 0; i < positions.Count; i++)
+            {
+                Array.Copy(byPosition, positions[i] * models, rows, i * models, models);
+            }
+
+            return rows;
         }
 
         // AIQ (and max quality, the cost-weight-0 point) of one estimator's points over every inner held-out prompt.

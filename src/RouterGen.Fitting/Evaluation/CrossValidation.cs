@@ -110,7 +110,8 @@ namespace RouterGen.Fitting
                 bool Others(string family) => choice is null || !choice.BestPerEstimator.ContainsKey(PolicyFamilies.EstimatorOf(family) ?? "");
                 var heldOutFold = new HeldOutFold(dataset, foldEmbeddings[t], foldEmbedders[t], fold.FitRows, fold.EvalRows, fold.EvalPositions);
                 HeldOutOutcomes into = outcomes[fold.Seed];
-                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(heldOutFold, k, settings, options, into, family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family));
+                double[]? promptCost = choice?.Cost is { } cost ? Predict(cost.Predict, cost.ModelCount, foldEmbeddings[t], fold.EvalRows) : null;
+                FittedRouter fitted = HeldOutEvaluator.EvaluateFold(heldOutFold, k, settings, options, into, family => PolicyFamilies.EstimatorOf(family) is null or EstimatorKinds.NearestCluster || Others(family), promptCost);
                 var tally = new CalibrationTally(dataset.ModelCount);
                 HeldOutEvaluator.RecordCalibration(tally, EstimatorKinds.NearestCluster, dataset, foldEmbeddings[t], fitted, fold.EvalRows, null);
                 tallies[t] = tally;
@@ -131,13 +132,15 @@ namespace RouterGen.Fitting
                         double[]? linearQuality = estimator == EstimatorKinds.Linear && choice.Linear is not null ? ClusterCountSelection.Predict(choice.Linear, foldEmbeddings[t], fold.EvalRows) : null;
                         // The learned estimator with the low-confidence threshold this fit chose for it by inner AIQ.
                         double margin = estimator == EstimatorKinds.Linear ? best.LowConfidenceMargin : 0;
-                        int unsure = HeldOutEvaluator.Score(heldOutFold, own, options, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator, margin);
+                        // Soft clusters blend the p their fit chose.
+                        EvaluationOptions ownOptions = best.TopClusters > 0 ? options with { SoftClusters = best.TopClusters } : options;
+                        int unsure = HeldOutEvaluator.Score(heldOutFold, own, ownOptions, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator, margin, promptCost);
                         if (estimator == choice.Estimator)
                         {
                             lowConfidenceMargins[t] = margin;
                             lowConfidenceRows[t] = unsure;
                         }
-                        double[]? predicted = linearQuality ?? (estimator == EstimatorKinds.SoftClusters ? Blend(own, foldEmbeddings[t], fold.EvalRows, options.SoftClusters) : null);
+                        double[]? predicted = linearQuality ?? (estimator == EstimatorKinds.SoftClusters ? Blend(own, foldEmbeddings[t], fold.EvalRows, ownOptions.SoftClusters) : null);
                         if (predicted is not null)
                         {
                             HeldOutEvaluator.RecordCalibration(tally, estimator, dataset, foldEmbeddings[t], own, fold.EvalRows, predicted);
@@ -203,6 +206,20 @@ namespace RouterGen.Fitting
             }
 
             return quality;
+        }
+
+        // One estimate per model for each row (row × model): the learned quality heads' or cost heads' Predict.
+        private delegate void RowEstimate(ReadOnlySpan<float> embedding, Span<double> perModel);
+
+        private static double[] Predict(RowEstimate estimate, int models, EmbeddingMatrix embeddings, IReadOnlyList<int> rows)
+        {
+            var values = new double[rows.Count * models];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                estimate(embeddings.Row(rows[i]), values.AsSpan(i * models, models));
+            }
+
+            return values;
         }
 
         private static FoldSchedule PlanFolds(RoutingDataset dataset, EvaluationOptions options)

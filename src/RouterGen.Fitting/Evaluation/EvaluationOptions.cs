@@ -42,8 +42,18 @@ namespace RouterGen.Fitting
         /// <summary>Shortfall thresholds τ swept for the HyDRA policy.</summary>
         public IReadOnlyList<double> Shortfalls { get; set; } = DefaultShortfalls();
 
-        /// <summary>Clusters blended by the Avengers-Pro style soft policy (top-n nearest, similarity-weighted).</summary>
+        /// <summary>
+        /// Clusters blended by the Avengers-Pro style soft policy (top-n nearest, similarity-weighted) while k and α are
+        /// chosen; each fit then chooses its own p from <see cref="SoftClusterCandidates"/>.
+        /// </summary>
         public int SoftClusters { get; set; } = 3;
+
+        /// <summary>
+        /// Blend sizes p a fit tries for soft clusters, at the (k, α) that soft clusters scored best with at
+        /// <see cref="SoftClusters"/>; the highest inner-fold AIQ wins, near-ties keep <see cref="SoftClusters"/>. Fixed in
+        /// code before any held-out figure was seen; empty (or <see cref="SoftClusters"/> alone) keeps p fixed.
+        /// </summary>
+        public IReadOnlyList<int> SoftClusterCandidates { get; set; } = new[] { 2, 3, 5, 8 };
 
         /// <summary>
         /// True (the default, and what the runtime does): an out-of-distribution prompt is routed by the global statistics
@@ -67,6 +77,13 @@ namespace RouterGen.Fitting
 
         /// <summary>Settings of the learned estimator.</summary>
         public LinearEstimatorOptions Linear { get; set; } = new LinearEstimatorOptions();
+
+        /// <summary>
+        /// Which per-prompt cost every router family applies the knob to (<see cref="CostEstimates"/>): the cluster's mean
+        /// (the default, what profiles carry), a learned log-cost head per model, or the prompt's true cost (an upper bound,
+        /// for measurement only). Held-out outcomes always count the true cost of the chosen model.
+        /// </summary>
+        public string CostEstimate { get; set; } = CostEstimates.ClusterMean;
 
         /// <summary>Bootstrap resamples for the 95% intervals.</summary>
         public int BootstrapSamples { get; set; } = 1000;

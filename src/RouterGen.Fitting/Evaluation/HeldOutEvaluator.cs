@@ -48,14 +48,14 @@ namespace RouterGen.Fitting
         /// </summary>
         /// <returns>The fitted router (its cluster count and prior are reported).</returns>
         /// <exception cref="LeakageException">A prompt id is in both sets.</exception>
-        public static FittedRouter EvaluateFold(HeldOutFold fold, int k, FitSettings settings, EvaluationOptions options, HeldOutOutcomes outcomes, Func<string, bool>? families = null)
+        public static FittedRouter EvaluateFold(HeldOutFold fold, int k, FitSettings settings, EvaluationOptions options, HeldOutOutcomes outcomes, Func<string, bool>? families = null, double[]? promptCost = null)
         {
             ArgumentNullException.ThrowIfNull(fold);
 
             // Score checks the remaining arguments; nothing is fit before the leakage check.
             EnsureDisjoint(fold.Dataset, fold.FitRows, fold.EvalRows);
             FittedRouter fitted = ProfileBuilder.Build(fold.Dataset, fold.Embeddings, fold.FitRows, fold.Embedder, k, settings, withLabels: false);
-            Score(fold, fitted, options, outcomes, families: families);
+            Score(fold, fitted, options, outcomes, families: families, promptCost: promptCost);
             return fitted;
         }
 
@@ -70,8 +70,13 @@ namespace RouterGen.Fitting
         /// its best model less than that ahead of the runner-up is routed by the global statistics under the point's policy
         /// and knob, as the deployed router's low-confidence fallback does.
         /// </summary>
+        /// <remarks>
+        /// <paramref name="promptCost"/> (evaluation row × model), when given, replaces the clusters' mean costs in every
+        /// router family's choice for in-distribution prompts (a learned cost head's estimates);
+        /// <see cref="CostEstimates.PerPromptTrue"/> in <paramref name="options"/> uses each prompt's true costs instead.
+        /// </remarks>
         /// <returns>How many evaluation rows took the low-confidence fallback in the scored estimator families.</returns>
-        public static int Score(HeldOutFold fold, FittedRouter fitted, EvaluationOptions options, HeldOutOutcomes outcomes, double[]? linearQuality = null, Func<string, bool>? families = null, double lowConfidenceMargin = 0)
+        public static int Score(HeldOutFold fold, FittedRouter fitted, EvaluationOptions options, HeldOutOutcomes outcomes, double[]? linearQuality = null, Func<string, bool>? families = null, double lowConfidenceMargin = 0, double[]? promptCost = null)
         {
             ArgumentNullException.ThrowIfNull(fold);
             ArgumentNullException.ThrowIfNull(fitted);
@@ -101,6 +106,10 @@ namespace RouterGen.Fitting
             var globalCost = new double[models];
             var clusterCost = new double[models];
             var learned = new double[models];
+            var nearestQuality = new double[models];
+            var estimatedCost = new double[models];
+            bool trueCost = options.CostEstimate == CostEstimates.PerPromptTrue;
+            bool perPromptCost = trueCost || promptCost is not null;
             for (int m = 0; m < models; m++)
             {
                 globalQuality[m] = tables.QualityOf(-1, m);
@@ -146,6 +155,14 @@ namespace RouterGen.Fitting
                 }
 
                 lowConfidenceRows += linearUnsure || softUnsure ? 1 : 0;
+                if (perPromptCost && !outOfDistribution)
+                {
+                    for (int m = 0; m < models; m++)
+                    {
+                        nearestQuality[m] = tables.QualityOf(nearest, m);
+                        estimatedCost[m] = trueCost ? rowCosts[m] : promptCost![(i * models) + m];
+                    }
+                }
 
                 for (int p = 0; p < points.Length; p++)
                 {
@@ -182,11 +199,15 @@ namespace RouterGen.Fitting
                             softReady = true;
                         }
 
-                        model = Choose(blendedQuality, blendedCost, shortfall, point.Knob, tables.CostScale, all);
+                        model = Choose(blendedQuality, perPromptCost ? estimatedCost : blendedCost, shortfall, point.Knob, tables.CostScale, all);
                     }
                     else if (point.Family is PolicyFamilies.Linear or PolicyFamilies.LinearShortfall)
                     {
-                        model = Choose(learned, clusterCost, shortfall, point.Knob, tables.CostScale, all);
+                        model = Choose(learned, perPromptCost ? estimatedCost : clusterCost, shortfall, point.Knob, tables.CostScale, all);
+                    }
+                    else if (perPromptCost)
+                    {
+                        model = Choose(nearestQuality, estimatedCost, shortfall, point.Knob, tables.CostScale, all);
                     }
                     else
                     {
