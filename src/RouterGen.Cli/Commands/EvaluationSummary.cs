@@ -26,6 +26,11 @@ namespace RouterGen.Cli.Commands
                 output.WriteLine("- estimator chosen per fit by inner-fold AIQ: " + string.Join(", ", report.EstimatorChoices.GroupBy(e => e).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}")));
             }
 
+            if (report.SoftClusterSizes.Any(p => p > 0))
+            {
+                output.WriteLine("- soft clusters' blend size p per fit (inner-fold AIQ): " + string.Join(", ", report.SoftClusterSizes.Where(p => p > 0).GroupBy(p => p).OrderBy(g => g.Key).Select(g => $"p = {g.Key} ×{g.Count()}")));
+            }
+
             if (report.LowConfidenceMargins.Any(m => m > 0))
             {
                 output.WriteLine($"- low-confidence fallback threshold per fit (inner-fold AIQ among 0 and quantiles of the margins): {Range(report.LowConfidenceMargins)}; " +

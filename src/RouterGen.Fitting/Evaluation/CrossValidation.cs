@@ -89,6 +89,7 @@ namespace RouterGen.Fitting
             var estimatorChoices = new string[tasks.Folds.Count];
             var tallies = new CalibrationTally[tasks.Folds.Count];
             var lowConfidenceMargins = new double[tasks.Folds.Count];
+            var softClusterSizes = new int[tasks.Folds.Count];
             var lowConfidenceRows = new int[tasks.Folds.Count];
             var evaluatedRows = new int[tasks.Folds.Count];
             Array.Fill(estimatorChoices, EstimatorKinds.NearestCluster);
@@ -134,6 +135,7 @@ namespace RouterGen.Fitting
                         double margin = estimator == EstimatorKinds.Linear ? best.LowConfidenceMargin : 0;
                         // Soft clusters blend the p their fit chose.
                         EvaluationOptions ownOptions = best.TopClusters > 0 ? options with { SoftClusters = best.TopClusters } : options;
+                        softClusterSizes[t] = estimator == EstimatorKinds.SoftClusters ? ownOptions.SoftClusters : softClusterSizes[t];
                         int unsure = HeldOutEvaluator.Score(heldOutFold, own, ownOptions, into, linearQuality, family => PolicyFamilies.EstimatorOf(family) == estimator, margin, promptCost);
                         if (estimator == choice.Estimator)
                         {
@@ -177,6 +179,7 @@ namespace RouterGen.Fitting
             return new HeldOutRun(dataset, tasks.EvalRows, points, meanScores, meanCosts, clusterCounts, priors, tasks.Mode, tasks.FoldCount, seeds, tasks.FitCount, identity, clock.Elapsed.TotalSeconds)
             {
                 EstimatorChoices = estimatorChoices,
+                SoftClusterSizes = softClusterSizes,
                 LowConfidenceMargins = lowConfidenceMargins,
                 LowConfidenceShare = evaluatedRows.Sum() == 0 ? 0 : (double)lowConfidenceRows.Sum() / evaluatedRows.Sum(),
                 Calibration = MergeCalibration(tallies, dataset),

@@ -35,6 +35,9 @@ namespace RouterGen.Fitting
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (nearest-cluster when none was chosen).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
 
+        /// <summary>The blend size p each fit chose for soft clusters by inner-fold AIQ (0 where soft clusters were not scored).</summary>
+        public IReadOnlyList<int> SoftClusterSizes { get; init; } = Array.Empty<int>();
+
         /// <summary>The low-confidence threshold every fit's chosen estimator routed with (0: off).</summary>
         public IReadOnlyList<double> LowConfidenceMargins { get; init; } = Array.Empty<double>();
 

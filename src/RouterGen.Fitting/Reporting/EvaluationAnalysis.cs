@@ -129,6 +129,7 @@ namespace RouterGen.Fitting
                 ClusterCounts = run.ClusterCounts,
                 PriorStrengths = run.PriorStrengths,
                 EstimatorChoices = run.EstimatorChoices,
+                SoftClusterSizes = run.SoftClusterSizes,
                 LowConfidenceMargins = run.LowConfidenceMargins,
                 LowConfidenceShare = run.LowConfidenceShare,
                 Calibration = run.Calibration,

@@ -42,6 +42,9 @@ namespace RouterGen.Fitting
         /// <summary>The estimator kind every fit chose by inner-fold AIQ (the source of the selected families).</summary>
         public IReadOnlyList<string> EstimatorChoices { get; init; } = Array.Empty<string>();
 
+        /// <summary>The blend size p each fit chose for soft clusters by inner-fold AIQ (0 where soft clusters were not scored), in fit order.</summary>
+        public IReadOnlyList<int> SoftClusterSizes { get; init; } = Array.Empty<int>();
+
         /// <summary>The low-confidence threshold each fit's chosen estimator routed with (0: off), in fit order.</summary>
         public IReadOnlyList<double> LowConfidenceMargins { get; init; } = Array.Empty<double>();
 

@@ -52,6 +52,13 @@ namespace RouterGen.Fitting
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("softClusterSizes");
+                foreach (int size in report.SoftClusterSizes)
+                {
+                    w.WriteNumberValue(size);
+                }
+
+                w.WriteEndArray();
                 w.WriteStartArray("lowConfidenceMargins");
                 foreach (double margin in report.LowConfidenceMargins)
                 {
