@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using System.Text.Json;
@@ -24,48 +25,12 @@ namespace RouterGen.Fitting
                 w.WriteNumber("prompts", report.PromptCount);
                 w.WriteNumber("fitPromptsPerFit", report.FitPromptCount);
                 w.WriteString("embedder", report.EmbedderIdentity);
-                w.WriteStartArray("models");
-                foreach (string id in report.ModelIds)
-                {
-                    w.WriteStringValue(id);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("clusterCounts");
-                foreach (int k in report.ClusterCounts)
-                {
-                    w.WriteNumberValue(k);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("priorStrengths");
-                foreach (double a in report.PriorStrengths)
-                {
-                    Number(w, a);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("estimatorChoices");
-                foreach (string e in report.EstimatorChoices)
-                {
-                    w.WriteStringValue(e);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("softClusterSizes");
-                foreach (int size in report.SoftClusterSizes)
-                {
-                    w.WriteNumberValue(size);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("lowConfidenceMargins");
-                foreach (double margin in report.LowConfidenceMargins)
-                {
-                    Number(w, margin);
-                }
-
-                w.WriteEndArray();
+                WriteArray(w, "models", report.ModelIds, w.WriteStringValue);
+                WriteArray(w, "clusterCounts", report.ClusterCounts, w.WriteNumberValue);
+                WriteArray(w, "priorStrengths", report.PriorStrengths, a => Number(w, a));
+                WriteArray(w, "estimatorChoices", report.EstimatorChoices, w.WriteStringValue);
+                WriteArray(w, "softClusterSizes", report.SoftClusterSizes, w.WriteNumberValue);
+                WriteArray(w, "lowConfidenceMargins", report.LowConfidenceMargins, m => Number(w, m));
                 w.WritePropertyName("lowConfidenceShare");
                 Number(w, report.LowConfidenceShare);
                 w.WritePropertyName("bestSingle");
@@ -176,6 +141,18 @@ namespace RouterGen.Fitting
             }
 
             return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        }
+
+        // One per-fit list (each outer fit's k, alpha, estimator, p, margin): a named array of plain values.
+        private static void WriteArray<T>(Utf8JsonWriter w, string name, IEnumerable<T> values, Action<T> write)
+        {
+            w.WriteStartArray(name);
+            foreach (T value in values)
+            {
+                write(value);
+            }
+
+            w.WriteEndArray();
         }
 
         private static void Single(Utf8JsonWriter w, SingleModelResult s)
